@@ -1,0 +1,6 @@
+module.exports = {
+  extends: '@loopback/eslint-config',
+  rules: {
+    'no-console': 'error',
+  },
+};

@@ -1,0 +1,165 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import type {
+  DataSourceLike,
+  ModelBuilderLike,
+  ModelClassLike,
+  ModelDefinitionLike,
+} from '../registry/juggler-shapes';
+import {isStillMapped, type ModelRecord} from '../registry/model-record';
+
+/** Counts of what `releaseModels` removed. */
+export interface ReleasedModels {
+  models: number;
+  namedModels: number;
+  kept: number;
+}
+
+/** What a tenant's footprint consists of. */
+export interface TenantFootprint {
+  readonly tenantId: string;
+  records(): Iterable<ModelRecord>;
+  readonly trackedModels: ReadonlySet<ModelClassLike>;
+}
+
+/**
+ * Remove a tenant's models from juggler: its tracked named models (with their
+ * connector entries and unregistered anonymous children) and its anonymous
+ * models, except those a live model outside the tenant still uses.
+ *
+ * @remarks
+ * Deleting from `builder.models` is what frees memory; `definitions` alone
+ * frees nothing, and juggler's own `deleteModelByName` leaves the children
+ * behind. An entry is deleted only while it still maps to the same class, so
+ * a model redefined since is never touched.
+ *
+ * @param footprint - The tenant's records and tracked models.
+ * @param recordOf - The registry's record for a class, if any.
+ * @internal
+ */
+export function releaseModels(
+  footprint: TenantFootprint,
+  recordOf: (model: unknown) => ModelRecord | undefined,
+): ReleasedModels {
+  const released = new Set<ModelDefinitionLike | undefined>();
+  let namedModels = 0;
+  for (const model of footprint.trackedModels) {
+    released.add(model.definition);
+    if (removeNamedModel(model, recordOf)) namedModels++;
+  }
+
+  const pinned = new Set<ModelRecord>();
+  const isExternalLive = (referrer: ModelDefinitionLike) => {
+    if (released.has(referrer) || !isDefinitionLive(referrer)) return false;
+    if (!referrer.settings?.anonymous) return true;
+    const parent = recordOf(referrer.modelBuilder?.models[referrer.name]);
+    return parent === undefined || parent.scope !== footprint.tenantId;
+  };
+  const pin = (record: ModelRecord) => {
+    pinned.add(record);
+    for (const child of childModels(record.model)) {
+      const childRecord = recordOf(child);
+      if (childRecord?.scope === record.scope && !pinned.has(childRecord)) {
+        pin(childRecord);
+      }
+    }
+  };
+  for (const record of footprint.records()) {
+    if (pinned.has(record) || record.referrers === undefined) continue;
+    for (const referrer of record.referrers) {
+      if (isExternalLive(referrer)) {
+        pin(record);
+        break;
+      }
+    }
+  }
+
+  let models = 0;
+  for (const record of footprint.records()) {
+    if (pinned.has(record)) continue;
+    if (isStillMapped(record)) deleteFromBuilder(record.builder, record.name);
+    models++;
+  }
+  return {models, namedModels, kept: pinned.size};
+}
+
+/**
+ * Drop every model of a tenant-owned DataSource from its builder and
+ * connector, so that a DataSource the application still references holds no
+ * model classes.
+ *
+ * @internal
+ */
+export function releaseDataSourceModels(dataSource: DataSourceLike): void {
+  const builder = dataSource.modelBuilder;
+  if (builder === undefined) return;
+  for (const name of Object.keys(builder.models)) {
+    deleteFromBuilder(builder, name);
+    const connectorModels = dataSource.connector?._models;
+    if (connectorModels !== undefined) delete connectorModels[name];
+  }
+}
+
+/**
+ * Remove a named model from its builder and from its connector's registry,
+ * with the anonymous children juggler built for it and nobody registered.
+ */
+function removeNamedModel(
+  model: ModelClassLike,
+  recordOf: (model: unknown) => ModelRecord | undefined,
+): boolean {
+  const builder = model.modelBuilder;
+  if (builder === undefined || builder.models[model.modelName] !== model) {
+    return false;
+  }
+  deleteFromBuilder(builder, model.modelName);
+  const connectorModels = model.dataSource?.connector?._models;
+  if (connectorModels?.[model.modelName]?.model === model) {
+    delete connectorModels[model.modelName];
+  }
+  removeUnregisteredChildren(model, builder, recordOf, 0);
+  return true;
+}
+
+function removeUnregisteredChildren(
+  model: ModelClassLike,
+  builder: ModelBuilderLike,
+  recordOf: (model: unknown) => ModelRecord | undefined,
+  depth: number,
+): void {
+  if (depth > 32) return;
+  for (const child of childModels(model)) {
+    if (!child.settings?.anonymous || recordOf(child) !== undefined) continue;
+    if (builder.models[child.modelName] !== child) continue;
+    deleteFromBuilder(builder, child.modelName);
+    removeUnregisteredChildren(child, builder, recordOf, depth + 1);
+  }
+}
+
+/**
+ * The model classes a model's properties use directly (array item types
+ * included).
+ *
+ * @internal
+ */
+export function* childModels(model: unknown): Generator<ModelClassLike> {
+  const properties = (model as ModelClassLike | undefined)?.definition
+    ?.properties;
+  if (properties === undefined || properties === null) return;
+  for (const name in properties) {
+    let type = properties[name]?.type;
+    if (Array.isArray(type)) type = type[0];
+    if (typeof type === 'function' && 'modelName' in type) {
+      yield type as unknown as ModelClassLike;
+    }
+  }
+}
+
+function isDefinitionLive(definition: ModelDefinitionLike): boolean {
+  return definition.modelBuilder?.definitions[definition.name] === definition;
+}
+
+function deleteFromBuilder(builder: ModelBuilderLike, name: string): void {
+  delete builder.models[name];
+  delete builder.definitions[name];
+}

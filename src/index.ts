@@ -1,0 +1,15 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+/**
+ * A tenant-aware model registry for LoopBack 4: it stops
+ * loopback-datasource-juggler from keeping every anonymous model it builds
+ * for nested object properties, per tenant, forever.
+ *
+ * @packageDocumentation
+ */
+
+export * from './bridge';
+export * from './context';
+export * from './errors';
+export * from './registry';
+export * from './resolution';

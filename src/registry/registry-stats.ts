@@ -1,0 +1,95 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+/**
+ * Why a tenant was evicted.
+ *
+ * - `idle`: unused for longer than `maxIdleTime`.
+ * - `capacity`: over `maxTenants`; the least recently used go first.
+ * - `memory`: the heap crossed the `memoryPressure` threshold.
+ * - `manual`: `evictTenant()`, `cleanupTenant()` or `forceCleanup()`.
+ * - `external`: an event from outside the process (another instance).
+ */
+export type EvictionReason = 'idle' | 'capacity' | 'memory' | 'manual' | 'external';
+
+/** Every {@link EvictionReason}, in a stable order. */
+export const EVICTION_REASONS: readonly EvictionReason[] = Object.freeze([
+  'idle',
+  'capacity',
+  'memory',
+  'manual',
+  'external',
+]);
+
+/** What one eviction released. */
+export interface TenantEviction {
+  tenantId: string;
+  reason: EvictionReason;
+  /** Anonymous models removed from their builders. */
+  models: number;
+  /** Tenant-owned named models removed (see `trackModel`). */
+  namedModels: number;
+  /** Tenant-owned DataSources released (see `trackDataSource`). */
+  dataSources: number;
+  /** Anonymous models kept because a live global model still uses them. */
+  kept: number;
+}
+
+/** A summary of the last cleanup pass. */
+export interface CleanupPassStats {
+  /** When it started (clock milliseconds). */
+  at: number;
+  /** How long it took, in milliseconds. */
+  durationMs: number;
+  /** Tenants it evicted. */
+  evicted: number;
+  /** The error message when the pass failed. */
+  error?: string;
+}
+
+/** Counters of a `ModelRegistry`, as returned by `getStats()`. */
+export interface ModelRegistryStats {
+  /** Anonymous models registered, all scopes. */
+  totalModels: number;
+  /** Anonymous models registered in the global scope. */
+  globalModels: number;
+  /** Anonymous models registered in tenant scopes. */
+  totalTenantModels: number;
+  /** Live tenant registries. */
+  tenantRegistries: number;
+  /** Lookups answered by an existing model (juggler built nothing). */
+  reuseCount: number;
+  /** Same as `reuseCount`. */
+  hits: number;
+  /** Lookups that found no model. */
+  misses: number;
+  /** Models registered since start. */
+  modelsCreated: number;
+  /** Tenants with a lease or work in flight. */
+  leasedTenants: number;
+  /** Tenants marked for eviction once their last lease is released. */
+  pendingEvictions: number;
+  /** Evictions since start, by reason. */
+  evictions: Record<EvictionReason, number>;
+  /** Times the bridge fell back to juggler's own behaviour. */
+  bridgeFallbacks: number;
+  /** DataSource disconnects that failed or timed out. */
+  disconnectFailures: number;
+  /** `tenantEvicted` listeners that threw. */
+  listenerFailures: number;
+  /** The last cleanup pass, if any ran. */
+  lastCleanup: CleanupPassStats | undefined;
+  /** Cleanup passes that failed. */
+  cleanupFailures: number;
+}
+
+/** One line of `getTenantRegistryInfo()`. */
+export interface TenantRegistryInfo {
+  tenantId: string;
+  models: number;
+  namedModels: number;
+  dataSources: number;
+  hits: number;
+  misses: number;
+  lastAccessed: number;
+  isLeased: boolean;
+}

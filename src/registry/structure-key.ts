@@ -1,0 +1,166 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+/**
+ * How to read the parts of a definition that depend on the model builder.
+ */
+export interface StructureKeyOptions {
+  /**
+   * Resolve a type written as a string the way juggler would (built-in types
+   * case-insensitively, then the builder's models by name). A type that
+   * resolves is keyed by the identity of what it resolves to, so `'string'`,
+   * `'String'` and `String` share a key, and `'Address'` follows the builder's
+   * current `Address` class.
+   */
+  resolveTypeName?: (name: string) => unknown;
+  /** The anonymous model's settings that change behaviour (`strict`). */
+  settings?: {strict?: unknown};
+}
+
+/** Raised when a definition cannot be keyed (a cycle, a symbol). */
+export class UnkeyableStructureError extends Error {
+  constructor(reason: string) {
+    super(`Cannot compute a structure key: ${reason}`);
+    this.name = 'UnkeyableStructureError';
+  }
+}
+
+const MAX_DEPTH = 32;
+const identities = new WeakMap<object, number>();
+let nextIdentity = 1;
+
+/**
+ * The canonical structural key of an anonymous model's property definition.
+ *
+ * @remarks
+ * Property order does not matter. Everything that changes behaviour is kept:
+ * property names, types (strings resolved as juggler does, constructors and
+ * other objects by identity, never by name), nesting, arrays and their item
+ * types, property options (`required`, `default`, `id`, ...) and the `strict`
+ * setting. Two definitions share a key only when juggler would build
+ * equivalent models from them. The key is the full canonical form, so a map
+ * lookup on it is a full comparison.
+ *
+ * It follows juggler's `ModelBuilder.resolveType`: an object with a truthy
+ * `type` is a property with options, and any other plain object (or the
+ * object given as a `type`) is a nested anonymous model.
+ *
+ * @param properties - The property map juggler passes to `define()`.
+ * @param options - Type-name resolution and settings.
+ * @returns A string key.
+ * @throws UnkeyableStructureError for cyclic or symbol-valued definitions.
+ */
+export function computeStructureKey(
+  properties: object,
+  options: StructureKeyOptions = {},
+): string {
+  const strict = keyOfValue(options.settings?.strict, 0);
+  return `${keyOfProperties(properties, options, 0)}|strict=${strict}`;
+}
+
+function keyOfProperties(
+  properties: object,
+  options: StructureKeyOptions,
+  depth: number,
+): string {
+  checkDepth(depth);
+  const record = properties as Record<string, unknown>;
+  const names = Object.keys(record).sort();
+  let key = '{';
+  for (const name of names) {
+    key += `${JSON.stringify(name)}:${keyOfType(
+      record[name],
+      false,
+      options,
+      depth + 1,
+    )},`;
+  }
+  return key + '}';
+}
+
+function keyOfType(
+  type: unknown,
+  isSubProperty: boolean,
+  options: StructureKeyOptions,
+  depth: number,
+): string {
+  checkDepth(depth);
+  if (typeof type === 'string') {
+    const resolved = options.resolveTypeName?.(type);
+    return typeof resolved === 'function'
+      ? `T${identityOf(resolved)}`
+      : `S${JSON.stringify(type)}`;
+  }
+  if (typeof type === 'function') return `T${identityOf(type)}`;
+  if (Array.isArray(type)) {
+    return `[${type
+      .map(item => keyOfType(item, false, options, depth + 1))
+      .join(',')}]`;
+  }
+  if (!isPlainObject(type)) return keyOfValue(type, depth);
+  const definition = type as Record<string, unknown>;
+  if (isSubProperty || !definition.type) {
+    return `M${keyOfProperties(definition, options, depth + 1)}`;
+  }
+  let key = '(';
+  for (const name of Object.keys(definition).sort()) {
+    key +=
+      name === 'type'
+        ? `type=${keyOfType(definition.type, true, options, depth + 1)},`
+        : `${JSON.stringify(name)}=${keyOfValue(definition[name], depth + 1)},`;
+  }
+  return key + ')';
+}
+
+function keyOfValue(value: unknown, depth: number): string {
+  checkDepth(depth);
+  switch (typeof value) {
+    case 'string':
+      return `s${JSON.stringify(value)}`;
+    case 'number':
+      return Object.is(value, -0) ? 'n-0' : `n${value}`;
+    case 'boolean':
+      return value ? 'b1' : 'b0';
+    case 'undefined':
+      return 'u';
+    case 'bigint':
+      return `g${value}`;
+    case 'function':
+      return `F${identityOf(value)}`;
+    case 'symbol':
+      throw new UnkeyableStructureError('a symbol value');
+  }
+  if (value === null) return 'null';
+  if (Array.isArray(value)) {
+    return `[${value.map(item => keyOfValue(item, depth + 1)).join(',')}]`;
+  }
+  if (!isPlainObject(value)) return `I${identityOf(value as object)}`;
+  const record = value as Record<string, unknown>;
+  let key = '{';
+  for (const name of Object.keys(record).sort()) {
+    key += `${JSON.stringify(name)}=${keyOfValue(record[name], depth + 1)},`;
+  }
+  return key + '}';
+}
+
+function isPlainObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function identityOf(value: object): number {
+  let identity = identities.get(value);
+  if (identity === undefined) {
+    identity = nextIdentity++;
+    identities.set(value, identity);
+  }
+  return identity;
+}
+
+function checkDepth(depth: number): void {
+  if (depth > MAX_DEPTH) {
+    throw new UnkeyableStructureError(
+      `nested deeper than ${MAX_DEPTH} levels (a cycle?)`,
+    );
+  }
+}
