@@ -10,6 +10,10 @@
 
 export * from './bridge';
 export * from './context';
-export * from './errors';
+export {
+  TenantRegistryError,
+  TenantRegistryErrorCodes,
+  type TenantRegistryErrorCode,
+} from './errors';
 export * from './registry';
 export * from './resolution';

@@ -141,6 +141,8 @@ function patch(builderClass: ModelBuilderClass): Installation {
       scope = getEffectiveScope();
       key = computeStructureKey(prop as object, {
         resolveTypeName: name => resolveTypeNameIn(this, name),
+        // Same expression as juggler's resolveType, falsy values included.
+        // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
         settings: {strict: this.settings?.strictEmbeddedModels || false},
       });
       const existing = registry.lookupAnonymous(this, key, scope);

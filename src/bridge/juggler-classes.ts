@@ -33,7 +33,6 @@ export function resolveJugglerModelBuilder(): ModelBuilderClass {
   } catch {
     jugglerPath = require.resolve('loopback-datasource-juggler');
   }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   return require(jugglerPath).ModelBuilder as ModelBuilderClass;
 }
 

@@ -42,7 +42,8 @@ export class DataSourceCloser {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`disconnect timed out after ${this.timeoutMs} ms`)),
+        () =>
+          reject(new Error(`disconnect timed out after ${this.timeoutMs} ms`)),
         this.timeoutMs,
       );
       timer.unref();

@@ -114,10 +114,11 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
    * @param tenantId - The scope; defaults to the effective scope.
    */
   registerModel(
-    model: ModelClassLike,
+    modelClass: object,
     properties?: object,
     tenantId?: string,
   ): void {
+    const model = modelClass as ModelClassLike;
     const builder = model.modelBuilder;
     if (builder === undefined) {
       throw new TypeError(
@@ -148,14 +149,17 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
    */
   findModelByStructure(
     properties: object,
-    builder?: ModelBuilderLike,
+    builder?: object,
     tenantId?: string,
     strict: unknown = false,
   ): ModelClassLike | undefined {
     const scope = this.scopeOf(tenantId);
     const registry = this.registryOf(scope);
     if (registry === undefined) return undefined;
-    for (const candidate of builder ? [builder] : registry.builders()) {
+    const candidates = builder
+      ? [builder as ModelBuilderLike]
+      : registry.builders();
+    for (const candidate of candidates) {
       const key = computeStructureKey(properties, {
         resolveTypeName: name => resolveTypeNameIn(candidate, name),
         settings: {strict},
@@ -176,8 +180,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   findModelByName(name: string, tenantId?: string): ModelClassLike | undefined {
     const registry = this.registryOf(this.scopeOf(tenantId));
     return (
-      registry?.findModelByName(name) ??
-      this.globalScope.findModelByName(name)
+      registry?.findModelByName(name) ?? this.globalScope.findModelByName(name)
     );
   }
 
@@ -268,10 +271,10 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
    * @param model - A juggler model class (for LB4, the repository's
    * `modelClass`).
    */
-  trackModel(tenantId: string, model: ModelClassLike): void {
+  trackModel(tenantId: string, model: object): void {
     const scope = validateTenantId(tenantId);
     const registry = this.registryOf(scope) ?? this.createScope(scope);
-    registry.trackedModels.add(model);
+    registry.trackedModels.add(model as ModelClassLike);
     this.touch(registry);
   }
 
@@ -283,10 +286,10 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
    * @param tenantId - The owning tenant.
    * @param dataSource - A juggler DataSource.
    */
-  trackDataSource(tenantId: string, dataSource: DataSourceLike): void {
+  trackDataSource(tenantId: string, dataSource: object): void {
     const scope = validateTenantId(tenantId);
     const registry = this.registryOf(scope) ?? this.createScope(scope);
-    registry.dataSources.add(dataSource);
+    registry.dataSources.add(dataSource as DataSourceLike);
     this.touch(registry);
   }
 

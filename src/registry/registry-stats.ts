@@ -9,7 +9,8 @@
  * - `manual`: `evictTenant()`, `cleanupTenant()` or `forceCleanup()`.
  * - `external`: an event from outside the process (another instance).
  */
-export type EvictionReason = 'idle' | 'capacity' | 'memory' | 'manual' | 'external';
+export type EvictionReason =
+  'idle' | 'capacity' | 'memory' | 'manual' | 'external';
 
 /** Every {@link EvictionReason}, in a stable order. */
 export const EVICTION_REASONS: readonly EvictionReason[] = Object.freeze([

@@ -1,0 +1,173 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {expect} from '@loopback/testlab';
+import {
+  installJugglerBridge,
+  isJugglerBridgeInstalled,
+  ModelRegistry,
+  runInTenant,
+  type UninstallJugglerBridge,
+} from '../../src';
+import {
+  anonymousModelNames,
+  crud,
+  builderOf,
+  customerProperties,
+  givenMemoryDataSource,
+  jugglerModelBuilderClass,
+} from '../fixtures/juggler';
+
+type Proto = {resolveType: Function};
+
+describe('installJugglerBridge() (real juggler)', () => {
+  const BuilderClass = jugglerModelBuilderClass() as {prototype: Proto};
+  let registry: ModelRegistry;
+  let uninstall: UninstallJugglerBridge | undefined;
+
+  beforeEach(() => {
+    registry = new ModelRegistry();
+  });
+  afterEach(() => uninstall?.());
+
+  describe('install and uninstall', () => {
+    it('restores the exact original resolveType', () => {
+      const original = BuilderClass.prototype.resolveType;
+      uninstall = installJugglerBridge(registry);
+      expect(BuilderClass.prototype.resolveType).to.not.equal(original);
+      expect(isJugglerBridgeInstalled()).to.be.true();
+      uninstall();
+      expect(BuilderClass.prototype.resolveType).to.equal(original);
+      expect(isJugglerBridgeInstalled()).to.be.false();
+    });
+
+    it('wraps once when installed twice, and uninstall is idempotent', () => {
+      const original = BuilderClass.prototype.resolveType;
+      const first = installJugglerBridge(registry);
+      const wrapped = BuilderClass.prototype.resolveType;
+      const second = installJugglerBridge(registry);
+      expect(BuilderClass.prototype.resolveType).to.equal(wrapped);
+      second();
+      second();
+      first();
+      expect(BuilderClass.prototype.resolveType).to.equal(original);
+    });
+
+    it('routes to the most recently installed registry', () => {
+      const other = new ModelRegistry();
+      uninstall = installJugglerBridge(registry);
+      const uninstallOther = installJugglerBridge(other);
+      givenMemoryDataSource().createModel('M', {a: {b: String}});
+      expect(other.getStats().modelsCreated).to.equal(1);
+      uninstallOther();
+      givenMemoryDataSource().createModel('M', {a: {b: String}});
+      expect(registry.getStats().modelsCreated).to.equal(1);
+    });
+
+    it('takes over builders created before it was installed', () => {
+      const ds = givenMemoryDataSource();
+      uninstall = installJugglerBridge(registry);
+      ds.createModel('Early', {a: {b: String}});
+      ds.createModel('Early', {a: {b: String}});
+      expect(anonymousModelNames(builderOf(ds))).to.have.length(1);
+    });
+
+    it('passes named, string and constructor types through untouched', () => {
+      uninstall = installJugglerBridge(registry);
+      const ds = givenMemoryDataSource();
+      ds.createModel('Plain', {a: String, b: 'number', c: {type: Date}});
+      expect(registry.getStats()).to.containDeep({misses: 0, modelsCreated: 0});
+    });
+  });
+
+  describe('anonymous models', () => {
+    beforeEach(() => {
+      uninstall = installJugglerBridge(registry);
+    });
+
+    it('builds each structure once per tenant and builder', () => {
+      const ds = givenMemoryDataSource();
+      for (let i = 0; i < 3; i++) {
+        runInTenant('a', () =>
+          ds.createModel('Customer', customerProperties()),
+        );
+        runInTenant('b', () =>
+          ds.createModel('Customer', customerProperties()),
+        );
+      }
+      expect(anonymousModelNames(builderOf(ds))).to.have.length(4);
+    });
+
+    it('keeps same-looking structures with different types apart', async () => {
+      const ds = givenMemoryDataSource();
+      const A = crud(ds.createModel('A', {v: {street: String, zip: Number}}));
+      const B = crud(ds.createModel('B', {v: {street: Number, zip: Date}}));
+      const a = await A.create({v: {street: 'Main', zip: 42}});
+      const b = await B.create({v: {street: 7, zip: new Date(0)}});
+      expect((await A.findById(a.id)).toJSON().v).to.deepEqual({
+        street: 'Main',
+        zip: 42,
+      });
+      const bv = (await B.findById(b.id)).v;
+      expect(bv.street).to.equal(7);
+      expect(bv.zip).to.be.instanceOf(Date);
+    });
+
+    it('keeps strictEmbeddedModels apart per builder', () => {
+      const loose = givenMemoryDataSource();
+      const strict = givenMemoryDataSource();
+      builderOf(strict).settings = {strictEmbeddedModels: true};
+      loose.createModel('M', {a: {b: String}});
+      const S = strict.createModel('M', {a: {b: String}});
+      const nested = S.definition.properties.a.type as {
+        settings: {strict: unknown};
+      };
+      expect(nested.settings.strict).to.be.true();
+    });
+
+    it('falls back to juggler when the registry fails, and counts it', async () => {
+      const failing = new ModelRegistry();
+      failing.lookupAnonymous = () => {
+        throw new Error('injected registry fault');
+      };
+      const uninstallFailing = installJugglerBridge(failing);
+      try {
+        const ds = givenMemoryDataSource();
+        const C = crud(
+          runInTenant('a', () =>
+            ds.createModel('Customer', customerProperties()),
+          ),
+        );
+        const created = await C.create({address: {street: 's', city: 'c'}});
+        expect((await C.findById(created.id)).address.city).to.equal('c');
+        expect(failing.getStats().bridgeFallbacks).to.be.above(0);
+      } finally {
+        uninstallFailing();
+      }
+    });
+
+    it('falls back when registering fails, and the model still works', () => {
+      const failing = new ModelRegistry();
+      failing.registerAnonymous = () => {
+        throw new Error('injected registry fault');
+      };
+      const uninstallFailing = installJugglerBridge(failing);
+      try {
+        const ds = givenMemoryDataSource();
+        const C = ds.createModel('C', {a: {b: String}});
+        expect(new C({a: {b: 'x'}}).toJSON().a).to.deepEqual({b: 'x'});
+        expect(failing.getStats().bridgeFallbacks).to.be.above(0);
+      } finally {
+        uninstallFailing();
+      }
+    });
+
+    it('falls back for a definition it cannot key (a cycle)', () => {
+      const ds = givenMemoryDataSource();
+      const meta: Record<string, unknown> = {};
+      meta.self = meta;
+      const C = ds.createModel('C', {a: {b: {type: String, meta}}});
+      expect(registry.getStats().bridgeFallbacks).to.be.above(0);
+      expect(new C({a: {b: 'x'}}).toJSON().a).to.deepEqual({b: 'x'});
+    });
+  });
+});
