@@ -1,0 +1,80 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where `npm run bench` writes its JSON record. */
+export const RESULTS_FILE = path.resolve(
+  __dirname,
+  '../../../bench/results/latest.json',
+);
+
+/** Print an aligned table to stdout. */
+export function printTable(
+  title: string,
+  header: string[],
+  rows: (string | number)[][],
+): void {
+  const cells = [header, ...rows.map(row => row.map(String))];
+  const widths = header.map((_, i) =>
+    Math.max(...cells.map(row => row[i].length)),
+  );
+  const line = (row: string[]) =>
+    '| ' + row.map((cell, i) => cell.padEnd(widths[i])).join(' | ') + ' |';
+  const out = [
+    `\n### ${title}\n`,
+    line(header),
+    '|' + widths.map(w => '-'.repeat(w + 2)).join('|') + '|',
+    ...cells.slice(1).map(line),
+    '',
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+/** Merge one suite's figures into the JSON record. */
+export function recordSuite(suite: string, figures: unknown): void {
+  let record: {environment?: unknown; suites?: Record<string, unknown>} = {};
+  try {
+    record = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+  } catch {
+    // First suite of a run: start a new record.
+  }
+  record.environment = environment();
+  record.suites = {...record.suites, [suite]: figures};
+  mkdirSync(path.dirname(RESULTS_FILE), {recursive: true});
+  writeFileSync(RESULTS_FILE, JSON.stringify(record, null, 2) + '\n');
+}
+
+/** Node version, CPU and time of the run. */
+export function environment() {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    platform: `${os.platform()} ${os.arch()}`,
+    date: new Date().toISOString(),
+  };
+}
+
+/** Median, min and max of a sample. */
+export function summarize(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2 === 0
+      ? (sorted[middle - 1] + sorted[middle]) / 2
+      : sorted[middle];
+  return {median, min: sorted[0], max: sorted[sorted.length - 1]};
+}
+
+/** Whether `--quick` was passed. */
+export function isQuick(): boolean {
+  return process.argv.includes('--quick');
+}
+
+/** A number with at most `digits` decimals, for tables. */
+export function fixed(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : String(value);
+}

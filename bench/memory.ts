@@ -1,0 +1,98 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+/*
+ * Memory suite: each scenario of the bridge issue, plain juggler vs with the
+ * bridge, each in its own process, side by side in one run.
+ *
+ *   npm run bench:memory [-- --quick] [-- --tenants=5000] [-- --requests=3]
+ */
+
+import {execFileSync} from 'node:child_process';
+import path from 'node:path';
+import {fixed, isQuick, printTable, recordSuite} from './lib/report';
+import {SCENARIOS} from './memory-scenario';
+
+interface ScenarioResult {
+  scenario: string;
+  mode: string;
+  tenants: number;
+  requests: number;
+  anonymousLoaded: number;
+  anonymousReleased: number;
+  bytesPerTenantLoaded: number;
+  bytesPerTenantReleased: number;
+  bytesPerTenantSecondCycle: number;
+}
+
+function option(name: string, fallback: number): number {
+  const arg = process.argv.find(a => a.startsWith(`--${name}=`));
+  return arg ? Number(arg.split('=')[1]) : fallback;
+}
+
+function runScenario(
+  scenario: string,
+  mode: string,
+  tenants: number,
+  requests: number,
+  v8Flags: string[],
+): ScenarioResult {
+  const script = path.join(__dirname, 'memory-scenario.js');
+  const output = execFileSync(
+    process.execPath,
+    ['--expose-gc', ...v8Flags, script, scenario, mode, String(tenants), String(requests)],
+    {encoding: 'utf8', maxBuffer: 1 << 20},
+  );
+  return JSON.parse(output.trim().split('\n').pop()!);
+}
+
+export function runMemorySuite(): ScenarioResult[] {
+  const tenants = option('tenants', isQuick() ? 40 : 1000);
+  const requests = option('requests', 3);
+  const results: ScenarioResult[] = [];
+  const rows: (string | number)[][] = [];
+  for (const scenario of Object.keys(SCENARIOS)) {
+    for (const mode of ['plain', 'bridge']) {
+      const result = runScenario(scenario, mode, tenants, requests, []);
+      // The same run without V8's compilation cache: juggler compiles one
+      // `new Function` constructor per model name, and V8 keeps that source
+      // cached until it flushes the cache; this column leaves it out.
+      const uncached = runScenario(scenario, mode, tenants, requests, [
+        '--no-compilation-cache',
+      ]);
+      results.push(result);
+      rows.push([
+        scenario,
+        mode,
+        result.anonymousLoaded,
+        result.anonymousReleased,
+        fixed(result.bytesPerTenantLoaded / 1024),
+        fixed(result.bytesPerTenantReleased / 1024),
+        fixed(result.bytesPerTenantSecondCycle / 1024),
+        fixed(uncached.bytesPerTenantSecondCycle / 1024),
+      ]);
+      results[results.length - 1] = {
+        ...result,
+        bytesPerTenantSecondCycleNoCompilationCache:
+          uncached.bytesPerTenantSecondCycle,
+      } as ScenarioResult;
+    }
+  }
+  printTable(
+    `memory: ${tenants} tenants x ${requests} requests (KiB per tenant; heapUsed after GC)`,
+    [
+      'scenario',
+      'mode',
+      'anon models loaded',
+      'anon models after release',
+      'heap loaded',
+      'heap after release',
+      'left per tenant, 2nd cycle',
+      'same, no V8 compile cache',
+    ],
+    rows,
+  );
+  recordSuite('memory', {tenants, requests, results});
+  return results;
+}
+
+if (require.main === module) runMemorySuite();
