@@ -51,13 +51,19 @@ class Shipment extends Entity {
 
 const builderOf = (ds: juggler.DataSource) =>
   (ds as unknown as {modelBuilder: Builder}).modelBuilder;
-type Crud = {create(data: object): Promise<{id: unknown}>; findById(id: unknown): Promise<unknown>};
+type Crud = {
+  create(data: object): Promise<{id: unknown}>;
+  findById(id: unknown): Promise<unknown>;
+};
 
 function sharedModelPerTenant(registry: ModelRegistry, mode: Mode): Workload {
   const ds = new juggler.DataSource({connector: 'memory'});
   return {
     async request(tenantId) {
-      const Customer = ds.createModel(`Customer_${tenantId}`, customerProperties()) as unknown as Crud;
+      const Customer = ds.createModel(
+        `Customer_${tenantId}`,
+        customerProperties(),
+      ) as unknown as Crud;
       if (mode === 'bridge') registry.trackModel(tenantId, Customer);
       const row = await Customer.create(ROW);
       await Customer.findById(row.id);
@@ -74,7 +80,10 @@ function redefinedPerRequest(registry: ModelRegistry, mode: Mode): Workload {
   const ds = new juggler.DataSource({connector: 'memory'});
   return {
     async request(tenantId) {
-      const Customer = ds.createModel('Customer', customerProperties()) as unknown as Crud;
+      const Customer = ds.createModel(
+        'Customer',
+        customerProperties(),
+      ) as unknown as Crud;
       if (mode === 'bridge') registry.trackModel(tenantId, Customer);
       const row = await Customer.create(ROW);
       await Customer.findById(row.id);
@@ -94,12 +103,18 @@ function dataSourcePerTenant(registry: ModelRegistry, mode: Mode): Workload {
     async request(tenantId) {
       let ds = dataSources.get(tenantId);
       if (ds === undefined) {
-        ds = new juggler.DataSource({name: `db_${tenantId}`, connector: 'memory'});
+        ds = new juggler.DataSource({
+          name: `db_${tenantId}`,
+          connector: 'memory',
+        });
         dataSources.set(tenantId, ds);
         if (mode === 'bridge') registry.trackDataSource(tenantId, ds);
       }
       const repo = new DefaultCrudRepository(Shipment, ds);
-      const row = await repo.create({address: {street: 's', city: 'c'}, items: [{sku: 'a', qty: 1}]});
+      const row = await repo.create({
+        address: {street: 's', city: 'c'},
+        items: [{sku: 'a', qty: 1}],
+      });
       await repo.findById(row.id);
     },
     builders: () => [...dataSources.values()].map(builderOf),
@@ -114,7 +129,10 @@ function lb4InlineTypes(registry: ModelRegistry, mode: Mode): Workload {
   return {
     async request(tenantId, requestNumber) {
       const repo = new DefaultCrudRepository(Shipment, ds);
-      const row = await repo.create({address: {street: tenantId, city: 'c'}, items: [{sku: 'a', qty: requestNumber}]});
+      const row = await repo.create({
+        address: {street: tenantId, city: 'c'},
+        items: [{sku: 'a', qty: requestNumber}],
+      });
       await repo.findById(row.id);
     },
     builders: () => [builderOf(ds)],
@@ -145,7 +163,8 @@ async function heapUsed(): Promise<number> {
 function countAnonymous(builders: Builder[]): number {
   let count = 0;
   for (const builder of builders) {
-    for (const name in builder.models) if (name.startsWith('AnonymousModel_')) count++;
+    for (const name in builder.models)
+      if (name.startsWith('AnonymousModel_')) count++;
   }
   return count;
 }
@@ -155,8 +174,12 @@ async function main(): Promise<void> {
   const tenantCount = Number(tenantsArg);
   const requests = Number(requestsArg);
   const registry = new ModelRegistry();
-  const uninstall = mode === 'bridge' ? installJugglerBridge(registry) : () => {};
-  const workload = SCENARIOS[scenario as keyof typeof SCENARIOS](registry, mode as Mode);
+  const uninstall =
+    mode === 'bridge' ? installJugglerBridge(registry) : () => {};
+  const workload = SCENARIOS[scenario as keyof typeof SCENARIOS](
+    registry,
+    mode as Mode,
+  );
   // Warm up (JIT code, connector caches) with throwaway tenants, so the
   // baseline holds the fixed costs and the deltas are per tenant.
   const warmup = Array.from({length: 50}, (_, i) => `warmup-${i}`);
@@ -167,7 +190,10 @@ async function main(): Promise<void> {
   const baseline = await heapUsed();
   const anonymousBaseline = countAnonymous(workload.builders());
   const cycle = async (prefix: string) => {
-    const tenants = Array.from({length: tenantCount}, (_, i) => `${prefix}-${i}`);
+    const tenants = Array.from(
+      {length: tenantCount},
+      (_, i) => `${prefix}-${i}`,
+    );
     for (let r = 0; r < requests; r++) {
       for (const tenantId of tenants) {
         await runInTenant(tenantId, () => workload.request(tenantId, r));
@@ -179,7 +205,8 @@ async function main(): Promise<void> {
     return {anonymous, heap};
   };
   const first = await cycle('tenant');
-  const anonymousReleased = countAnonymous(workload.builders()) - anonymousBaseline;
+  const anonymousReleased =
+    countAnonymous(workload.builders()) - anonymousBaseline;
   const heapReleased = await heapUsed();
   // A second cycle over new tenants: hash tables are at their peak size by
   // now, so what it adds is what each evicted tenant really leaves behind.

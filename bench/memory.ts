@@ -39,7 +39,15 @@ function runScenario(
   const script = path.join(__dirname, 'memory-scenario.js');
   const output = execFileSync(
     process.execPath,
-    ['--expose-gc', ...v8Flags, script, scenario, mode, String(tenants), String(requests)],
+    [
+      '--expose-gc',
+      ...v8Flags,
+      script,
+      scenario,
+      mode,
+      String(tenants),
+      String(requests),
+    ],
     {encoding: 'utf8', maxBuffer: 1 << 20},
   );
   return JSON.parse(output.trim().split('\n').pop()!);

@@ -9,11 +9,18 @@
  */
 
 export * from './bridge';
+export * from './component';
 export * from './context';
 export {
   TenantRegistryError,
   TenantRegistryErrorCodes,
   type TenantRegistryErrorCode,
 } from './errors';
+export * from './interceptors/tenant.interceptor';
+export * from './keys';
+export * from './observers/registry-manager.observer';
+export * from './providers/tenant-middleware.provider';
+export * from './providers/tenant-request-handler';
 export * from './registry';
 export * from './resolution';
+export * from './types';

@@ -73,6 +73,15 @@ export function getCurrentTenant(): string | undefined {
 }
 
 /**
+ * Whether a `runInTenant` context is active here (fallbacks not asked).
+ *
+ * @internal
+ */
+export function hasTenantContext(): boolean {
+  return tenantStorage.getStore() !== undefined;
+}
+
+/**
  * The scope that models are registered in right now: the current tenant, or
  * {@link GLOBAL_TENANT}.
  */

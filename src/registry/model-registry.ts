@@ -447,6 +447,11 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     return this.closer.drain();
   }
 
+  /** How many tenant registries are live. */
+  get tenantCount(): number {
+    return this.tenants.size;
+  }
+
   /** Live tenant ids, least recently used first. */
   tenantIds(): string[] {
     return [...this.tenants.keys()];

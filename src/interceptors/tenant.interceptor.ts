@@ -1,0 +1,45 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {
+  asGlobalInterceptor,
+  ContextTags,
+  inject,
+  injectable,
+  type Interceptor,
+  type Provider,
+} from '@loopback/core';
+import {RestBindings} from '@loopback/rest';
+import {TenantRegistryBindings} from '../keys';
+import type {TenantRequestHandler} from '../providers/tenant-request-handler';
+
+/**
+ * The fallback for apps on the legacy `DefaultSequence`, where middleware
+ * cannot carry a context into controllers: when no tenant context is active
+ * around a route's controller method, it resolves the tenant and runs the
+ * method inside it.
+ *
+ * @remarks
+ * It runs after controllers and repositories are constructed, so models
+ * defined in their constructors are not in the tenant's scope: use the
+ * default `MiddlewareSequence` where you can.
+ */
+@injectable(asGlobalInterceptor('tenancy'), {
+  tags: {[ContextTags.GLOBAL_INTERCEPTOR_SOURCE]: 'route'},
+})
+export class TenantInterceptorProvider implements Provider<Interceptor> {
+  constructor(
+    @inject(TenantRegistryBindings.REQUEST_HANDLER)
+    private readonly handler: TenantRequestHandler,
+  ) {}
+
+  value(): Interceptor {
+    return async (invocationContext, next) => {
+      if (this.handler.isInTenantContext()) return next();
+      const request = await invocationContext.get(RestBindings.Http.REQUEST, {
+        optional: true,
+      });
+      if (request === undefined) return next();
+      return this.handler.handle(request, next);
+    };
+  }
+}

@@ -1,0 +1,100 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {BindingKey, type Interceptor} from '@loopback/core';
+import type {Middleware} from '@loopback/rest';
+import type {TenantRegistryComponent} from './component';
+import type {RegistryManager} from './observers/registry-manager.observer';
+import type {TenantRequestHandler} from './providers/tenant-request-handler';
+import type {ModelRegistry} from './registry/model-registry';
+import type {ResolvedTenantRegistryOptions} from './types';
+
+/**
+ * Binding keys of `loopback4-tenant-registry`.
+ */
+export namespace TenantRegistryBindings {
+  /**
+   * The component; configure it here, before `app.component()`.
+   *
+   * @example
+   * ```ts
+   * app.configure(TenantRegistryBindings.COMPONENT).to({maxIdleTime: 600000});
+   * app.component(TenantRegistryComponent);
+   * ```
+   */
+  export const COMPONENT = BindingKey.create<TenantRegistryComponent>(
+    'components.TenantRegistryComponent',
+  );
+
+  /**
+   * The application's `ModelRegistry` (a singleton).
+   *
+   * @example
+   * ```ts
+   * constructor(@inject(TenantRegistryBindings.REGISTRY) registry: ModelRegistry) {}
+   * ```
+   */
+  export const REGISTRY = BindingKey.create<ModelRegistry>(
+    'tenant-registry.registry',
+  );
+
+  /**
+   * The current tenant id, or `undefined` when none (never a "not bound"
+   * error). Resolved on every injection.
+   *
+   * @example
+   * ```ts
+   * constructor(@inject(TenantRegistryBindings.CURRENT_TENANT) tenantId?: string) {}
+   * ```
+   */
+  export const CURRENT_TENANT = BindingKey.create<string | undefined>(
+    'tenant-registry.current-tenant',
+  );
+
+  /**
+   * The cleanup lifecycle observer.
+   *
+   * @example
+   * ```ts
+   * const manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
+   * manager.forceCleanup();
+   * ```
+   */
+  export const REGISTRY_MANAGER = BindingKey.create<RegistryManager>(
+    'tenant-registry.registry-manager',
+  );
+
+  /**
+   * The extension point of tenant resolution strategies.
+   *
+   * @example
+   * ```ts
+   * app.add(createBindingFromClass(MyStrategy)
+   *   .apply(extensionFor(TenantRegistryBindings.STRATEGIES)));
+   * ```
+   */
+  export const STRATEGIES = 'tenant-registry.strategies';
+
+  /** The tenant resolution middleware. */
+  export const MIDDLEWARE = BindingKey.create<Middleware>(
+    'middleware.tenant-registry',
+  );
+
+  /** The fallback global interceptor (for `DefaultSequence` apps). */
+  export const INTERCEPTOR = BindingKey.create<Interceptor>(
+    'globalInterceptors.tenant-registry',
+  );
+
+  /** The resolved component options (read-only). */
+  export const OPTIONS = BindingKey.create<ResolvedTenantRegistryOptions>(
+    'tenant-registry.options',
+  );
+
+  /**
+   * The shared request handler of the middleware and interceptor.
+   *
+   * @internal
+   */
+  export const REQUEST_HANDLER = BindingKey.create<TenantRequestHandler>(
+    'tenant-registry.request-handler',
+  );
+}

@@ -1,0 +1,28 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {invalidTenantIdError} from '../errors';
+import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
+
+/** Reads the tenant from a query parameter (`?tenant=` by default). */
+export class QueryTenantStrategy implements TenantResolutionStrategy {
+  readonly name = 'query';
+
+  /** @param parameter - The query parameter name. */
+  constructor(readonly parameter = 'tenant') {}
+
+  resolve(request: TenantRequest): string | undefined {
+    const url = request.url ?? '';
+    const start = url.indexOf('?');
+    if (start === -1) return undefined;
+    const values = new URLSearchParams(url.slice(start + 1)).getAll(
+      this.parameter,
+    );
+    if (values.length > 1) {
+      throw invalidTenantIdError(
+        values,
+        `the ${this.parameter} parameter is repeated`,
+      );
+    }
+    return values[0];
+  }
+}
