@@ -20,7 +20,6 @@ export * from './interceptors/tenant.interceptor';
 export * from './keys';
 export * from './observers/registry-manager.observer';
 export * from './providers/tenant-middleware.provider';
-export * from './providers/tenant-request-handler';
 export * from './registry';
 export * from './resolution';
 export * from './types';

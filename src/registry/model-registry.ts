@@ -399,7 +399,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     // Least recently used first: the first tenant used after the cutoff ends
     // the pass, so a pass costs O(evicted + leased), not O(tenants).
     for (const [tenantId, registry] of this.tenants) {
-      if (registry.lastAccessed > cutoff) break;
+      if (registry.lastAccessed >= cutoff) break;
       if (this.isLeased(tenantId)) continue;
       this.evictNow(registry, reason);
       evicted++;

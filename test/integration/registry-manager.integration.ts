@@ -1,0 +1,247 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {Application} from '@loopback/core';
+import {expect, sinon} from '@loopback/testlab';
+import {
+  isJugglerBridgeInstalled,
+  ModelRegistry,
+  RegistryManager,
+  runInTenant,
+  TenantRegistryBindings,
+  TenantRegistryComponent,
+  type HeapUsage,
+  type TenantRegistryOptions,
+} from '../../src';
+import {
+  defineAnonymous,
+  givenMemoryDataSource,
+  builderOf,
+} from '../fixtures/juggler';
+
+const MINUTE = 60 * 1000;
+
+describe('RegistryManager (cleanup lifecycle observer)', () => {
+  let clock: sinon.SinonFakeTimers;
+  let app: Application;
+  let registry: ModelRegistry;
+  let manager: RegistryManager;
+  const builder = builderOf(givenMemoryDataSource());
+
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({
+      now: 1_000_000,
+      toFake: ['setInterval', 'clearInterval', 'Date'],
+    });
+  });
+  afterEach(async () => {
+    await app?.stop();
+    clock.restore();
+  });
+
+  async function givenManager(options: TenantRegistryOptions = {}) {
+    app = new Application();
+    app.configure(TenantRegistryBindings.COMPONENT).to({
+      cleanupInterval: MINUTE,
+      maxIdleTime: 10 * MINUTE,
+      ...options,
+    });
+    app.component(TenantRegistryComponent);
+    await app.start();
+    registry = await app.get(TenantRegistryBindings.REGISTRY);
+    manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
+  }
+
+  function givenTenant(tenantId: string) {
+    runInTenant(tenantId, () => {
+      registry.registerModel(defineAnonymous(builder, {street: String}), {
+        street: String,
+      });
+    });
+  }
+
+  describe('start() and stop()', () => {
+    it('installs the bridge on start and removes it on stop', async () => {
+      await givenManager();
+      expect(isJugglerBridgeInstalled()).to.be.true();
+      expect(manager.getStats().isRunning).to.be.true();
+      await app.stop();
+      expect(isJugglerBridgeInstalled()).to.be.false();
+      expect(manager.getStats().isRunning).to.be.false();
+    });
+
+    it('does not install the bridge with bridge: false', async () => {
+      await givenManager({bridge: false});
+      expect(isJugglerBridgeInstalled()).to.be.false();
+    });
+
+    it('is idempotent and leaves no timer after any number of cycles', async () => {
+      await givenManager({cleanupInterval: 5});
+      await manager.start();
+      expect(clock.countTimers()).to.equal(1);
+      for (let i = 0; i < 3; i++) {
+        await app.stop();
+        await app.stop();
+        expect(clock.countTimers()).to.equal(0);
+        await app.start();
+        await app.start();
+        expect(clock.countTimers()).to.equal(1);
+      }
+      await app.stop();
+      expect(clock.countTimers()).to.equal(0);
+      expect(isJugglerBridgeInstalled()).to.be.false();
+    });
+
+    it('runs no timer with cleanupInterval: 0', async () => {
+      await givenManager({cleanupInterval: 0});
+      givenTenant('a');
+      clock.tick(60 * MINUTE);
+      expect(registry.tenantIds()).to.deepEqual(['a']);
+    });
+  });
+
+  describe('idle eviction', () => {
+    it('evicts a tenant after maxIdleTime, and not before', async () => {
+      await givenManager();
+      givenTenant('a');
+      clock.tick(10 * MINUTE);
+      expect(registry.tenantIds()).to.deepEqual(['a']);
+      clock.tick(MINUTE);
+      expect(registry.tenantIds()).to.be.empty();
+      expect(registry.getStats().evictions.idle).to.equal(1);
+    });
+
+    it('counts activity: a lookup resets idleness', async () => {
+      await givenManager();
+      givenTenant('a');
+      clock.tick(8 * MINUTE);
+      registry.findModelByStructure({street: String}, builder, 'a');
+      clock.tick(8 * MINUTE);
+      expect(registry.tenantIds()).to.deepEqual(['a']);
+    });
+  });
+
+  describe('capacity', () => {
+    it('evicts the least recently used over maxTenants', async () => {
+      await givenManager({maxTenants: 2});
+      for (const tenantId of ['a', 'b', 'c', 'd']) {
+        givenTenant(tenantId);
+        clock.tick(1000);
+      }
+      registry.findModelByStructure({street: String}, builder, 'a');
+      expect(manager.runCleanupPass()).to.equal(2);
+      expect(registry.tenantIds()).to.deepEqual(['d', 'a']);
+      expect(registry.getStats().evictions.capacity).to.equal(2);
+    });
+  });
+
+  describe('memory pressure', () => {
+    it('evicts least recently used tenants until the estimate is below the threshold', async () => {
+      const heap: HeapUsage = {usedBytes: 0, limitBytes: 1000 * 1024 * 1024};
+      await givenManager({memoryPressure: 0.5, heapUsage: () => heap});
+      for (const tenantId of ['a', 'b', 'c', 'd']) {
+        givenTenant(tenantId);
+        clock.tick(1000);
+      }
+      heap.usedBytes = 500 * 1024 * 1024;
+      expect(manager.runCleanupPass()).to.equal(0);
+      // 11 KiB per model is the estimate: two models bring it below.
+      heap.usedBytes = 500 * 1024 * 1024 + 20 * 1024;
+      expect(manager.runCleanupPass()).to.equal(2);
+      expect(registry.tenantIds()).to.deepEqual(['c', 'd']);
+      expect(registry.getStats().evictions.memory).to.equal(2);
+    });
+  });
+
+  describe('work in flight', () => {
+    it('never evicts a leased tenant in any kind of pass', async () => {
+      const heap: HeapUsage = {usedBytes: 900, limitBytes: 1000};
+      await givenManager({
+        cleanupInterval: 0,
+        maxTenants: 1,
+        memoryPressure: 0.5,
+        heapUsage: () => heap,
+      });
+      givenTenant('busy');
+      registry.acquire('busy');
+      givenTenant('idle');
+      clock.tick(60 * MINUTE);
+      expect(manager.runCleanupPass()).to.equal(1);
+      givenTenant('other');
+      expect(manager.forceCleanup()).to.equal(1);
+      expect(registry.tenantIds()).to.deepEqual(['busy']);
+      registry.release('busy');
+      expect(registry.tenantIds()).to.deepEqual(['busy']);
+    });
+
+    it('evicts a tenant marked while leased once its last lease is released', async () => {
+      await givenManager();
+      givenTenant('a');
+      registry.acquire('a');
+      registry.acquire('a');
+      expect(registry.evictTenant('a', 'manual')).to.be.undefined();
+      registry.release('a');
+      expect(registry.tenantIds()).to.deepEqual(['a']);
+      registry.release('a');
+      expect(registry.tenantIds()).to.be.empty();
+    });
+  });
+
+  describe('forceCleanup()', () => {
+    it('evicts every tenant without work in flight and counts them', async () => {
+      await givenManager();
+      givenTenant('a');
+      givenTenant('b');
+      expect(manager.forceCleanup()).to.equal(2);
+      expect(registry.getStats()).to.containDeep({
+        tenantRegistries: 0,
+        evictions: {manual: 2},
+        lastCleanup: {evicted: 2},
+      });
+    });
+  });
+
+  describe('failures', () => {
+    it('records a throwing pass, and the timer keeps running', async () => {
+      await givenManager();
+      const original = registry.cleanupInactiveTenants.bind(registry);
+      let calls = 0;
+      registry.cleanupInactiveTenants = (...args) => {
+        calls++;
+        if (calls === 1) throw new Error('injected pass failure');
+        return original(...args);
+      };
+      givenTenant('a');
+      clock.tick(MINUTE);
+      expect(registry.getStats().cleanupFailures).to.equal(1);
+      expect(registry.getStats().lastCleanup?.error).to.match(/injected/);
+      clock.tick(11 * MINUTE);
+      expect(calls).to.be.above(1);
+      expect(registry.tenantIds()).to.be.empty();
+    });
+  });
+
+  describe('options', () => {
+    const bad: [TenantRegistryOptions, RegExp][] = [
+      [
+        {maxTenants: -1},
+        /`maxTenants`: expected a positive integer or Infinity, got -1/,
+      ],
+      [{maxIdleTime: -5}, /`maxIdleTime`/],
+      [{cleanupInterval: NaN}, /`cleanupInterval`/],
+      [{memoryPressure: 1.5}, /`memoryPressure`/],
+      [{strategies: []}, /`strategies`/],
+      [{strategies: ['jwt']}, /`jwt`/],
+      [
+        {strategies: ['jwt'], jwt: {secret: 's', algorithms: ['none']}},
+        /`jwt.algorithms`/,
+      ],
+    ];
+    for (const [options, message] of bad) {
+      it(`refuses ${JSON.stringify(options)} with INVALID_OPTION`, () => {
+        const a = new Application();
+        a.configure(TenantRegistryBindings.COMPONENT).to(options);
+        expect(() => a.component(TenantRegistryComponent)).to.throw(message);
+      });
+    }
+  });
+});
