@@ -19,10 +19,23 @@ describe('idle cleanup with real timers (acceptance)', () => {
     });
     try {
       const ds = await app.get<juggler.DataSource>('datasources.db');
-      const registry = await app.get<ModelRegistry>(TenantRegistryBindings.REGISTRY);
-      const order = {address: {street: 's', city: 'c'}, items: [{sku: 'x', qty: 1}]};
-      await client.post('/orders').set('x-tenant-id', 'idle').send(order).expect(200);
-      await client.post('/orders').set('x-tenant-id', 'busy').send(order).expect(200);
+      const registry = await app.get<ModelRegistry>(
+        TenantRegistryBindings.REGISTRY,
+      );
+      const order = {
+        address: {street: 's', city: 'c'},
+        items: [{sku: 'x', qty: 1}],
+      };
+      await client
+        .post('/orders')
+        .set('x-tenant-id', 'idle')
+        .send(order)
+        .expect(200);
+      await client
+        .post('/orders')
+        .set('x-tenant-id', 'busy')
+        .send(order)
+        .expect(200);
       const withBoth = anonymousModelNames(builderOf(ds)).length;
 
       // busy: a slow request holds its lease across many cleanup passes.
@@ -33,7 +46,10 @@ describe('idle cleanup with real timers (acceptance)', () => {
         inside.resolve();
         await finish.promise;
       };
-      const slow = client.get('/probe').set('x-tenant-id', 'busy').then(r => r);
+      const slow = client
+        .get('/probe')
+        .set('x-tenant-id', 'busy')
+        .then(r => r);
       await inside.promise;
       // The probe does not touch busy's models: once maxIdleTime has passed,
       // only its lease keeps it.
@@ -51,7 +67,10 @@ describe('idle cleanup with real timers (acceptance)', () => {
       expect(builderOf(ds).models).to.not.have.property('Order_busy');
 
       // The next request for an evicted tenant works again.
-      const res = await client.get('/orders').set('x-tenant-id', 'idle').expect(200);
+      const res = await client
+        .get('/orders')
+        .set('x-tenant-id', 'idle')
+        .expect(200);
       expect(res.body).to.containDeep({model: 'Order_idle', rows: [order]});
     } finally {
       await app.stop();
