@@ -14,7 +14,12 @@ import {
   model,
   property,
 } from '@loopback/repository';
-import {installJugglerBridge, ModelRegistry, runInTenant} from '../src';
+import {
+  installJugglerBridge,
+  ModelRegistry,
+  runInTenant,
+  TenantDataSourceCache,
+} from '../src';
 
 type Mode = 'plain' | 'bridge';
 type Builder = {models: Record<string, unknown>};
@@ -142,12 +147,58 @@ function lb4InlineTypes(registry: ModelRegistry, mode: Mode): Workload {
   };
 }
 
+function tenantDataSourceCache(registry: ModelRegistry, mode: Mode): Workload {
+  // plain: what the LB4 example and dynamic-datasource extensions do, a map
+  // that is never emptied; bridge: the package's TenantDataSourceCache.
+  const plain = new Map<string, juggler.DataSource>();
+  const cache = new TenantDataSourceCache(
+    registry,
+    tenantId =>
+      new juggler.DataSource({name: `db_${tenantId}`, connector: 'memory'}),
+  );
+  const dataSourceOf = async (tenantId: string) => {
+    if (mode === 'bridge')
+      return (await cache.get(tenantId)) as juggler.DataSource;
+    let ds = plain.get(tenantId);
+    if (ds === undefined) {
+      ds = new juggler.DataSource({
+        name: `db_${tenantId}`,
+        connector: 'memory',
+      });
+      plain.set(tenantId, ds);
+    }
+    return ds;
+  };
+  const live = new Set<juggler.DataSource>();
+  return {
+    async request(tenantId) {
+      const ds = await dataSourceOf(tenantId);
+      live.add(ds);
+      const repo = new DefaultCrudRepository(Shipment, ds);
+      const row = await repo.create({
+        address: {street: 's', city: 'c'},
+        items: [{sku: 'a', qty: 1}],
+      });
+      await repo.findById(row.id);
+    },
+    builders: () => [...live].map(builderOf),
+    async release(tenantId) {
+      if (mode === 'bridge') {
+        const ds = await cache.get(tenantId);
+        await registry.cleanupTenant(tenantId);
+        live.delete(ds as juggler.DataSource);
+      }
+    },
+  };
+}
+
 /** The scenarios of the bridge issue, by name. */
 export const SCENARIOS = {
   'shared-ds-model-per-tenant': sharedModelPerTenant,
   'redefined-per-request': redefinedPerRequest,
   'ds-per-tenant': dataSourcePerTenant,
   'lb4-inline-types': lb4InlineTypes,
+  'tenant-datasource-cache': tenantDataSourceCache,
 };
 
 async function heapUsed(): Promise<number> {

@@ -5,15 +5,22 @@ import {
   BindingScope,
   config,
   ContextTags,
+  CoreBindings,
+  inject,
   createBindingFromClass,
   extensionFor,
   injectable,
   type Component,
 } from '@loopback/core';
+import {RestBindings} from '@loopback/rest';
 import {getCurrentTenant} from './context/tenant-context';
 import {TenantInterceptorProvider} from './interceptors/tenant.interceptor';
 import {TenantRegistryBindings} from './keys';
 import {RegistryManager} from './observers/registry-manager.observer';
+import {
+  TenantDataSourceCacheProvider,
+  TenantDataSourceProvider,
+} from './providers/tenant-datasource.provider';
 import {TenantMiddlewareProvider} from './providers/tenant-middleware.provider';
 import {TenantRequestHandler} from './providers/tenant-request-handler';
 import {ModelRegistry} from './registry/model-registry';
@@ -40,10 +47,15 @@ export class TenantRegistryComponent implements Component {
   bindings: Binding[];
 
   /**
+   * @param application - The application it is mounted on.
    * @param options - From `app.configure(TenantRegistryBindings.COMPONENT)`.
    * @throws TenantRegistryError `INVALID_OPTION` for a bad option.
    */
-  constructor(@config() options: TenantRegistryOptions = {}) {
+  constructor(
+    @inject(CoreBindings.APPLICATION_INSTANCE)
+    application: {isBound(key: string): boolean},
+    @config() options: TenantRegistryOptions = {},
+  ) {
     const resolved = resolveOptions(options);
     this.bindings = [
       Binding.bind(TenantRegistryBindings.OPTIONS).to(resolved),
@@ -69,6 +81,14 @@ export class TenantRegistryComponent implements Component {
       createBindingFromClass(TenantInterceptorProvider, {
         key: TenantRegistryBindings.INTERCEPTOR,
       }),
+      createBindingFromClass(TenantDataSourceCacheProvider, {
+        key: TenantRegistryBindings.TENANT_DATASOURCES,
+        defaultScope: BindingScope.SINGLETON,
+      }),
+      createBindingFromClass(TenantDataSourceProvider, {
+        key: TenantRegistryBindings.TENANT_DATASOURCE,
+        defaultScope: BindingScope.TRANSIENT,
+      }),
       createBindingFromClass(RegistryManager, {
         key: TenantRegistryBindings.REGISTRY_MANAGER,
         defaultScope: BindingScope.SINGLETON,
@@ -80,6 +100,16 @@ export class TenantRegistryComponent implements Component {
         ? [strategyBinding(new JwtTenantStrategy(resolved.jwt))]
         : []),
     ];
+    // strong-error-handler hides every field of a 5xx body but the status
+    // and a generic message; keep our stable `code` on 503s too, unless the
+    // application configured its own error writer options.
+    if (!application.isBound(RestBindings.ERROR_WRITER_OPTIONS.key)) {
+      this.bindings.push(
+        Binding.bind(RestBindings.ERROR_WRITER_OPTIONS).to({
+          safeFields: ['code'],
+        }),
+      );
+    }
   }
 }
 

@@ -13,6 +13,8 @@ export const TenantRegistryErrorCodes = {
   INVALID_TENANT_TOKEN: 'INVALID_TENANT_TOKEN',
   /** A configuration option has a bad value (thrown at start). */
   INVALID_OPTION: 'INVALID_OPTION',
+  /** The tenant's DataSource could not be created (HTTP 503). */
+  TENANT_DATASOURCE_UNAVAILABLE: 'TENANT_DATASOURCE_UNAVAILABLE',
 } as const;
 
 /** One of the {@link TenantRegistryErrorCodes}. */
@@ -126,4 +128,25 @@ export function invalidOptionError(
       value,
     )}`,
   );
+}
+
+/**
+ * The tenant DataSource factory failed. The cause is kept for logs, not
+ * shown to clients.
+ *
+ * @param tenantId - The tenant (a validated id).
+ * @param cause - What the factory threw.
+ */
+export function tenantDataSourceUnavailableError(
+  tenantId: string,
+  cause: unknown,
+): TenantRegistryError {
+  const error = new TenantRegistryError(
+    TenantRegistryErrorCodes.TENANT_DATASOURCE_UNAVAILABLE,
+    `The DataSource of tenant ${describeValue(
+      tenantId,
+    )} is not available now; try again later.`,
+  );
+  Object.defineProperty(error, 'cause', {value: cause, enumerable: false});
+  return error;
 }

@@ -11,6 +11,7 @@
 export * from './bridge';
 export * from './component';
 export * from './context';
+export * from './datasources';
 export {
   TenantRegistryError,
   TenantRegistryErrorCodes,
@@ -19,6 +20,7 @@ export {
 export * from './interceptors/tenant.interceptor';
 export * from './keys';
 export * from './observers/registry-manager.observer';
+export * from './providers/tenant-datasource.provider';
 export * from './providers/tenant-middleware.provider';
 export * from './registry';
 export * from './resolution';

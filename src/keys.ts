@@ -3,6 +3,10 @@
 import {BindingKey, type Interceptor} from '@loopback/core';
 import type {Middleware} from '@loopback/rest';
 import type {TenantRegistryComponent} from './component';
+import type {
+  TenantDataSourceCache,
+  TenantDataSourceFactory,
+} from './datasources/tenant-datasource-cache';
 import type {RegistryManager} from './observers/registry-manager.observer';
 import type {TenantRequestHandler} from './providers/tenant-request-handler';
 import type {ModelRegistry} from './registry/model-registry';
@@ -82,6 +86,47 @@ export namespace TenantRegistryBindings {
   /** The fallback global interceptor (for `DefaultSequence` apps). */
   export const INTERCEPTOR = BindingKey.create<Interceptor>(
     'globalInterceptors.tenant-registry',
+  );
+
+  /**
+   * Where the application binds its {@link TenantDataSourceFactory}, to give
+   * each tenant its own DataSource.
+   *
+   * @example
+   * ```ts
+   * app.bind(TenantRegistryBindings.DATASOURCE_FACTORY).to(tenantId =>
+   *   new juggler.DataSource({...config, database: `shop_${tenantId}`}));
+   * ```
+   */
+  export const DATASOURCE_FACTORY = BindingKey.create<TenantDataSourceFactory>(
+    'tenant-registry.datasource-factory',
+  );
+
+  /**
+   * The current tenant's DataSource, for repositories to inject: created once
+   * per tenant, released with the tenant.
+   *
+   * @example
+   * ```ts
+   * constructor(@inject(TenantRegistryBindings.TENANT_DATASOURCE) ds: juggler.DataSource) {
+   *   super(Order, ds);
+   * }
+   * ```
+   */
+  export const TENANT_DATASOURCE =
+    BindingKey.create<object>('datasources.tenant');
+
+  /**
+   * What `TENANT_DATASOURCE` gives requests without a tenant; unbound, such
+   * requests get 400 `TENANT_REQUIRED`.
+   */
+  export const DEFAULT_DATASOURCE = BindingKey.create<object>(
+    'tenant-registry.default-datasource',
+  );
+
+  /** The per-tenant DataSource cache behind `TENANT_DATASOURCE`. */
+  export const TENANT_DATASOURCES = BindingKey.create<TenantDataSourceCache>(
+    'tenant-registry.tenant-datasources',
   );
 
   /** The resolved component options (read-only). */
