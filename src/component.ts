@@ -4,6 +4,7 @@ import {
   Binding,
   BindingScope,
   config,
+  Context,
   ContextTags,
   CoreBindings,
   inject,
@@ -13,9 +14,12 @@ import {
   type Component,
 } from '@loopback/core';
 import {RestBindings} from '@loopback/rest';
+import {observabilityRouteBindings} from './controllers/observability.routes';
 import {getCurrentTenant} from './context/tenant-context';
 import {TenantInterceptorProvider} from './interceptors/tenant.interceptor';
 import {TenantRegistryBindings} from './keys';
+import {checkHealth} from './observability/tenant-health';
+import {TenantRegistryMetrics} from './observability/tenant-metrics';
 import {RegistryManager} from './observers/registry-manager.observer';
 import {
   TenantDataSourceCacheProvider,
@@ -53,7 +57,7 @@ export class TenantRegistryComponent implements Component {
    */
   constructor(
     @inject(CoreBindings.APPLICATION_INSTANCE)
-    application: {isBound(key: string): boolean},
+    application: Context,
     @config() options: TenantRegistryOptions = {},
   ) {
     const resolved = resolveOptions(options);
@@ -93,6 +97,26 @@ export class TenantRegistryComponent implements Component {
         key: TenantRegistryBindings.REGISTRY_MANAGER,
         defaultScope: BindingScope.SINGLETON,
       }),
+      Binding.bind(TenantRegistryBindings.METRICS)
+        .toDynamicValue(async ({context}) => {
+          const metrics = new TenantRegistryMetrics(
+            await context.get(TenantRegistryBindings.REGISTRY),
+            {prefix: resolved.metrics.prefix},
+          );
+          if (resolved.metrics.registerGlobally) metrics.registerGlobally();
+          return metrics;
+        })
+        .inScope(BindingScope.SINGLETON),
+      Binding.bind(TenantRegistryBindings.HEALTH_CHECK)
+        .toDynamicValue(({context}) => async () => {
+          const registry = await context.get(TenantRegistryBindings.REGISTRY);
+          const health = checkHealth(registry.getStats(), resolved.health);
+          if (health.status !== 'healthy') {
+            throw new Error(`tenant registry: ${health.warnings.join('; ')}`);
+          }
+        })
+        .tag('health.readyCheck'),
+      ...observabilityRouteBindings(application, resolved),
       strategyBinding(new HeaderTenantStrategy(resolved.header)),
       strategyBinding(new QueryTenantStrategy(resolved.query)),
       strategyBinding(new HostTenantStrategy(resolved.host)),

@@ -19,6 +19,7 @@ export {
 } from './errors';
 export * from './interceptors/tenant.interceptor';
 export * from './keys';
+export * from './observability';
 export * from './observers/registry-manager.observer';
 export * from './providers/tenant-datasource.provider';
 export * from './providers/tenant-middleware.provider';

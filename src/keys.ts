@@ -7,6 +7,7 @@ import type {
   TenantDataSourceCache,
   TenantDataSourceFactory,
 } from './datasources/tenant-datasource-cache';
+import type {TenantRegistryMetrics} from './observability/tenant-metrics';
 import type {RegistryManager} from './observers/registry-manager.observer';
 import type {TenantRequestHandler} from './providers/tenant-request-handler';
 import type {ModelRegistry} from './registry/model-registry';
@@ -127,6 +128,28 @@ export namespace TenantRegistryBindings {
   /** The per-tenant DataSource cache behind `TENANT_DATASOURCE`. */
   export const TENANT_DATASOURCES = BindingKey.create<TenantDataSourceCache>(
     'tenant-registry.tenant-datasources',
+  );
+
+  /**
+   * The Prometheus metrics (a `prom-client` `Registry` of their own).
+   *
+   * @example
+   * ```ts
+   * const metrics = await app.get(TenantRegistryBindings.METRICS);
+   * const text = await metrics.metricsText();
+   * ```
+   */
+  export const METRICS = BindingKey.create<TenantRegistryMetrics>(
+    'tenant-registry.metrics',
+  );
+
+  /**
+   * A readiness check (tagged `health.readyCheck`, for apps using LoopBack's
+   * health extension): rejects while the registry's health is not
+   * `healthy`.
+   */
+  export const HEALTH_CHECK = BindingKey.create<() => Promise<void>>(
+    'tenant-registry.health-check',
   );
 
   /** The resolved component options (read-only). */

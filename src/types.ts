@@ -2,6 +2,7 @@
 
 import {getHeapStatistics} from 'node:v8';
 import {invalidOptionError} from './errors';
+import type {HealthThresholds} from './observability/tenant-health';
 import type {Clock} from './registry/model-registry';
 
 /** Milliseconds. */
@@ -46,6 +47,30 @@ export interface HostStrategyOptions {
   domain?: string;
   /** Explicit host name to tenant id map, checked first. */
   map?: Record<string, string>;
+}
+
+/** Options of the health endpoint and readiness check. */
+export interface HealthOptions extends HealthThresholds {
+  /** Serve the health endpoint. @defaultValue true */
+  enabled?: boolean;
+  /** Its path. @defaultValue `'/health/tenant-registry'` */
+  path?: string;
+  /** List it in the OpenAPI spec. @defaultValue false */
+  documented?: boolean;
+}
+
+/** Options of the Prometheus metrics. */
+export interface MetricsOptions {
+  /** Collect metrics (computed on scrape). @defaultValue true */
+  enabled?: boolean;
+  /** Serve them at this path; no endpoint of our own when unset. */
+  path?: string;
+  /** List the endpoint in the OpenAPI spec. @defaultValue false */
+  documented?: boolean;
+  /** Also add them to prom-client's global registry. @defaultValue false */
+  registerGlobally?: boolean;
+  /** Metric name prefix. @defaultValue `'tenant_registry_'` */
+  prefix?: string;
 }
 
 /**
@@ -108,15 +133,28 @@ export interface TenantRegistryOptions {
   clock?: Clock;
   /** Heap reading for `memoryPressure`, for tests or custom policies. */
   heapUsage?: () => HeapUsage;
+  /** The health endpoint and its warning thresholds. */
+  health?: HealthOptions;
+  /** Prometheus metrics. */
+  metrics?: MetricsOptions;
 }
 
 /** Options with every default filled in. */
 export interface ResolvedTenantRegistryOptions extends Required<
-  Omit<TenantRegistryOptions, 'memoryPressure' | 'jwt' | 'host'>
+  Omit<
+    TenantRegistryOptions,
+    'memoryPressure' | 'jwt' | 'host' | 'health' | 'metrics'
+  >
 > {
   memoryPressure: number | undefined;
   jwt: JwtStrategyOptions | undefined;
   host: HostStrategyOptions;
+  health: HealthThresholds & {
+    enabled: boolean;
+    path: string;
+    documented: boolean;
+  };
+  metrics: MetricsOptions & {enabled: boolean};
 }
 
 /** The defaults, frozen. */
@@ -167,6 +205,13 @@ export function resolveOptions(
     disconnectTimeout: options.disconnectTimeout ?? d.disconnectTimeout,
     clock: options.clock ?? Date,
     heapUsage: options.heapUsage ?? defaultHeapUsage,
+    health: {
+      ...options.health,
+      enabled: options.health?.enabled ?? true,
+      path: options.health?.path ?? '/health/tenant-registry',
+      documented: options.health?.documented ?? false,
+    },
+    metrics: {...options.metrics, enabled: options.metrics?.enabled ?? true},
   };
   checkNumber('cleanupInterval', resolved.cleanupInterval, 0, false);
   checkNumber('maxIdleTime', resolved.maxIdleTime, 0, true);
@@ -193,6 +238,14 @@ export function resolveOptions(
     );
   }
   checkStrategies(resolved);
+  for (const [name, path] of [
+    ['health.path', resolved.health.path],
+    ['metrics.path', resolved.metrics.path],
+  ] as const) {
+    if (path !== undefined && !/^\/[\w\-./]*$/.test(path)) {
+      throw invalidOptionError(name, 'a path starting with "/"', path);
+    }
+  }
   return resolved;
 }
 

@@ -3,6 +3,7 @@
 import {
   inject,
   lifeCycleObserver,
+  type Getter,
   type LifeCycleObserver,
 } from '@loopback/core';
 import debugFactory from 'debug';
@@ -51,6 +52,8 @@ export class RegistryManager implements LifeCycleObserver {
     private readonly registry: ModelRegistry,
     @inject(TenantRegistryBindings.OPTIONS)
     private readonly options: ResolvedTenantRegistryOptions,
+    @inject.getter(TenantRegistryBindings.METRICS)
+    private readonly getMetrics: Getter<unknown>,
     @inject(TenantRegistryBindings.REQUEST_HANDLER, {optional: true})
     private readonly requestHandler?: TenantRequestHandler,
   ) {}
@@ -69,6 +72,8 @@ export class RegistryManager implements LifeCycleObserver {
    */
   async start(): Promise<void> {
     await this.requestHandler?.strategies();
+    // Created now so that the histogram sees every cleanup pass.
+    if (this.options.metrics.enabled) await this.getMetrics();
     if (this.options.bridge && this.uninstallBridge === undefined) {
       this.uninstallBridge = installJugglerBridge(this.registry);
     }

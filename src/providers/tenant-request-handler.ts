@@ -27,6 +27,8 @@ import {toHttpError} from './http-errors';
 @injectable()
 export class TenantRequestHandler {
   private ordered: TenantResolutionStrategy[] | undefined;
+  /** Our own endpoints, which need no tenant (even with requireTenant). */
+  private readonly ownPaths: ReadonlySet<string>;
 
   constructor(
     @inject(TenantRegistryBindings.REGISTRY)
@@ -37,6 +39,12 @@ export class TenantRequestHandler {
     private readonly strategyView: ContextView<TenantResolutionStrategy>,
   ) {
     strategyView.on('refresh', () => (this.ordered = undefined));
+    const ownPaths = new Set<string>();
+    if (options.health.enabled) ownPaths.add(options.health.path);
+    if (options.metrics.enabled && options.metrics.path) {
+      ownPaths.add(options.metrics.path);
+    }
+    this.ownPaths = ownPaths;
   }
 
   /**
@@ -51,6 +59,9 @@ export class TenantRequestHandler {
     request: TenantRequest,
     next: () => ValueOrPromise<T>,
   ): Promise<T> {
+    if (this.ownPaths.size > 0 && this.ownPaths.has(pathOf(request.url))) {
+      return next();
+    }
     let tenantId: string | undefined;
     try {
       tenantId = await resolveTenantId(request, await this.strategies());
@@ -99,4 +110,10 @@ export class TenantRequestHandler {
     });
     return this.ordered;
   }
+}
+
+function pathOf(url: string | undefined): string {
+  if (url === undefined) return '';
+  const end = url.indexOf('?');
+  return end === -1 ? url : url.slice(0, end);
 }

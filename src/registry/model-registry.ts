@@ -53,6 +53,8 @@ export interface ModelRegistryOptions {
 export interface ModelRegistryEvents {
   /** A tenant's footprint was released. */
   tenantEvicted: [eviction: TenantEviction];
+  /** A cleanup pass finished (see `RegistryManager`). */
+  cleanupPass: [pass: CleanupPassStats];
 }
 
 /**
@@ -497,6 +499,14 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   recordCleanupPass(pass: CleanupPassStats): void {
     this.lastCleanup = pass;
     if (pass.error !== undefined) this.counters.cleanupFailures++;
+    if (this.listenerCount('cleanupPass') > 0) {
+      try {
+        this.emit('cleanupPass', pass);
+      } catch (error: unknown) {
+        this.counters.listenerFailures++;
+        debug('a cleanupPass listener threw: %s', error);
+      }
+    }
   }
 
   // ---- stats ----------------------------------------------------------------
