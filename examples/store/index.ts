@@ -30,8 +30,12 @@ export async function main(): Promise<StoreApplication> {
     await app.stop();
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => {
+    stop('SIGINT').catch(console.error);
+  });
+  process.once('SIGTERM', () => {
+    stop('SIGTERM').catch(console.error);
+  });
   return app;
 }
 
