@@ -18,7 +18,8 @@ export interface ReleasedModels {
 /** What a tenant's footprint consists of. */
 export interface TenantFootprint {
   readonly tenantId: string;
-  records(): Iterable<ModelRecord>;
+  /** Its anonymous model records. */
+  readonly records: readonly ModelRecord[];
   readonly trackedModels: ReadonlySet<ModelClassLike>;
 }
 
@@ -41,46 +42,48 @@ export function releaseModels(
   footprint: TenantFootprint,
   recordOf: (model: unknown) => ModelRecord | undefined,
 ): ReleasedModels {
-  const released = new Set<ModelDefinitionLike | undefined>();
+  let released: Set<ModelDefinitionLike | undefined> | undefined;
   let namedModels = 0;
   for (const model of footprint.trackedModels) {
-    released.add(model.definition);
+    (released ??= new Set()).add(model.definition);
     if (removeNamedModel(model, recordOf)) namedModels++;
   }
 
-  const pinned = new Set<ModelRecord>();
+  // Most tenants' models have no referrer outside the tenant: the sets and
+  // closures below are only made for those that do.
+  let pinned: Set<ModelRecord> | undefined;
   const isExternalLive = (referrer: ModelDefinitionLike) => {
-    if (released.has(referrer) || !isDefinitionLive(referrer)) return false;
+    if (released?.has(referrer) || !isDefinitionLive(referrer)) return false;
     if (!referrer.settings?.anonymous) return true;
     const parent = recordOf(referrer.modelBuilder?.models[referrer.name]);
     return parent === undefined || parent.scope !== footprint.tenantId;
   };
-  const pin = (record: ModelRecord) => {
-    pinned.add(record);
+  const pin = (record: ModelRecord, into: Set<ModelRecord>) => {
+    into.add(record);
     for (const child of childModels(record.model)) {
       const childRecord = recordOf(child);
-      if (childRecord?.scope === record.scope && !pinned.has(childRecord)) {
-        pin(childRecord);
+      if (childRecord?.scope === record.scope && !into.has(childRecord)) {
+        pin(childRecord, into);
       }
     }
   };
-  for (const record of footprint.records()) {
-    if (pinned.has(record) || record.referrers === undefined) continue;
+  for (const record of footprint.records) {
+    if (record.referrers === undefined || pinned?.has(record)) continue;
     for (const referrer of record.referrers) {
       if (isExternalLive(referrer)) {
-        pin(record);
+        pin(record, (pinned ??= new Set()));
         break;
       }
     }
   }
 
   let models = 0;
-  for (const record of footprint.records()) {
-    if (pinned.has(record)) continue;
+  for (const record of footprint.records) {
+    if (pinned?.has(record)) continue;
     if (isStillMapped(record)) deleteFromBuilder(record.builder, record.name);
     models++;
   }
-  return {models, namedModels, kept: pinned.size};
+  return {models, namedModels, kept: pinned?.size ?? 0};
 }
 
 /**

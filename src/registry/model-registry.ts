@@ -466,13 +466,13 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     const tenantId = registry.tenantId;
     this.pendingEvictions.delete(tenantId);
     this.tenants.delete(tenantId);
-    const released = releaseModels(registry, model =>
-      typeof model === 'function' ? this.recordsByModel.get(model) : undefined,
+    const records = registry.records();
+    const released = releaseModels(
+      {tenantId, records, trackedModels: registry.trackedModels},
+      this.recordOf,
     );
-    for (const record of [...registry.records()]) {
-      registry.forget(record);
-      this.recordsByModel.delete(record.model);
-    }
+    // The registry itself is dropped: only the reverse index needs cleaning.
+    for (const record of records) this.recordsByModel.delete(record.model);
     for (const dataSource of registry.dataSources) {
       releaseDataSourceModels(dataSource);
       this.closer.close(dataSource, tenantId);
@@ -552,6 +552,9 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   }
 
   // ---- internals ------------------------------------------------------------
+
+  private readonly recordOf = (model: unknown): ModelRecord | undefined =>
+    typeof model === 'function' ? this.recordsByModel.get(model) : undefined;
 
   private scopeOf(tenantId: string | undefined): string {
     return tenantId ?? getEffectiveScope();

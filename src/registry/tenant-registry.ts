@@ -21,15 +21,18 @@ export interface TenantRegistryStats {
   lastAccessed: number;
 }
 
+type RecordsByKey = Map<string, ModelRecord>;
+
 /**
  * One scope's anonymous models (a tenant's, or the global scope's), found by
  * builder and structure key, or by name.
  *
  * @remarks
- * Models are indexed per builder in a `WeakMap`, so a builder that the
- * application drops stays collectable even while this scope lives (the global
- * scope lives as long as the process). A tenant scope also keeps a set of its
- * records, which is what eviction walks; the global scope keeps none.
+ * A tenant scope holds its records strongly: it lives until it is evicted,
+ * and eviction walks them. The global scope lives as long as the process, so
+ * it indexes builders in a `WeakMap` and names through `WeakRef`s: a builder
+ * the application drops stays collectable. (Weak structures cost the garbage
+ * collector; tenant scopes, created and evicted by the thousand, avoid them.)
  */
 export class TenantRegistry {
   /** When this scope was last used, in clock milliseconds. */
@@ -38,14 +41,14 @@ export class TenantRegistry {
   readonly trackedModels = new Set<ModelClassLike>();
   /** DataSources owned by this tenant (`ModelRegistry.trackDataSource`). */
   readonly dataSources = new Set<DataSourceLike>();
-  private readonly byBuilder = new WeakMap<
-    ModelBuilderLike,
-    Map<string, ModelRecord>
+  private readonly byBuilder:
+    | Map<ModelBuilderLike, RecordsByKey>
+    | WeakMap<ModelBuilderLike, RecordsByKey>;
+  private readonly byName = new Map<
+    string,
+    ModelRecord | WeakRef<ModelRecord>
   >();
-  private readonly byName = new Map<string, WeakRef<ModelRecord>>();
-  private readonly owned: Set<ModelRecord> | undefined;
-  private readonly knownBuilders = new WeakSet<ModelBuilderLike>();
-  private builderRefs: WeakRef<ModelBuilderLike>[] = [];
+  private readonly weakBuilders: WeakBuilderList | undefined;
   private modelCount = 0;
   private hits = 0;
   private misses = 0;
@@ -53,16 +56,17 @@ export class TenantRegistry {
   /**
    * @param tenantId - The scope's tenant id, or `GLOBAL_TENANT`.
    * @param now - The creation time in clock milliseconds.
-   * @param ownsRecords - Keep a strong set of records for release (tenant
-   * scopes); `false` for the global scope.
+   * @param isTenantScope - `true` for a tenant (strong, enumerable records);
+   * `false` for the global scope (weak).
    */
   constructor(
     readonly tenantId: string,
     now: number,
-    ownsRecords: boolean,
+    private readonly isTenantScope: boolean,
   ) {
     this.lastAccessed = now;
-    this.owned = ownsRecords ? new Set() : undefined;
+    this.byBuilder = isTenantScope ? new Map() : new WeakMap();
+    this.weakBuilders = isTenantScope ? undefined : new WeakBuilderList();
   }
 
   /**
@@ -76,13 +80,15 @@ export class TenantRegistry {
     if (byKey === undefined) {
       byKey = new Map();
       this.byBuilder.set(record.builder, byKey);
-      this.rememberBuilder(record.builder);
+      this.weakBuilders?.add(record.builder);
     }
     const previous = byKey.get(record.key);
     if (previous !== undefined) this.forget(previous);
     byKey.set(record.key, record);
-    this.byName.set(record.name, new WeakRef(record));
-    this.owned?.add(record);
+    this.byName.set(
+      record.name,
+      this.isTenantScope ? record : new WeakRef(record),
+    );
     this.modelCount++;
   }
 
@@ -109,12 +115,8 @@ export class TenantRegistry {
 
   /** The live builders this scope has models in. */
   builders(): ModelBuilderLike[] {
-    const live: ModelBuilderLike[] = [];
-    for (const ref of this.builderRefs) {
-      const builder = ref.deref();
-      if (builder !== undefined) live.push(builder);
-    }
-    return live;
+    if (this.weakBuilders !== undefined) return this.weakBuilders.live();
+    return [...(this.byBuilder as Map<ModelBuilderLike, RecordsByKey>).keys()];
   }
 
   /**
@@ -123,17 +125,7 @@ export class TenantRegistry {
    * @param name - A model name (anonymous names repeat across builders).
    */
   findModelByName(name: string): ModelClassLike | undefined {
-    return this.byName.get(name)?.deref()?.model;
-  }
-
-  private rememberBuilder(builder: ModelBuilderLike): void {
-    if (this.knownBuilders.has(builder)) return;
-    this.knownBuilders.add(builder);
-    // Drop collected builders whenever the list doubles: amortized O(1).
-    if (this.builderRefs.length >= 8 && isPowerOfTwo(this.builderRefs.length)) {
-      this.builderRefs = this.builderRefs.filter(ref => ref.deref());
-    }
-    this.builderRefs.push(new WeakRef(builder));
+    return this.recordNamed(name)?.model;
   }
 
   /** Remove one record from this scope's indexes. */
@@ -142,16 +134,20 @@ export class TenantRegistry {
     if (byKey?.get(record.key) !== record) return;
     byKey.delete(record.key);
     if (byKey.size === 0) this.byBuilder.delete(record.builder);
-    if (this.byName.get(record.name)?.deref() === record) {
+    if (this.recordNamed(record.name) === record)
       this.byName.delete(record.name);
-    }
-    this.owned?.delete(record);
     this.modelCount--;
   }
 
-  /** The records this scope owns (empty for the global scope). */
-  records(): IterableIterator<ModelRecord> {
-    return (this.owned ?? new Set<ModelRecord>()).values();
+  /** The records of a tenant scope (none for the global scope). */
+  records(): ModelRecord[] {
+    const records: ModelRecord[] = [];
+    if (!this.isTenantScope) return records;
+    const byBuilder = this.byBuilder as Map<ModelBuilderLike, RecordsByKey>;
+    for (const byKey of byBuilder.values()) {
+      for (const record of byKey.values()) records.push(record);
+    }
+    return records;
   }
 
   /** Anonymous models currently registered. */
@@ -169,8 +165,34 @@ export class TenantRegistry {
       lastAccessed: this.lastAccessed,
     };
   }
+
+  private recordNamed(name: string): ModelRecord | undefined {
+    const entry = this.byName.get(name);
+    return entry instanceof WeakRef ? entry.deref() : entry;
+  }
 }
 
-function isPowerOfTwo(value: number): boolean {
-  return (value & (value - 1)) === 0;
+/** Builders held weakly, pruned of collected ones as the list doubles. */
+class WeakBuilderList {
+  private readonly known = new WeakSet<ModelBuilderLike>();
+  private refs: WeakRef<ModelBuilderLike>[] = [];
+
+  add(builder: ModelBuilderLike): void {
+    if (this.known.has(builder)) return;
+    this.known.add(builder);
+    const length = this.refs.length;
+    if (length >= 8 && (length & (length - 1)) === 0) {
+      this.refs = this.refs.filter(ref => ref.deref() !== undefined);
+    }
+    this.refs.push(new WeakRef(builder));
+  }
+
+  live(): ModelBuilderLike[] {
+    const live: ModelBuilderLike[] = [];
+    for (const ref of this.refs) {
+      const builder = ref.deref();
+      if (builder !== undefined) live.push(builder);
+    }
+    return live;
+  }
 }
