@@ -12,7 +12,6 @@ import {nsPerOp, showFigure} from './lib/timing';
 let plainTenant: string | undefined = 'acme';
 
 function requirePerCall(): string | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const context = require('../src/context/tenant-context');
   return context.getCurrentTenant();
 }

@@ -53,7 +53,8 @@ export function releaseModels(
   // closures below are only made for those that do.
   let pinned: Set<ModelRecord> | undefined;
   const isExternalLive = (referrer: ModelDefinitionLike) => {
-    if (released?.has(referrer) || !isDefinitionLive(referrer)) return false;
+    if (released?.has(referrer) === true) return false;
+    if (!isDefinitionLive(referrer)) return false;
     if (!referrer.settings?.anonymous) return true;
     const parent = recordOf(referrer.modelBuilder?.models[referrer.name]);
     return parent === undefined || parent.scope !== footprint.tenantId;
