@@ -68,7 +68,13 @@ export function runCleanupSuite() {
   }
   printTable(
     'cleanup: one pass (ms, median of rounds, min-max); 2 models per tenant, half idle',
-    ['tenants', 'evicted', 'pass ms', 'us per evicted tenant', 'pass ms, none idle'],
+    [
+      'tenants',
+      'evicted',
+      'pass ms',
+      'us per evicted tenant',
+      'pass ms, none idle',
+    ],
     rows,
   );
   recordSuite('cleanup', figures);

@@ -20,10 +20,14 @@ export function runContextSuite() {
   const quick = isQuick();
   const n = quick ? 20000 : 2_000_000;
   const rounds = quick ? 3 : 15;
-  const inside = runInTenant('acme', () => nsPerOp(() => getCurrentTenant(), n, rounds));
+  const inside = runInTenant('acme', () =>
+    nsPerOp(() => getCurrentTenant(), n, rounds),
+  );
   const outside = nsPerOp(() => getCurrentTenant(), n, rounds);
   const variable = nsPerOp(() => plainTenant, n, rounds);
-  const required = runInTenant('acme', () => nsPerOp(requirePerCall, n / 10, rounds));
+  const required = runInTenant('acme', () =>
+    nsPerOp(requirePerCall, n / 10, rounds),
+  );
   const run = nsPerOp(() => runInTenant('acme', () => 1), n / 10, rounds);
   plainTenant = undefined;
   const figures = {

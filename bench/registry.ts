@@ -42,15 +42,18 @@ export function runRegistrySuite() {
   const quick = isQuick();
   const rounds = quick ? 3 : 15;
   const n = quick ? 2000 : 50000;
-  const builder = (new juggler.DataSource({connector: 'memory'}) as unknown as {
-    modelBuilder: Builder;
-  }).modelBuilder;
+  const builder = (
+    new juggler.DataSource({connector: 'memory'}) as unknown as {
+      modelBuilder: Builder;
+    }
+  ).modelBuilder;
   const resolveTypeName = (name: string) =>
     builder.constructor.schemaTypes[name.toLowerCase()] ?? builder.models[name];
   const props = definition();
 
   const key = nsPerOp(
-    () => computeStructureKey(props, {resolveTypeName, settings: {strict: false}}),
+    () =>
+      computeStructureKey(props, {resolveTypeName, settings: {strict: false}}),
     n,
     rounds,
   );
@@ -73,17 +76,25 @@ export function runRegistrySuite() {
   try {
     runInTenant('bench', () => builder.resolveType(definition()));
     hit = nsPerOp(
-      () => runInTenant('bench', () => registry.findModelByStructure(props, builder)),
+      () =>
+        runInTenant('bench', () =>
+          registry.findModelByStructure(props, builder),
+        ),
       n,
       rounds,
     );
     const other = {...props, extra: String};
     miss = nsPerOp(
-      () => runInTenant('bench', () => registry.findModelByStructure(other, builder)),
+      () =>
+        runInTenant('bench', () =>
+          registry.findModelByStructure(other, builder),
+        ),
       n,
       rounds,
     );
-    const model = runInTenant('bench', () => builder.resolveType(definition())) as {
+    const model = runInTenant('bench', () =>
+      builder.resolveType(definition()),
+    ) as {
       modelName: string;
     };
     register = nsPerOp(
@@ -120,7 +131,10 @@ export function runRegistrySuite() {
         ['resolveType through the bridge, hit', showFigure(bridgedHit)],
         ['juggler builds the model (no bridge)', showFigure(build)],
         ['build / hit', `${figures.buildOverHitRatio.toFixed(0)}x`],
-        ['build / bridged hit', `${figures.buildOverBridgedHitRatio.toFixed(0)}x`],
+        [
+          'build / bridged hit',
+          `${figures.buildOverBridgedHitRatio.toFixed(0)}x`,
+        ],
       ],
     );
     recordSuite('registry', figures);

@@ -1,0 +1,52 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {expect} from '@loopback/testlab';
+import {execFile} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {promisify} from 'node:util';
+
+const figure = {
+  median: Number,
+  min: Number,
+  max: Number,
+};
+
+describe('npm run bench -- --quick (smoke)', function () {
+  this.timeout(300000);
+
+  it('runs every suite and writes a JSON record of the expected shape', async () => {
+    const root = path.resolve(__dirname, '../..');
+    const {stdout} = await promisify(execFile)(
+      process.execPath,
+      [path.join(root, 'bench/index.js'), '--quick'],
+      {encoding: 'utf8', timeout: 280000, maxBuffer: 1 << 22},
+    );
+    for (const suite of ['registry', 'context', 'cleanup', 'memory', 'http']) {
+      expect(stdout).to.match(new RegExp(`### ${suite}`));
+    }
+    const record = JSON.parse(
+      readFileSync(path.resolve(root, '../bench/results/latest.json'), 'utf8'),
+    );
+    expect(record.environment.node).to.equal(process.version);
+    const {registry, context, cleanup, memory, http} = record.suites;
+    for (const f of [
+      registry.hitNs,
+      registry.jugglerBuildNs,
+      context.insideNs,
+    ]) {
+      expect(Object.keys(f).sort()).to.deepEqual(Object.keys(figure).sort());
+      expect(f.median).to.be.a.Number();
+    }
+    expect(registry.buildOverHitRatio).to.be.a.Number();
+    expect(cleanup['1000'].evicted).to.equal(500);
+    expect(memory.results).to.have.length(10);
+    for (const result of memory.results) {
+      expect(result.anonymousLoaded).to.be.a.Number();
+      if (result.mode === 'bridge')
+        expect(result.anonymousReleased).to.equal(0);
+    }
+    expect(http.GET.throughputRatio.median).to.be.a.Number();
+    expect(http.GET.errors + http.POST.errors).to.equal(0);
+  });
+});
