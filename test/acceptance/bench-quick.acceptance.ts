@@ -12,9 +12,7 @@ const figure = {
   max: Number,
 };
 
-describe('npm run bench -- --quick (smoke)', function () {
-  this.timeout(300000);
-
+describe('npm run bench -- --quick (smoke)', () => {
   it('runs every suite and writes a JSON record of the expected shape', async () => {
     const root = path.resolve(__dirname, '../..');
     const {stdout} = await promisify(execFile)(
@@ -48,5 +46,5 @@ describe('npm run bench -- --quick (smoke)', function () {
     }
     expect(http.GET.throughputRatio.median).to.be.a.Number();
     expect(http.GET.errors + http.POST.errors).to.equal(0);
-  });
+  }).timeout(300000);
 });
