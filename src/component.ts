@@ -12,8 +12,10 @@ import {
   extensionFor,
   injectable,
   type Component,
+  type ControllerClass,
 } from '@loopback/core';
 import {RestBindings} from '@loopback/rest';
+import {createDashboardController} from './controllers/dashboard.controller';
 import {observabilityRouteBindings} from './controllers/observability.routes';
 import {getCurrentTenant} from './context/tenant-context';
 import {TenantInterceptorProvider} from './interceptors/tenant.interceptor';
@@ -49,6 +51,7 @@ import {resolveOptions, type TenantRegistryOptions} from './types';
 @injectable({tags: {[ContextTags.KEY]: TenantRegistryBindings.COMPONENT}})
 export class TenantRegistryComponent implements Component {
   bindings: Binding[];
+  controllers?: ControllerClass[];
 
   /**
    * @param application - The application it is mounted on.
@@ -124,6 +127,9 @@ export class TenantRegistryComponent implements Component {
         ? [strategyBinding(new JwtTenantStrategy(resolved.jwt))]
         : []),
     ];
+    if (resolved.dashboard.enabled) {
+      this.controllers = [createDashboardController(resolved.dashboard.path)];
+    }
     // strong-error-handler hides every field of a 5xx body but the status
     // and a generic message; keep our stable `code` on 503s too, unless the
     // application configured its own error writer options.

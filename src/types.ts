@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import type {Request} from '@loopback/rest';
 import {getHeapStatistics} from 'node:v8';
 import {invalidOptionError} from './errors';
 import type {HealthThresholds} from './observability/tenant-health';
@@ -73,6 +74,21 @@ export interface MetricsOptions {
   prefix?: string;
 }
 
+/** Options of the operator dashboard. */
+export interface DashboardOptions {
+  /** Serve the dashboard and its admin API. @defaultValue false */
+  enabled?: boolean;
+  /** Where. @defaultValue `'/tenant-registry/dashboard'` */
+  path?: string;
+  /**
+   * The token operators present (`?token=` for the page, `Bearer` for the
+   * API). Never logged or echoed.
+   */
+  token?: string;
+  /** Decide yourself instead of a token (e.g. from your session). */
+  authorize?: (request: Request) => boolean | Promise<boolean>;
+}
+
 /**
  * Options of `TenantRegistryComponent`, bound with
  * `app.configure(TenantRegistryBindings.COMPONENT).to({...})` before
@@ -137,6 +153,8 @@ export interface TenantRegistryOptions {
   health?: HealthOptions;
   /** Prometheus metrics. */
   metrics?: MetricsOptions;
+  /** The operator dashboard (off unless enabled, and then protected). */
+  dashboard?: DashboardOptions;
 }
 
 /** Options with every default filled in. */
@@ -155,6 +173,7 @@ export interface ResolvedTenantRegistryOptions extends Required<
     documented: boolean;
   };
   metrics: MetricsOptions & {enabled: boolean};
+  dashboard: DashboardOptions & {enabled: boolean; path: string};
 }
 
 /** The defaults, frozen. */
@@ -212,6 +231,11 @@ export function resolveOptions(
       documented: options.health?.documented ?? false,
     },
     metrics: {...options.metrics, enabled: options.metrics?.enabled ?? true},
+    dashboard: {
+      ...options.dashboard,
+      enabled: options.dashboard?.enabled ?? false,
+      path: options.dashboard?.path ?? '/tenant-registry/dashboard',
+    },
   };
   checkNumber('cleanupInterval', resolved.cleanupInterval, 0, false);
   checkNumber('maxIdleTime', resolved.maxIdleTime, 0, true);
@@ -238,9 +262,18 @@ export function resolveOptions(
     );
   }
   checkStrategies(resolved);
+  const {dashboard} = resolved;
+  if (dashboard.enabled && !dashboard.token && !dashboard.authorize) {
+    throw invalidOptionError(
+      'dashboard',
+      'a `token` or an `authorize` function when the dashboard is enabled',
+      dashboard,
+    );
+  }
   for (const [name, path] of [
     ['health.path', resolved.health.path],
     ['metrics.path', resolved.metrics.path],
+    ['dashboard.path', resolved.dashboard.path],
   ] as const) {
     if (path !== undefined && !/^\/[\w\-./]*$/.test(path)) {
       throw invalidOptionError(name, 'a path starting with "/"', path);

@@ -29,6 +29,7 @@ export class TenantRequestHandler {
   private ordered: TenantResolutionStrategy[] | undefined;
   /** Our own endpoints, which need no tenant (even with requireTenant). */
   private readonly ownPaths: ReadonlySet<string>;
+  private readonly dashboardPath: string | undefined;
 
   constructor(
     @inject(TenantRegistryBindings.REGISTRY)
@@ -45,6 +46,9 @@ export class TenantRequestHandler {
       ownPaths.add(options.metrics.path);
     }
     this.ownPaths = ownPaths;
+    this.dashboardPath = options.dashboard.enabled
+      ? options.dashboard.path
+      : undefined;
   }
 
   /**
@@ -59,9 +63,7 @@ export class TenantRequestHandler {
     request: TenantRequest,
     next: () => ValueOrPromise<T>,
   ): Promise<T> {
-    if (this.ownPaths.size > 0 && this.ownPaths.has(pathOf(request.url))) {
-      return next();
-    }
+    if (this.isOwnPath(request.url)) return next();
     let tenantId: string | undefined;
     try {
       tenantId = await resolveTenantId(request, await this.strategies());
@@ -78,6 +80,19 @@ export class TenantRequestHandler {
     } finally {
       this.registry.release(tenantId);
     }
+  }
+
+  private isOwnPath(url: string | undefined): boolean {
+    if (this.ownPaths.size === 0 && this.dashboardPath === undefined) {
+      return false;
+    }
+    const path = pathOf(url);
+    return (
+      this.ownPaths.has(path) ||
+      (this.dashboardPath !== undefined &&
+        (path === this.dashboardPath ||
+          path.startsWith(`${this.dashboardPath}/`)))
+    );
   }
 
   /** Whether a tenant context is already active (the middleware ran). */

@@ -1,0 +1,128 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+/**
+ * The dashboard page: one HTML document with inline CSS and script, no build
+ * step. It reads its token from `?token=` and sends it as a bearer token to
+ * the admin API; tenant ids are written with `textContent`, never as HTML.
+ *
+ * @param basePath - Where the dashboard and its API are served.
+ */
+export function renderDashboardPage(basePath: string): string {
+  const api = JSON.stringify(`${basePath}/api`);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Tenant registry</title>
+<style>
+  body { font: 14px system-ui, sans-serif; margin: 24px; color: #1d2733; background: #f6f8fa; }
+  h1 { font-size: 20px; margin: 0 0 16px; }
+  .cards { display: flex; gap: 12px; flex-wrap: wrap; }
+  .card { background: #fff; border: 1px solid #d8dee4; border-radius: 6px; padding: 12px 16px; min-width: 130px; }
+  .card b { display: block; font-size: 24px; }
+  .warning { color: #9a6700; } .healthy { color: #1a7f37; }
+  section { margin-top: 20px; }
+  table { border-collapse: collapse; background: #fff; }
+  td, th { border: 1px solid #d8dee4; padding: 4px 10px; text-align: left; }
+  button { cursor: pointer; }
+  svg { background: #fff; border: 1px solid #d8dee4; border-radius: 6px; }
+</style>
+</head>
+<body>
+<h1>Tenant registry <span id="status"></span></h1>
+<div class="cards">
+  <div class="card">tenants<b id="tenants">-</b></div>
+  <div class="card">leased<b id="leased">-</b></div>
+  <div class="card">models<b id="models">-</b></div>
+  <div class="card">reuse rate<b id="reuse">-</b></div>
+  <div class="card">evictions<b id="evictions">-</b></div>
+  <div class="card">last cleanup<b id="cleanup">-</b></div>
+</div>
+<section>
+  <button id="force-cleanup">Force cleanup</button>
+  <span id="message"></span>
+</section>
+<section>
+  <svg id="chart" width="640" height="160" viewBox="0 0 640 160" role="img" aria-label="models and tenants over time">
+    <polyline id="line-models" fill="none" stroke="#0969da" stroke-width="2" points=""></polyline>
+    <polyline id="line-tenants" fill="none" stroke="#bf3989" stroke-width="2" points=""></polyline>
+    <text x="8" y="16" fill="#0969da">models</text><text x="72" y="16" fill="#bf3989">tenants</text>
+  </svg>
+</section>
+<section><h2>Top tenants by models</h2><table id="top-models"></table></section>
+<section><h2>Longest idle tenants</h2><table id="top-idle"></table></section>
+<script>
+(() => {
+  const api = ${api};
+  const token = new URLSearchParams(location.search).get('token') || '';
+  const headers = {authorization: 'Bearer ' + token};
+  const history = [];
+  const $ = id => document.getElementById(id);
+  const call = async (method, path) => {
+    const res = await fetch(api + path, {method, headers});
+    if (!res.ok) throw new Error(method + ' ' + path + ': ' + res.status);
+    return res.json();
+  };
+  const plot = () => {
+    const max = Math.max(1, ...history.flatMap(p => [p.models, p.tenants]));
+    const line = key => history
+      .map((p, i) => (i * 640 / 59).toFixed(1) + ',' + (150 - p[key] * 130 / max).toFixed(1))
+      .join(' ');
+    $('line-models').setAttribute('points', line('models'));
+    $('line-tenants').setAttribute('points', line('tenants'));
+  };
+  const table = (id, rows, column, format) => {
+    const element = $(id);
+    element.replaceChildren();
+    const head = element.insertRow();
+    for (const title of ['tenant', column, '']) head.insertCell().textContent = title;
+    for (const row of rows) {
+      const tr = element.insertRow();
+      tr.insertCell().textContent = row.tenantId;
+      tr.insertCell().textContent = format(row);
+      const button = document.createElement('button');
+      button.textContent = row.isLeased ? 'Evict (after its requests)' : 'Evict';
+      button.dataset.tenant = row.tenantId;
+      button.addEventListener('click', async () => {
+        const result = await call('POST', '/tenants/' + encodeURIComponent(row.tenantId) + '/evict');
+        $('message').textContent = result.evicted ? 'Evicted.' : result.deferred ? 'Will be evicted when its requests end.' : 'Nothing to evict.';
+        refresh();
+      });
+      tr.insertCell().append(button);
+    }
+  };
+  const refresh = async () => {
+    try {
+      const {health, topByModels, topByIdle} = await call('GET', '/stats');
+      const m = health.metrics;
+      $('status').textContent = health.status;
+      $('status').className = health.status;
+      $('status').title = health.warnings.join('; ');
+      $('tenants').textContent = m.tenants;
+      $('leased').textContent = m.leasedTenants;
+      $('models').textContent = m.totalModels;
+      $('reuse').textContent = m.reuseRate === null ? '-' : (m.reuseRate * 100).toFixed(1) + '%';
+      $('evictions').textContent = Object.values(m.evictions).reduce((a, b) => a + b, 0);
+      $('cleanup').textContent = m.lastCleanup ? m.lastCleanup.evicted + ' in ' + m.lastCleanup.durationMs.toFixed(1) + ' ms' : '-';
+      history.push({models: m.totalModels, tenants: m.tenants});
+      if (history.length > 60) history.shift();
+      plot();
+      table('top-models', topByModels, 'models', r => r.models);
+      table('top-idle', topByIdle, 'idle', r => (r.idleMs / 1000).toFixed(0) + ' s');
+    } catch (error) {
+      $('message').textContent = String(error.message);
+    }
+  };
+  $('force-cleanup').addEventListener('click', async () => {
+    const {evicted} = await call('POST', '/cleanup');
+    $('message').textContent = 'Force cleanup evicted ' + evicted + ' tenant(s).';
+    refresh();
+  });
+  refresh();
+  setInterval(refresh, 2000);
+})();
+</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,139 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {expect, type Client} from '@loopback/testlab';
+import {TenantRegistryBindings, type TenantRegistryOptions} from '../../src';
+import {givenTenantApp, type TenantTestApp} from '../fixtures/tenant-app';
+
+const TOKEN = 'operator-token-0123456789';
+const BASE = '/tenant-registry/dashboard';
+const ORDER = {address: {street: 's', city: 'c'}, items: [{sku: 'x', qty: 1}]};
+
+describe('dashboard and admin API (acceptance)', () => {
+  let app: TenantTestApp | undefined;
+  let client: Client;
+
+  afterEach(async () => {
+    await app?.stop();
+    app = undefined;
+  });
+
+  async function given(dashboard: TenantRegistryOptions['dashboard']) {
+    ({app, client} = await givenTenantApp({
+      cleanupInterval: 0,
+      requireTenant: true,
+      dashboard,
+    }));
+    for (const tenantId of ['secret-tenant-a', 'secret-tenant-b']) {
+      await client
+        .post('/orders')
+        .set('x-tenant-id', tenantId)
+        .send(ORDER)
+        .expect(200);
+    }
+  }
+
+  it('is off by default', async () => {
+    await given(undefined);
+    // No such route; requireTenant answers before the 404 would.
+    await client.get(BASE).expect(400);
+    await client
+      .get(`${BASE}?token=${TOKEN}`)
+      .set('x-tenant-id', 'a')
+      .expect(404);
+  });
+
+  it('refuses to start enabled without a token or authorizer', async () => {
+    await expect(given({enabled: true})).to.be.rejectedWith(/`dashboard`/);
+  });
+
+  describe('with a token', () => {
+    beforeEach(() => given({enabled: true, token: TOKEN}));
+
+    const refused: [string, string, Record<string, string>][] = [
+      ['the page without a token', `GET ${BASE}`, {}],
+      ['the page with a wrong token', `GET ${BASE}?token=nope`, {}],
+      ['stats without a token', `GET ${BASE}/api/stats`, {}],
+      [
+        'stats with the token in the query',
+        `GET ${BASE}/api/stats?token=${TOKEN}`,
+        {},
+      ],
+      [
+        'cleanup with a wrong token',
+        `POST ${BASE}/api/cleanup`,
+        {authorization: 'Bearer nope'},
+      ],
+      [
+        'evict without a token',
+        `POST ${BASE}/api/tenants/secret-tenant-a/evict`,
+        {},
+      ],
+    ];
+    for (const [label, request, headers] of refused) {
+      it(`answers 401 DASHBOARD_UNAUTHORIZED for ${label}, leaking nothing`, async () => {
+        const [method, path] = request.split(' ');
+        const res = await (
+          method === 'GET' ? client.get(path) : client.post(path)
+        )
+          .set(headers)
+          .expect(401);
+        expect(res.body.error.code).to.equal('DASHBOARD_UNAUTHORIZED');
+        expect(res.text).to.not.match(/secret-tenant|operator-token/);
+      });
+    }
+
+    it('serves the page with the token, hidden from the OpenAPI spec', async () => {
+      const res = await client.get(`${BASE}?token=${TOKEN}`).expect(200);
+      expect(res.headers['content-type']).to.match(/text\/html/);
+      expect(res.text).to.match(/Force cleanup/);
+      const spec = await app!.restServer.getApiSpec();
+      expect(
+        Object.keys(spec.paths).filter(p => p.startsWith(BASE)),
+      ).to.be.empty();
+    });
+
+    it('lists totals and top tenants, then force cleanup empties the registry', async () => {
+      const auth = {authorization: `Bearer ${TOKEN}`};
+      const stats = await client.get(`${BASE}/api/stats`).set(auth).expect(200);
+      expect(stats.body.health.metrics.tenants).to.equal(2);
+      expect(
+        stats.body.topByModels
+          .map((t: {tenantId: string}) => t.tenantId)
+          .sort(),
+      ).to.deepEqual(['secret-tenant-a', 'secret-tenant-b']);
+      const cleanup = await client
+        .post(`${BASE}/api/cleanup`)
+        .set(auth)
+        .expect(200);
+      expect(cleanup.body).to.deepEqual({evicted: 2});
+      const registry = await app!.get(TenantRegistryBindings.REGISTRY);
+      expect(registry.tenantIds()).to.be.empty();
+    });
+
+    it('evicts one tenant, and refuses an invalid id without echoing it', async () => {
+      const auth = {authorization: `Bearer ${TOKEN}`};
+      const res = await client
+        .post(`${BASE}/api/tenants/secret-tenant-a/evict`)
+        .set(auth)
+        .expect(200);
+      expect(res.body).to.deepEqual({evicted: true, deferred: false});
+      const registry = await app!.get(TenantRegistryBindings.REGISTRY);
+      expect(registry.tenantIds()).to.deepEqual(['secret-tenant-b']);
+      const bad = await client
+        .post(`${BASE}/api/tenants/${encodeURIComponent('<script>x')}/evict`)
+        .set(auth)
+        .expect(400);
+      expect(bad.body.error.code).to.equal('INVALID_TENANT_ID');
+      expect(bad.text).to.not.match(/script/);
+    });
+  });
+
+  it('uses an app-supplied authorizer instead of a token', async () => {
+    await given({
+      enabled: true,
+      authorize: request => request.headers['x-operator'] === 'yes',
+    });
+    await client.get(`${BASE}/api/stats`).expect(401);
+    await client.get(`${BASE}/api/stats`).set('x-operator', 'yes').expect(200);
+  });
+});
