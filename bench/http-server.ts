@@ -19,6 +19,7 @@ import {
   RepositoryMixin,
 } from '@loopback/repository';
 import {get, param, post, requestBody, RestApplication} from '@loopback/rest';
+import {AsyncLocalStorage} from 'node:async_hooks';
 import {TenantRegistryBindings, TenantRegistryComponent} from '../src';
 
 @model()
@@ -73,6 +74,19 @@ async function main(): Promise<void> {
     new juggler.DataSource({name: 'db', connector: 'memory'}),
     'db',
   );
+  if (mode === 'als-only') {
+    // Diagnosis: what AsyncLocalStorage alone costs on this Node version.
+    const storage = new AsyncLocalStorage<string>();
+    app.middleware(
+      (context, next) =>
+        storage.run(String(context.request.headers['x-tenant-id']), next),
+      {
+        group: 'tenancy',
+        upstreamGroups: ['findRoute'],
+        downstreamGroups: ['invokeMethod'],
+      },
+    );
+  }
   if (mode === 'component') {
     app
       .configure(TenantRegistryBindings.COMPONENT)

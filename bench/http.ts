@@ -99,11 +99,17 @@ async function round(
 
 export async function runHttpSuite() {
   const quick = isQuick();
-  const pairs = quick ? 2 : 30;
+  const pairsArg = process.argv.find(a => a.startsWith('--pairs='));
+  const pairs = pairsArg ? Number(pairsArg.split('=')[1]) : quick ? 2 : 30;
   const seconds = quick ? 1 : 1.5;
   if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
+  // `--compare=als-only` measures a bare AsyncLocalStorage middleware instead
+  // of the component, to tell its cost from ours.
+  const compareArg = process.argv.find(a => a.startsWith('--compare='));
   const plain = await startServer('plain');
-  const component = await startServer('component');
+  const component = await startServer(
+    compareArg ? compareArg.split('=')[1] : 'component',
+  );
   const figures: Record<string, unknown> = {
     pairs,
     secondsPerRound: seconds,

@@ -18,7 +18,6 @@ import {RestBindings} from '@loopback/rest';
 import {createDashboardController} from './controllers/dashboard.controller';
 import {observabilityRouteBindings} from './controllers/observability.routes';
 import {getCurrentTenant} from './context/tenant-context';
-import {TenantInterceptorProvider} from './interceptors/tenant.interceptor';
 import {TenantRegistryBindings} from './keys';
 import {checkHealth} from './observability/tenant-health';
 import {TenantRegistryMetrics} from './observability/tenant-metrics';
@@ -84,9 +83,7 @@ export class TenantRegistryComponent implements Component {
       }),
       createBindingFromClass(TenantMiddlewareProvider, {
         key: TenantRegistryBindings.MIDDLEWARE,
-      }),
-      createBindingFromClass(TenantInterceptorProvider, {
-        key: TenantRegistryBindings.INTERCEPTOR,
+        defaultScope: BindingScope.SINGLETON,
       }),
       createBindingFromClass(TenantDataSourceCacheProvider, {
         key: TenantRegistryBindings.TENANT_DATASOURCES,

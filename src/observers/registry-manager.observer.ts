@@ -1,16 +1,23 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {
+  BindingScope,
+  Context,
+  CoreBindings,
+  CoreTags,
+  createBindingFromClass,
   inject,
   lifeCycleObserver,
   type Getter,
   type LifeCycleObserver,
 } from '@loopback/core';
+import {MiddlewareSequence, RestBindings} from '@loopback/rest';
 import debugFactory from 'debug';
 import {
   installJugglerBridge,
   type UninstallJugglerBridge,
 } from '../bridge/juggler-bridge';
+import {TenantInterceptorProvider} from '../interceptors/tenant.interceptor';
 import {TenantRegistryBindings} from '../keys';
 import type {TenantRequestHandler} from '../providers/tenant-request-handler';
 import type {ModelRegistry} from '../registry/model-registry';
@@ -56,6 +63,8 @@ export class RegistryManager implements LifeCycleObserver {
     private readonly getMetrics: Getter<unknown>,
     @inject(TenantRegistryBindings.REQUEST_HANDLER, {optional: true})
     private readonly requestHandler?: TenantRequestHandler,
+    @inject(CoreBindings.APPLICATION_INSTANCE, {optional: true})
+    private readonly application?: Context,
   ) {}
 
   /** Whether `start()` has run without a `stop()` since. */
@@ -72,6 +81,7 @@ export class RegistryManager implements LifeCycleObserver {
    */
   async start(): Promise<void> {
     await this.requestHandler?.strategies();
+    await this.bindInterceptorForLegacySequence();
     // Created now so that the histogram sees every cleanup pass.
     if (this.options.metrics.enabled) await this.getMetrics();
     if (this.options.bridge && this.uninstallBridge === undefined) {
@@ -144,6 +154,40 @@ export class RegistryManager implements LifeCycleObserver {
       isRunning: this.isRunning,
       cleanupPasses: this.passes,
     };
+  }
+
+  /**
+   * The interceptor fallback is for apps on a sequence other than
+   * `MiddlewareSequence` (the legacy `DefaultSequence`): bound only there,
+   * since a global interceptor costs every controller call.
+   */
+  private async bindInterceptorForLegacySequence(): Promise<void> {
+    const app = this.application;
+    if (app === undefined || app.isBound(TenantRegistryBindings.INTERCEPTOR)) {
+      return;
+    }
+    let isLegacy = false;
+    for (const binding of app.findByTag(CoreTags.SERVER)) {
+      const server = await app.get<unknown>(binding.key);
+      if (!(server instanceof Context)) continue;
+      const sequence = server.getBinding(RestBindings.SEQUENCE, {
+        optional: true,
+      });
+      if (sequence === undefined) continue;
+      // Read the bound class: resolving a sequence needs a request context.
+      const sequenceClass = sequence.valueConstructor;
+      isLegacy ||= !(
+        sequenceClass === MiddlewareSequence ||
+        sequenceClass?.prototype instanceof MiddlewareSequence
+      );
+    }
+    if (!isLegacy) return;
+    app.add(
+      createBindingFromClass(TenantInterceptorProvider, {
+        key: TenantRegistryBindings.INTERCEPTOR,
+        defaultScope: BindingScope.SINGLETON,
+      }),
+    );
   }
 
   private evictOverCapacity(): number {

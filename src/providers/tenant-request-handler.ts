@@ -66,7 +66,8 @@ export class TenantRequestHandler {
     if (this.isOwnPath(request.url)) return next();
     let tenantId: string | undefined;
     try {
-      tenantId = await resolveTenantId(request, await this.strategies());
+      const strategies = this.ordered ?? (await this.strategies());
+      tenantId = await resolveTenantId(request, strategies);
     } catch (error: unknown) {
       throw toHttpError(error);
     }

@@ -18,7 +18,9 @@ export async function resolveTenantId(
   strategies: readonly TenantResolutionStrategy[],
 ): Promise<string | undefined> {
   for (const strategy of strategies) {
-    const tenantId = await strategy.resolve(request);
+    const answer = strategy.resolve(request);
+    // Built-in strategies answer synchronously: skip the extra await there.
+    const tenantId = typeof answer === 'string' ? answer : await answer;
     if (tenantId !== undefined) return validateTenantId(tenantId);
   }
   return undefined;
