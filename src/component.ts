@@ -18,6 +18,7 @@ import {RestBindings} from '@loopback/rest';
 import {createDashboardController} from './controllers/dashboard.controller';
 import {observabilityRouteBindings} from './controllers/observability.routes';
 import {getCurrentTenant} from './context/tenant-context';
+import {InProcessTenantEvents} from './events/in-process-tenant-events';
 import {TenantRegistryBindings} from './keys';
 import {checkHealth} from './observability/tenant-health';
 import {TenantRegistryMetrics} from './observability/tenant-metrics';
@@ -93,6 +94,9 @@ export class TenantRegistryComponent implements Component {
         key: TenantRegistryBindings.TENANT_DATASOURCE,
         defaultScope: BindingScope.TRANSIENT,
       }),
+      Binding.bind(TenantRegistryBindings.TENANT_EVENTS)
+        .toClass(InProcessTenantEvents)
+        .inScope(BindingScope.SINGLETON),
       createBindingFromClass(RegistryManager, {
         key: TenantRegistryBindings.REGISTRY_MANAGER,
         defaultScope: BindingScope.SINGLETON,

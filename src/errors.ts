@@ -13,6 +13,8 @@ export const TenantRegistryErrorCodes = {
   INVALID_TENANT_TOKEN: 'INVALID_TENANT_TOKEN',
   /** A configuration option has a bad value (thrown at start). */
   INVALID_OPTION: 'INVALID_OPTION',
+  /** The tenant is suspended fleet-wide (HTTP 403). */
+  TENANT_SUSPENDED: 'TENANT_SUSPENDED',
   /** The tenant's DataSource could not be created (HTTP 503). */
   TENANT_DATASOURCE_UNAVAILABLE: 'TENANT_DATASOURCE_UNAVAILABLE',
 } as const;
@@ -149,4 +151,12 @@ export function tenantDataSourceUnavailableError(
   );
   Object.defineProperty(error, 'cause', {value: cause, enumerable: false});
   return error;
+}
+
+/** The tenant is suspended (see `RegistryManager.suspendTenant`). */
+export function tenantSuspendedError(): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.TENANT_SUSPENDED,
+    'This tenant is suspended.',
+  );
 }

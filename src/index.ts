@@ -12,6 +12,7 @@ export * from './bridge';
 export * from './component';
 export * from './context';
 export * from './datasources';
+export * from './events';
 export {
   TenantRegistryError,
   TenantRegistryErrorCodes,

@@ -7,6 +7,7 @@ import type {
   TenantDataSourceCache,
   TenantDataSourceFactory,
 } from './datasources/tenant-datasource-cache';
+import type {TenantEvents} from './events/tenant-event';
 import type {TenantRegistryMetrics} from './observability/tenant-metrics';
 import type {RegistryManager} from './observers/registry-manager.observer';
 import type {TenantRequestHandler} from './providers/tenant-request-handler';
@@ -150,6 +151,21 @@ export namespace TenantRegistryBindings {
    */
   export const HEALTH_CHECK = BindingKey.create<() => Promise<void>>(
     'tenant-registry.health-check',
+  );
+
+  /**
+   * How tenant events (evict, suspend, resume) travel between instances:
+   * in-process by default; bind a `RedisTenantEvents` for a fleet.
+   *
+   * @example
+   * ```ts
+   * app.bind(TenantRegistryBindings.TENANT_EVENTS).to(
+   *   new RedisTenantEvents({redis: 'redis://127.0.0.1:6379'}),
+   * );
+   * ```
+   */
+  export const TENANT_EVENTS = BindingKey.create<TenantEvents>(
+    'tenant-registry.tenant-events',
   );
 
   /** The resolved component options (read-only). */

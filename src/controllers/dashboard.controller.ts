@@ -101,17 +101,42 @@ export function createDashboardController(basePath: string): ControllerClass {
       @param.path.string('tenantId') tenantId: string,
     ): Promise<object> {
       await authorizeDashboard(this.request, this.options.dashboard, false);
-      if (!isValidTenantId(tenantId)) {
-        throw Object.assign(new HttpErrors.BadRequest('Invalid tenant id.'), {
-          code: 'INVALID_TENANT_ID',
-        });
-      }
-      const eviction = this.registry.evictTenant(tenantId, 'manual');
+      checkTenantId(tenantId);
+      const wasLive = this.registry.tenantIds().includes(tenantId);
+      await this.manager.evictTenantEverywhere(tenantId);
+      const isLive = this.registry.tenantIds().includes(tenantId);
       return {
-        evicted: eviction !== undefined,
-        deferred: eviction === undefined && this.registry.isLeased(tenantId),
+        evicted: wasLive && !isLive,
+        deferred: isLive && this.registry.isLeased(tenantId),
       };
+    }
+
+    @post(`${basePath}/api/tenants/{tenantId}/suspend`, JSON_RESPONSE)
+    async suspend(
+      @param.path.string('tenantId') tenantId: string,
+    ): Promise<object> {
+      await authorizeDashboard(this.request, this.options.dashboard, false);
+      await this.manager.suspendTenant(checkTenantId(tenantId));
+      return {suspended: true};
+    }
+
+    @post(`${basePath}/api/tenants/{tenantId}/resume`, JSON_RESPONSE)
+    async resume(
+      @param.path.string('tenantId') tenantId: string,
+    ): Promise<object> {
+      await authorizeDashboard(this.request, this.options.dashboard, false);
+      await this.manager.resumeTenant(checkTenantId(tenantId));
+      return {suspended: false};
     }
   }
   return TenantRegistryDashboardController;
+}
+
+function checkTenantId(tenantId: string): string {
+  if (!isValidTenantId(tenantId)) {
+    throw Object.assign(new HttpErrors.BadRequest('Invalid tenant id.'), {
+      code: 'INVALID_TENANT_ID',
+    });
+  }
+  return tenantId;
 }

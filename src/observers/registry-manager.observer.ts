@@ -23,7 +23,9 @@ import type {TenantRequestHandler} from '../providers/tenant-request-handler';
 import type {ModelRegistry} from '../registry/model-registry';
 import type {ModelRegistryStats} from '../registry/registry-stats';
 import type {ResolvedTenantRegistryOptions} from '../types';
+import type {TenantEvents} from '../events/tenant-event';
 import {estimatedBytesReleased} from './memory-estimate';
+import {TenantEventHandler} from './tenant-event-handler';
 
 const debug = debugFactory('loopback:tenant-registry:cleanup');
 
@@ -53,6 +55,7 @@ export class RegistryManager implements LifeCycleObserver {
   private timer: NodeJS.Timeout | undefined;
   private uninstallBridge: UninstallJugglerBridge | undefined;
   private passes = 0;
+  private readonly eventHandler: TenantEventHandler | undefined;
 
   constructor(
     @inject(TenantRegistryBindings.REGISTRY)
@@ -65,7 +68,11 @@ export class RegistryManager implements LifeCycleObserver {
     private readonly requestHandler?: TenantRequestHandler,
     @inject(CoreBindings.APPLICATION_INSTANCE, {optional: true})
     private readonly application?: Context,
-  ) {}
+    @inject(TenantRegistryBindings.TENANT_EVENTS, {optional: true})
+    events?: TenantEvents,
+  ) {
+    this.eventHandler = events && new TenantEventHandler(registry, events);
+  }
 
   /** Whether `start()` has run without a `stop()` since. */
   get isRunning(): boolean {
@@ -82,6 +89,7 @@ export class RegistryManager implements LifeCycleObserver {
   async start(): Promise<void> {
     await this.requestHandler?.strategies();
     await this.bindInterceptorForLegacySequence();
+    await this.eventHandler?.start();
     // Created now so that the histogram sees every cleanup pass.
     if (this.options.metrics.enabled) await this.getMetrics();
     if (this.options.bridge && this.uninstallBridge === undefined) {
@@ -105,6 +113,7 @@ export class RegistryManager implements LifeCycleObserver {
     this.timer = undefined;
     this.uninstallBridge?.();
     this.uninstallBridge = undefined;
+    await this.eventHandler?.stop();
     await this.registry.drain();
   }
 
@@ -145,6 +154,48 @@ export class RegistryManager implements LifeCycleObserver {
     this.passes++;
     this.record(at, started, evicted);
     return evicted;
+  }
+
+  /**
+   * Evict a tenant here now and on every instance (reason `external`).
+   *
+   * @param tenantId - A valid tenant id.
+   * @throws When the events transport is down (evicted here all the same).
+   */
+  evictTenantEverywhere(tenantId: string): Promise<void> {
+    return this.publish('evict', tenantId);
+  }
+
+  /**
+   * Suspend a tenant on every instance: evicted, and its requests refused
+   * with 403 `TENANT_SUSPENDED` until `resumeTenant`; instances that start
+   * later refuse it too.
+   *
+   * @param tenantId - A valid tenant id.
+   * @throws When the events transport is down (suspended here all the same).
+   */
+  suspendTenant(tenantId: string): Promise<void> {
+    return this.publish('suspend', tenantId);
+  }
+
+  /**
+   * Accept a suspended tenant again, on every instance.
+   *
+   * @param tenantId - A valid tenant id.
+   * @throws When the events transport is down (resumed here all the same).
+   */
+  resumeTenant(tenantId: string): Promise<void> {
+    return this.publish('resume', tenantId);
+  }
+
+  private async publish(
+    type: 'evict' | 'suspend' | 'resume',
+    tenantId: string,
+  ): Promise<void> {
+    if (this.eventHandler === undefined) {
+      throw new Error('No TenantEvents is bound');
+    }
+    await this.eventHandler.publish(type, tenantId);
   }
 
   /** The registry's counters and the manager's. */

@@ -11,6 +11,7 @@ const STATUS_BY_CODE: Partial<Record<TenantRegistryErrorCode, number>> = {
   [TenantRegistryErrorCodes.INVALID_TENANT_ID]: 400,
   [TenantRegistryErrorCodes.TENANT_REQUIRED]: 400,
   [TenantRegistryErrorCodes.INVALID_TENANT_TOKEN]: 401,
+  [TenantRegistryErrorCodes.TENANT_SUSPENDED]: 403,
   [TenantRegistryErrorCodes.TENANT_DATASOURCE_UNAVAILABLE]: 503,
 };
 

@@ -8,7 +8,11 @@ import {
   type ValueOrPromise,
 } from '@loopback/core';
 import {hasTenantContext, runInTenant} from '../context/tenant-context';
-import {invalidOptionError, tenantRequiredError} from '../errors';
+import {
+  invalidOptionError,
+  tenantRequiredError,
+  tenantSuspendedError,
+} from '../errors';
 import {TenantRegistryBindings} from '../keys';
 import type {ModelRegistry} from '../registry/model-registry';
 import {resolveTenantId} from '../resolution/tenant-resolver';
@@ -74,6 +78,9 @@ export class TenantRequestHandler {
     if (tenantId === undefined) {
       if (this.options.requireTenant) throw toHttpError(tenantRequiredError());
       return next();
+    }
+    if (this.registry.isSuspended(tenantId)) {
+      throw toHttpError(tenantSuspendedError());
     }
     this.registry.acquire(tenantId);
     try {

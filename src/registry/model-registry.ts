@@ -77,6 +77,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   private readonly recordsByModel = new WeakMap<object, ModelRecord>();
   private readonly leases = new Map<string, number>();
   private readonly pendingEvictions = new Map<string, EvictionReason>();
+  private readonly suspended = new Set<string>();
   private readonly closer: DataSourceCloser;
   private readonly clock: Clock;
   private readonly counters = {
@@ -442,6 +443,36 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
       if (this.evictTenant(tenantId, reason) !== undefined) evicted++;
     }
     return evicted;
+  }
+
+  /**
+   * Suspend a tenant in this process: evict it (reason `external`) and mark
+   * it so that its requests are refused with 403 `TENANT_SUSPENDED`. Use
+   * `RegistryManager.suspendTenant` to suspend it on every instance.
+   *
+   * @param tenantId - A valid tenant id.
+   */
+  suspendTenant(tenantId: string): void {
+    this.suspended.add(validateTenantId(tenantId));
+    this.evictTenant(tenantId, 'external');
+  }
+
+  /**
+   * Accept a suspended tenant's requests again, in this process.
+   *
+   * @param tenantId - A tenant id.
+   */
+  resumeTenant(tenantId: string): void {
+    this.suspended.delete(tenantId);
+  }
+
+  /**
+   * Whether a tenant is suspended here.
+   *
+   * @param tenantId - A tenant id.
+   */
+  isSuspended(tenantId: string): boolean {
+    return this.suspended.has(tenantId);
   }
 
   /** Resolves when every DataSource disconnect started so far has settled. */

@@ -12,7 +12,7 @@ const BASE = '/tenant-registry/dashboard';
 const ORDER = {address: {street: 's', city: 'c'}, items: [{sku: 'x', qty: 1}]};
 const OUTPUT = path.resolve(__dirname, '../../../test-output');
 
-describe('dashboard in headless Chromium (acceptance; skipped where /usr/bin/chromium cannot be installed, see scripts/ensure-chromium.sh)', () => {
+describe('dashboard in headless Chromium (acceptance; skipped where /usr/bin/chromium cannot be installed, see scripts/ensure-test-packages.sh)', () => {
   let app: TenantTestApp;
   let client: Client;
   let browser: Browser | undefined;

@@ -1,0 +1,73 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {isValidTenantId} from '../resolution/tenant-id';
+
+/**
+ * What happened to a tenant, fleet-wide.
+ *
+ * - `evict`: release its footprint now (reason `external`).
+ * - `suspend`: evict it and refuse its requests with 403 `TENANT_SUSPENDED`
+ *   until `resume`.
+ * - `resume`: accept its requests again.
+ */
+export type TenantEventType = 'evict' | 'suspend' | 'resume';
+
+/** A tenant lifecycle event, as published to every instance. */
+export interface TenantEvent {
+  type: TenantEventType;
+  tenantId: string;
+  /** The publishing instance. */
+  instanceId: string;
+}
+
+const TYPES: ReadonlySet<string> = new Set(['evict', 'suspend', 'resume']);
+
+/**
+ * Parse and validate an event received from outside the process.
+ *
+ * @param message - Raw JSON text or an object.
+ * @returns The event, or `undefined` when it is malformed (never throws).
+ */
+export function parseTenantEvent(message: unknown): TenantEvent | undefined {
+  let value: unknown = message;
+  if (typeof message === 'string') {
+    if (message.length > 4096) return undefined;
+    try {
+      value = JSON.parse(message);
+    } catch {
+      return undefined;
+    }
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const {type, tenantId, instanceId} = value as Record<string, unknown>;
+  if (typeof type !== 'string' || !TYPES.has(type)) return undefined;
+  if (!isValidTenantId(tenantId)) return undefined;
+  if (typeof instanceId !== 'string' || instanceId.length > 256) {
+    return undefined;
+  }
+  return {type: type as TenantEventType, tenantId, instanceId};
+}
+
+/**
+ * How tenant events travel between instances. The default is in-process;
+ * `RedisTenantEvents` carries them over Redis pub/sub.
+ */
+export interface TenantEvents {
+  /**
+   * Publish an event to every instance (this one included).
+   *
+   * @throws When the transport is down: the caller learns the fleet was not
+   * told (this instance has already acted on it).
+   */
+  publish(event: TenantEvent): Promise<void>;
+  /** Receive events; returns the function that stops receiving. */
+  subscribe(listener: (event: TenantEvent) => void): () => void;
+  /** Tenants suspended fleet-wide, for an instance that starts. */
+  suspendedTenants(): Promise<string[]>;
+  /** Connect (called by the `RegistryManager` on start). */
+  start?(): Promise<void>;
+  /** Disconnect (called on stop). */
+  stop?(): Promise<void>;
+  /** Malformed messages received and dropped. */
+  readonly malformed?: number;
+}

@@ -1,0 +1,44 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {expect} from '@loopback/testlab';
+import {TenantRegistryBindings} from '../../src';
+import {givenTenantApp} from '../fixtures/tenant-app';
+
+describe('suspending a tenant, in one process (acceptance)', () => {
+  it('evicts it, answers 403 TENANT_SUSPENDED until resumed, and leaves others alone', async () => {
+    const {app, client} = await givenTenantApp({cleanupInterval: 0});
+    try {
+      const order = {
+        address: {street: 's', city: 'c'},
+        items: [{sku: 'x', qty: 1}],
+      };
+      await client
+        .post('/orders')
+        .set('x-tenant-id', 'acme')
+        .send(order)
+        .expect(200);
+      const manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
+      const registry = await app.get(TenantRegistryBindings.REGISTRY);
+
+      await manager.suspendTenant('acme');
+      expect(registry.tenantIds()).to.not.containEql('acme');
+      const res = await client
+        .get('/probe')
+        .set('x-tenant-id', 'acme')
+        .expect(403);
+      expect(res.body.error.code).to.equal('TENANT_SUSPENDED');
+      await client.get('/probe').set('x-tenant-id', 'globex').expect(200);
+
+      await manager.resumeTenant('acme');
+      await client.get('/orders').set('x-tenant-id', 'acme').expect(200);
+
+      await manager.evictTenantEverywhere('acme');
+      expect(registry.getStats().evictions.external).to.equal(2);
+      await expect(manager.suspendTenant('__proto__')).to.be.rejectedWith(
+        /Invalid tenant id/,
+      );
+    } finally {
+      await app.stop();
+    }
+  });
+});
