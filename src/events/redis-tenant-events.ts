@@ -50,7 +50,6 @@ export class RedisTenantEvents implements TenantEvents {
   async start(): Promise<void> {
     if (this.publisher !== undefined) return;
     // Loaded here so that ioredis is needed only by apps that use Redis.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const {default: IORedis} = require('ioredis') as typeof import('ioredis');
     const base: RedisOptions = {
       retryStrategy: attempt => Math.min(50 * 2 ** attempt, 1000),
