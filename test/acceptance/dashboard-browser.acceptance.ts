@@ -7,6 +7,11 @@ import {chromium, type Browser, type Page} from 'playwright-core';
 import {givenTenantApp, type TenantTestApp} from '../fixtures/tenant-app';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/** What the test reads of the page, without the DOM typings. */
+interface BrowserGlobals {
+  document: {getElementById(id: string): {textContent: string | null} | null};
+}
 const TOKEN = 'operator-token-0123456789';
 const BASE = '/tenant-registry/dashboard';
 const ORDER = {address: {street: 's', city: 'c'}, items: [{sku: 'x', qty: 1}]};
@@ -56,9 +61,13 @@ describe('dashboard in headless Chromium (acceptance; skipped where /usr/bin/chr
   }
 
   async function tenantsShown(count: number) {
+    // A function, not a string: the page's CSP forbids eval.
     await page.waitForFunction(
-      `document.getElementById('tenants').textContent === '${count}'`,
-      undefined,
+      expected =>
+        (globalThis as unknown as BrowserGlobals).document.getElementById(
+          'tenants',
+        )?.textContent === expected,
+      String(count),
       {timeout: 10000},
     );
   }
