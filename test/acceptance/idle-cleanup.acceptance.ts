@@ -3,7 +3,7 @@
 import {juggler} from '@loopback/repository';
 import {expect} from '@loopback/testlab';
 import {TenantRegistryBindings, type ModelRegistry} from '../../src';
-import {deferred, tick} from '../fixtures/async';
+import {deferred, tick, waitFor} from '../fixtures/async';
 import {anonymousModelNames, builderOf} from '../fixtures/juggler';
 import {givenTenantApp, probeHooks} from '../fixtures/tenant-app';
 
@@ -77,11 +77,3 @@ describe('idle cleanup with real timers (acceptance)', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await tick(10);
-  }
-}

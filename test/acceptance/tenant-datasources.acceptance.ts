@@ -10,7 +10,7 @@ import {
   type ModelRegistry,
   type TenantRegistryOptions,
 } from '../../src';
-import {deferred} from '../fixtures/async';
+import {deferred, waitFor} from '../fixtures/async';
 import {
   connectorCounts,
   givenCountingDataSource,
@@ -214,11 +214,3 @@ describe('per-tenant DataSources (acceptance)', () => {
     expect(ok.body.dataSource).to.equal('shared');
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 3000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise(resolve => setTimeout(resolve, 10));
-  }
-}

@@ -5,6 +5,7 @@ import {fork, spawn, type ChildProcess} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {createServer} from 'node:net';
 import path from 'node:path';
+import {waitFor} from '../fixtures/async';
 
 const REDIS = '/usr/bin/redis-server';
 const INSTANCE = path.resolve(__dirname, '../fixtures/fleet-instance.js');
@@ -181,12 +182,4 @@ function startInstance(port: number): Promise<Instance> {
     );
     child.once('exit', code => reject(new Error(`instance exited (${code})`)));
   });
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
 }
