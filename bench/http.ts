@@ -101,7 +101,7 @@ export async function runHttpSuite() {
   const quick = isQuick();
   const pairsArg = process.argv.find(a => a.startsWith('--pairs='));
   const pairs = pairsArg ? Number(pairsArg.split('=')[1]) : quick ? 2 : 30;
-  const seconds = quick ? 1 : 1.5;
+  const seconds = 1;
   if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
   // `--compare=als-only` measures a bare AsyncLocalStorage middleware instead
   // of the component, to tell its cost from ours.
