@@ -36,3 +36,28 @@ export interface ModelRecord {
 export function isStillMapped(record: ModelRecord): boolean {
   return record.builder.models[record.name] === record.model;
 }
+
+/**
+ * Record that `definition` uses the record's model.
+ *
+ * @internal
+ */
+export function addReferrer(
+  record: ModelRecord,
+  definition: ModelDefinitionLike,
+): void {
+  const referrers = (record.referrers ??= new Set());
+  if (referrers.has(definition)) return;
+  if (referrers.size >= record.pruneReferrersAt) {
+    // A model redefined on every request would otherwise pile up dead
+    // definitions here; dropping them when the set doubles keeps adds O(1).
+    for (const referrer of referrers) {
+      const builder = referrer.modelBuilder;
+      if (builder?.definitions[referrer.name] !== referrer) {
+        referrers.delete(referrer);
+      }
+    }
+    record.pruneReferrersAt = Math.max(8, referrers.size * 2);
+  }
+  referrers.add(definition);
+}

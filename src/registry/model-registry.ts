@@ -6,11 +6,7 @@ import {
   releaseDataSourceModels,
   releaseModels,
 } from '../bridge/footprint-release';
-import {
-  GLOBAL_TENANT,
-  getEffectiveScope,
-  hasWorkInFlight,
-} from '../context/tenant-context';
+import {GLOBAL_TENANT, getEffectiveScope} from '../context/tenant-context';
 import {validateTenantId} from '../resolution/tenant-id';
 import {DataSourceCloser} from './datasource-closer';
 import {
@@ -20,7 +16,7 @@ import {
   type ModelClassLike,
   type ModelDefinitionLike,
 } from './juggler-shapes';
-import type {ModelRecord} from './model-record';
+import {addReferrer, type ModelRecord} from './model-record';
 import type {
   CleanupPassStats,
   EvictionReason,
@@ -29,6 +25,7 @@ import type {
   TenantRegistryInfo,
 } from './registry-stats';
 import {computeStructureKey} from './structure-key';
+import {TenantLeases} from './tenant-leases';
 import {TenantRegistry} from './tenant-registry';
 
 const debug = debugFactory('loopback:tenant-registry:registry');
@@ -75,8 +72,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   /** Tenant scopes, least recently used first. */
   private readonly tenants = new Map<string, TenantRegistry>();
   private readonly recordsByModel = new WeakMap<object, ModelRecord>();
-  private readonly leases = new Map<string, number>();
-  private readonly pendingEvictions = new Map<string, EvictionReason>();
+  private readonly leases = new TenantLeases();
   private readonly suspended = new Set<string>();
   private readonly closer: DataSourceCloser;
   private readonly clock: Clock;
@@ -305,7 +301,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
    * @param tenantId - A valid tenant id.
    */
   acquire(tenantId: string): void {
-    this.leases.set(tenantId, (this.leases.get(tenantId) ?? 0) + 1);
+    this.leases.acquire(tenantId);
     const registry = this.tenants.get(tenantId);
     if (registry !== undefined) this.touch(registry);
   }
@@ -317,16 +313,10 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
    * @param tenantId - A tenant id passed to `acquire`.
    */
   release(tenantId: string): void {
-    const count = this.leases.get(tenantId);
-    if (count === undefined) return;
-    if (count > 1) {
-      this.leases.set(tenantId, count - 1);
-      return;
-    }
-    this.leases.delete(tenantId);
+    if (!this.leases.release(tenantId)) return;
     const registry = this.tenants.get(tenantId);
     if (registry !== undefined) this.touch(registry);
-    const reason = this.pendingEvictions.get(tenantId);
+    const reason = this.leases.pendingReason(tenantId);
     if (reason !== undefined) this.evictTenant(tenantId, reason);
   }
 
@@ -336,7 +326,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
    * @param tenantId - A tenant id.
    */
   isLeased(tenantId: string): boolean {
-    return this.leases.has(tenantId) || hasWorkInFlight(tenantId);
+    return this.leases.isLeased(tenantId);
   }
 
   // ---- eviction -------------------------------------------------------------
@@ -360,13 +350,11 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   ): TenantEviction | undefined {
     const registry = this.tenants.get(tenantId);
     if (registry === undefined) {
-      this.pendingEvictions.delete(tenantId);
+      this.leases.clearPending(tenantId);
       return undefined;
     }
     if (this.isLeased(tenantId)) {
-      if (!this.pendingEvictions.has(tenantId)) {
-        this.pendingEvictions.set(tenantId, reason);
-      }
+      this.leases.markPending(tenantId, reason);
       return undefined;
     }
     return this.evictNow(registry, reason);
@@ -439,7 +427,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
    */
   runPendingEvictions(): number {
     let evicted = 0;
-    for (const [tenantId, reason] of [...this.pendingEvictions]) {
+    for (const [tenantId, reason] of this.leases.pendingEvictions()) {
       if (this.evictTenant(tenantId, reason) !== undefined) evicted++;
     }
     return evicted;
@@ -495,7 +483,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     reason: EvictionReason,
   ): TenantEviction {
     const tenantId = registry.tenantId;
-    this.pendingEvictions.delete(tenantId);
+    this.leases.clearPending(tenantId);
     this.tenants.delete(tenantId);
     const records = registry.records();
     const released = releaseModels(
@@ -562,7 +550,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
       misses: this.counters.misses,
       modelsCreated: this.counters.modelsCreated,
       leasedTenants,
-      pendingEvictions: this.pendingEvictions.size,
+      pendingEvictions: this.leases.pendingCount,
       evictions: {...this.evictions},
       bridgeFallbacks: this.counters.bridgeFallbacks,
       disconnectFailures: this.closer.failures,
@@ -622,21 +610,4 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
       debug('a tenantEvicted listener threw: %s', error);
     }
   }
-}
-
-function addReferrer(record: ModelRecord, definition: ModelDefinitionLike) {
-  const referrers = (record.referrers ??= new Set());
-  if (referrers.has(definition)) return;
-  if (referrers.size >= record.pruneReferrersAt) {
-    // A model redefined on every request would otherwise pile up dead
-    // definitions here; dropping them when the set doubles keeps adds O(1).
-    for (const referrer of referrers) {
-      const builder = referrer.modelBuilder;
-      if (builder?.definitions[referrer.name] !== referrer) {
-        referrers.delete(referrer);
-      }
-    }
-    record.pruneReferrersAt = Math.max(8, referrers.size * 2);
-  }
-  referrers.add(definition);
 }
