@@ -9,6 +9,7 @@ import {
   type Provider,
 } from '@loopback/core';
 import {RestBindings} from '@loopback/rest';
+import {hasTenantContext} from '../context/tenant-context';
 import {TenantRegistryBindings} from '../keys';
 import type {TenantRequestHandler} from '../providers/tenant-request-handler';
 
@@ -34,7 +35,8 @@ export class TenantInterceptorProvider implements Provider<Interceptor> {
 
   value(): Interceptor {
     return async (invocationContext, next) => {
-      if (this.handler.isInTenantContext()) return next();
+      // The middleware ran (MiddlewareSequence): nothing to do.
+      if (hasTenantContext()) return next();
       const request = await invocationContext.get(RestBindings.Http.REQUEST, {
         optional: true,
       });

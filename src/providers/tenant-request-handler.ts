@@ -7,7 +7,7 @@ import {
   ContextView,
   type ValueOrPromise,
 } from '@loopback/core';
-import {hasTenantContext, runInTenant} from '../context/tenant-context';
+import {runInTenant} from '../context/tenant-context';
 import {
   invalidOptionError,
   tenantRequiredError,
@@ -101,11 +101,6 @@ export class TenantRequestHandler {
         (path === this.dashboardPath ||
           path.startsWith(`${this.dashboardPath}/`)))
     );
-  }
-
-  /** Whether a tenant context is already active (the middleware ran). */
-  isInTenantContext(): boolean {
-    return hasTenantContext();
   }
 
   /**

@@ -96,6 +96,29 @@ describe('tenant events across a fleet over Redis (integration; skipped where re
     }, 1000);
   });
 
+  it('counts and drops malformed messages without acting on them', async () => {
+    const {default: IORedis} = await import('ioredis');
+    const raw = new IORedis(port, '127.0.0.1');
+    try {
+      for (const message of [
+        'not json',
+        '{"type":"evict","tenantId":"__proto__","instanceId":"x"}',
+        '{"type":"drop-table","tenantId":"acme","instanceId":"x"}',
+      ]) {
+        await raw.publish('fleet-test:events', message);
+      }
+    } finally {
+      raw.disconnect();
+    }
+    await waitFor(async () => {
+      const replies = await Promise.all(
+        instances.map(i => i.call('malformed')),
+      );
+      return replies.every(r => r.malformed === 3);
+    }, 1000);
+    expect(await status(instances[0], 'acme')).to.equal(200);
+  });
+
   it('survives Redis restarting: serves HTTP meanwhile and loses no later event', async () => {
     redis!.kill('SIGKILL');
     await new Promise(resolve => redis!.once('exit', resolve));
