@@ -14,12 +14,8 @@ import {
   model,
   property,
 } from '@loopback/repository';
-import {
-  installJugglerBridge,
-  ModelRegistry,
-  runInTenant,
-  TenantDataSourceCache,
-} from '../src';
+import {installJugglerBridge, ModelRegistry, runInTenant} from '../src';
+import {TenantDataSourceCache} from '../src/datasources/tenant-datasource-cache';
 
 type Mode = 'plain' | 'bridge';
 type Builder = {models: Record<string, unknown>};

@@ -6,12 +6,8 @@
  */
 
 import {juggler} from '@loopback/repository';
-import {
-  computeStructureKey,
-  installJugglerBridge,
-  ModelRegistry,
-  runInTenant,
-} from '../src';
+import {installJugglerBridge, ModelRegistry, runInTenant} from '../src';
+import {computeStructureKey} from '../src/registry/structure-key';
 import {isQuick, printTable, recordSuite} from './lib/report';
 import {nsPerOp, showFigure} from './lib/timing';
 

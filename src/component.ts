@@ -7,40 +7,56 @@ import {
   Context,
   ContextTags,
   CoreBindings,
-  inject,
   createBindingFromClass,
-  extensionFor,
+  inject,
   injectable,
   type Component,
+  type Constructor,
   type ControllerClass,
+  type LifeCycleObserver,
 } from '@loopback/core';
 import {RestBindings} from '@loopback/rest';
 import {createDashboardController} from './controllers/dashboard.controller';
-import {observabilityRouteBindings} from './controllers/observability.routes';
-import {getCurrentTenant} from './context/tenant-context';
+import {createHealthController} from './controllers/health.controller';
+import {createMetricsController} from './controllers/metrics.controller';
 import {InProcessTenantEvents} from './events/in-process-tenant-events';
+import {SuspendedTenants} from './events/suspended-tenants';
 import {TenantRegistryBindings} from './keys';
-import {checkHealth} from './observability/tenant-health';
-import {TenantRegistryMetrics} from './observability/tenant-metrics';
+import {JugglerBridgeObserver} from './observers/juggler-bridge.observer';
+import {MetricsObserver} from './observers/metrics.observer';
 import {RegistryManager} from './observers/registry-manager.observer';
+import {RequestSetupObserver} from './observers/request-setup.observer';
+import {TenantEventsObserver} from './observers/tenant-events.observer';
+import {resolveOptions} from './options/resolve-options';
+import type {
+  ResolvedTenantRegistryOptions,
+  TenantRegistryOptions,
+} from './options/tenant-registry-options';
 import {
-  TenantDataSourceCacheProvider,
-  TenantDataSourceProvider,
-} from './providers/tenant-datasource.provider';
-import {TenantMiddlewareProvider} from './providers/tenant-middleware.provider';
-import {TenantRequestHandler} from './providers/tenant-request-handler';
-import {ModelRegistry} from './registry/model-registry';
+  CurrentTenantProvider,
+  RequiredTenantProvider,
+} from './providers/current-tenant.provider';
+import {HealthCheckProvider} from './providers/health-check.provider';
+import {ModelRegistryProvider} from './providers/model-registry.provider';
+import {TenantAdmissionProvider} from './providers/tenant-admission.provider';
+import {TenantDataSourceCacheProvider} from './providers/tenant-datasource-cache.provider';
+import {TenantDataSourceProvider} from './providers/tenant-datasource.provider';
+import {TenantMetricsProvider} from './providers/tenant-metrics.provider';
+import {asTenantStrategy} from './request/as-tenant-strategy';
+import {TenantMiddlewareProvider} from './request/tenant-middleware.provider';
+import {TenantRequestHandler} from './request/tenant-request-handler';
 import {HeaderTenantStrategy} from './resolution/header.strategy';
 import {HostTenantStrategy} from './resolution/host.strategy';
 import {JwtTenantStrategy} from './resolution/jwt.strategy';
 import {QueryTenantStrategy} from './resolution/query.strategy';
 import type {TenantResolutionStrategy} from './resolution/tenant-strategy';
-import {resolveOptions, type TenantRegistryOptions} from './types';
+import {TenantAdminService} from './services/tenant-admin.service';
 
 /**
  * Wires the tenant registry into a LoopBack 4 application: the registry, the
- * tenant resolution middleware and interceptor, the built-in strategies and
- * the cleanup lifecycle observer.
+ * tenant middleware, admission, the built-in strategies, the lifecycle
+ * observers (bridge, cleanup, fleet events), the fleet admin service and the
+ * health, metrics and dashboard endpoints.
  *
  * @example
  * ```ts
@@ -51,7 +67,13 @@ import {resolveOptions, type TenantRegistryOptions} from './types';
 @injectable({tags: {[ContextTags.KEY]: TenantRegistryBindings.COMPONENT}})
 export class TenantRegistryComponent implements Component {
   bindings: Binding[];
-  controllers?: ControllerClass[];
+  controllers: ControllerClass[];
+  lifeCycleObservers: Constructor<LifeCycleObserver>[] = [
+    JugglerBridgeObserver,
+    RequestSetupObserver,
+    TenantEventsObserver,
+    MetricsObserver,
+  ];
 
   /**
    * @param application - The application it is mounted on.
@@ -64,73 +86,48 @@ export class TenantRegistryComponent implements Component {
     @config() options: TenantRegistryOptions = {},
   ) {
     const resolved = resolveOptions(options);
+    const keys = TenantRegistryBindings;
+    const singleton = {defaultScope: BindingScope.SINGLETON};
     this.bindings = [
-      Binding.bind(TenantRegistryBindings.OPTIONS).to(resolved),
-      Binding.bind(TenantRegistryBindings.REGISTRY)
-        .toDynamicValue(
-          () =>
-            new ModelRegistry({
-              clock: resolved.clock,
-              disconnectTimeout: resolved.disconnectTimeout,
-            }),
-        )
+      Binding.bind(keys.OPTIONS).to(resolved),
+      createBindingFromClass(ModelRegistryProvider, {key: keys.REGISTRY}),
+      createBindingFromClass(CurrentTenantProvider, {
+        key: keys.CURRENT_TENANT,
+      }),
+      createBindingFromClass(RequiredTenantProvider, {
+        key: keys.REQUIRED_TENANT,
+      }),
+      Binding.bind(keys.SUSPENDED_TENANTS)
+        .toClass(SuspendedTenants)
         .inScope(BindingScope.SINGLETON),
-      Binding.bind(TenantRegistryBindings.CURRENT_TENANT)
-        .toDynamicValue(() => getCurrentTenant())
-        .inScope(BindingScope.TRANSIENT),
+      createBindingFromClass(TenantAdmissionProvider, {key: keys.ADMISSION}),
       createBindingFromClass(TenantRequestHandler, {
-        key: TenantRegistryBindings.REQUEST_HANDLER,
-        defaultScope: BindingScope.SINGLETON,
+        key: keys.REQUEST_HANDLER,
       }),
       createBindingFromClass(TenantMiddlewareProvider, {
-        key: TenantRegistryBindings.MIDDLEWARE,
-        defaultScope: BindingScope.SINGLETON,
+        key: keys.MIDDLEWARE,
+        ...singleton,
       }),
       createBindingFromClass(TenantDataSourceCacheProvider, {
-        key: TenantRegistryBindings.TENANT_DATASOURCES,
-        defaultScope: BindingScope.SINGLETON,
+        key: keys.TENANT_DATASOURCES,
       }),
       createBindingFromClass(TenantDataSourceProvider, {
-        key: TenantRegistryBindings.TENANT_DATASOURCE,
+        key: keys.TENANT_DATASOURCE,
         defaultScope: BindingScope.TRANSIENT,
       }),
-      Binding.bind(TenantRegistryBindings.TENANT_EVENTS)
+      Binding.bind(keys.TENANT_EVENTS)
         .toClass(InProcessTenantEvents)
         .inScope(BindingScope.SINGLETON),
+      createBindingFromClass(TenantAdminService, {key: keys.ADMIN}),
       createBindingFromClass(RegistryManager, {
-        key: TenantRegistryBindings.REGISTRY_MANAGER,
-        defaultScope: BindingScope.SINGLETON,
+        key: keys.REGISTRY_MANAGER,
+        ...singleton,
       }),
-      Binding.bind(TenantRegistryBindings.METRICS)
-        .toDynamicValue(async ({context}) => {
-          const metrics = new TenantRegistryMetrics(
-            await context.get(TenantRegistryBindings.REGISTRY),
-            {prefix: resolved.metrics.prefix},
-          );
-          if (resolved.metrics.registerGlobally) metrics.registerGlobally();
-          return metrics;
-        })
-        .inScope(BindingScope.SINGLETON),
-      Binding.bind(TenantRegistryBindings.HEALTH_CHECK)
-        .toDynamicValue(({context}) => async () => {
-          const registry = await context.get(TenantRegistryBindings.REGISTRY);
-          const health = checkHealth(registry.getStats(), resolved.health);
-          if (health.status !== 'healthy') {
-            throw new Error(`tenant registry: ${health.warnings.join('; ')}`);
-          }
-        })
-        .tag('health.readyCheck'),
-      ...observabilityRouteBindings(application, resolved),
-      strategyBinding(new HeaderTenantStrategy(resolved.header)),
-      strategyBinding(new QueryTenantStrategy(resolved.query)),
-      strategyBinding(new HostTenantStrategy(resolved.host)),
-      ...(resolved.strategies.includes('jwt') && resolved.jwt
-        ? [strategyBinding(new JwtTenantStrategy(resolved.jwt))]
-        : []),
+      createBindingFromClass(TenantMetricsProvider, {key: keys.METRICS}),
+      createBindingFromClass(HealthCheckProvider, {key: keys.HEALTH_CHECK}),
+      ...builtInStrategies(resolved).map(strategyBinding),
     ];
-    if (resolved.dashboard.enabled) {
-      this.controllers = [createDashboardController(resolved.dashboard.path)];
-    }
+    this.controllers = endpointControllers(resolved);
     // strong-error-handler hides every field of a 5xx body but the status
     // and a generic message; keep our stable `code` on 503s too, unless the
     // application configured its own error writer options.
@@ -144,8 +141,37 @@ export class TenantRegistryComponent implements Component {
   }
 }
 
+function builtInStrategies(
+  options: ResolvedTenantRegistryOptions,
+): TenantResolutionStrategy[] {
+  const strategies: TenantResolutionStrategy[] = [
+    new HeaderTenantStrategy(options.header),
+    new QueryTenantStrategy(options.query),
+    new HostTenantStrategy(options.host),
+  ];
+  if (options.jwt !== undefined) {
+    strategies.push(new JwtTenantStrategy(options.jwt));
+  }
+  return strategies;
+}
+
 function strategyBinding(strategy: TenantResolutionStrategy): Binding {
   return Binding.bind(`${TenantRegistryBindings.STRATEGIES}.${strategy.name}`)
     .to(strategy)
-    .apply(extensionFor(TenantRegistryBindings.STRATEGIES));
+    .apply(asTenantStrategy);
+}
+
+function endpointControllers(
+  options: ResolvedTenantRegistryOptions,
+): ControllerClass[] {
+  const controllers: ControllerClass[] = [];
+  if (options.health.enabled) controllers.push(createHealthController(options));
+  const metricsPath = options.metrics.path;
+  if (options.metrics.enabled && metricsPath !== undefined) {
+    controllers.push(createMetricsController(options, metricsPath));
+  }
+  if (options.dashboard.enabled) {
+    controllers.push(createDashboardController(options));
+  }
+  return controllers;
 }

@@ -7,44 +7,77 @@
 export const TenantRegistryErrorCodes = {
   /** A tenant id failed validation (HTTP 400). */
   INVALID_TENANT_ID: 'INVALID_TENANT_ID',
-  /** `requireTenant` is on and no strategy resolved a tenant (HTTP 400). */
+  /** No strategy resolved a tenant where one is required (HTTP 400). */
   TENANT_REQUIRED: 'TENANT_REQUIRED',
-  /** A bearer token could not be verified (HTTP 401). */
+  /** A bearer token is missing, malformed or could not be verified (HTTP 401). */
   INVALID_TENANT_TOKEN: 'INVALID_TENANT_TOKEN',
-  /** A configuration option has a bad value (thrown at start). */
-  INVALID_OPTION: 'INVALID_OPTION',
   /** The tenant is suspended fleet-wide (HTTP 403). */
   TENANT_SUSPENDED: 'TENANT_SUSPENDED',
+  /** Admission says the tenant does not exist (HTTP 404). */
+  TENANT_NOT_FOUND: 'TENANT_NOT_FOUND',
+  /** `maxTenants` is reached and every tenant is busy (HTTP 503). */
+  TENANT_CAPACITY: 'TENANT_CAPACITY',
   /** The tenant's DataSource could not be created (HTTP 503). */
   TENANT_DATASOURCE_UNAVAILABLE: 'TENANT_DATASOURCE_UNAVAILABLE',
+  /** The fleet events transport is down; nothing was changed (HTTP 503). */
+  TENANT_EVENTS_UNAVAILABLE: 'TENANT_EVENTS_UNAVAILABLE',
+  /** A dashboard or admin request without valid credentials (HTTP 401). */
+  DASHBOARD_UNAUTHORIZED: 'DASHBOARD_UNAUTHORIZED',
+  /** An admin state change sent as a simple (CSRF-able) request (HTTP 403). */
+  DASHBOARD_FORBIDDEN: 'DASHBOARD_FORBIDDEN',
+  /** A configuration option has a bad value (thrown at start, never HTTP). */
+  INVALID_OPTION: 'INVALID_OPTION',
 } as const;
 
 /** One of the {@link TenantRegistryErrorCodes}. */
 export type TenantRegistryErrorCode =
   (typeof TenantRegistryErrorCodes)[keyof typeof TenantRegistryErrorCodes];
 
+const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
+  INVALID_TENANT_ID: 400,
+  TENANT_REQUIRED: 400,
+  INVALID_TENANT_TOKEN: 401,
+  TENANT_SUSPENDED: 403,
+  TENANT_NOT_FOUND: 404,
+  TENANT_CAPACITY: 503,
+  TENANT_DATASOURCE_UNAVAILABLE: 503,
+  TENANT_EVENTS_UNAVAILABLE: 503,
+  DASHBOARD_UNAUTHORIZED: 401,
+  DASHBOARD_FORBIDDEN: 403,
+  INVALID_OPTION: 500,
+};
+
 /**
  * The one error class of this package.
  *
  * @remarks
- * `code` is stable and safe to branch on. `statusCode` is set only on errors
- * meant to reach an HTTP client; the framework-free core never sets it.
+ * `code` is stable and safe to branch on; `statusCode` is the HTTP status a
+ * request failing with it answers (500 for `INVALID_OPTION`, a programmer
+ * error). `retryAfter` (seconds) is set on 503s that are worth retrying.
  */
 export class TenantRegistryError extends Error {
   /** Stable machine-readable code. */
   readonly code: TenantRegistryErrorCode;
-  /** HTTP status for errors that answer a request; `undefined` otherwise. */
-  readonly statusCode: number | undefined;
+  /** The HTTP status for this code. */
+  readonly statusCode: number;
+  /** Seconds after which a retry may succeed (503s only). */
+  readonly retryAfter: number | undefined;
 
+  /**
+   * @param code - One of {@link TenantRegistryErrorCodes}.
+   * @param message - What failed and how to fix it; never a secret.
+   * @param retryAfter - Seconds, for a `Retry-After` header.
+   */
   constructor(
     code: TenantRegistryErrorCode,
     message: string,
-    statusCode?: number,
+    retryAfter?: number,
   ) {
     super(message);
     this.name = 'TenantRegistryError';
     this.code = code;
-    this.statusCode = statusCode;
+    this.statusCode = STATUS_BY_CODE[code];
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -56,6 +89,7 @@ const MAX_SHOWN_LENGTH = 40;
  * @param value - Any value, usually untrusted input.
  * @returns A short printable description that never contains raw control
  * characters.
+ * @internal
  */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') {
@@ -66,7 +100,7 @@ export function describeValue(value: unknown): string {
     return JSON.stringify(shown);
   }
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'number' || typeof value === 'boolean') {
     return String(value);
@@ -79,6 +113,7 @@ export function describeValue(value: unknown): string {
  *
  * @param value - The offending value (shown escaped and truncated).
  * @param reason - What rule it broke.
+ * @internal
  */
 export function invalidTenantIdError(
   value: unknown,
@@ -92,7 +127,24 @@ export function invalidTenantIdError(
   );
 }
 
-/** No tenant was resolved for a request while `requireTenant` is on. */
+/**
+ * The same tenant source was given more than once in one request.
+ *
+ * @param source - E.g. `the x-tenant-id header`.
+ * @internal
+ */
+export function repeatedTenantSourceError(source: string): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.INVALID_TENANT_ID,
+    `Invalid tenant id: ${source} was sent more than once; send it once.`,
+  );
+}
+
+/**
+ * No tenant was resolved where one is required.
+ *
+ * @internal
+ */
 export function tenantRequiredError(): TenantRegistryError {
   return new TenantRegistryError(
     TenantRegistryErrorCodes.TENANT_REQUIRED,
@@ -101,14 +153,16 @@ export function tenantRequiredError(): TenantRegistryError {
 }
 
 /**
- * A bearer token could not be verified. The token itself is never echoed.
+ * A bearer token is missing, malformed or could not be verified. Neither the
+ * token nor the expected issuer, audience or key is ever shown.
  *
- * @param reason - Why verification failed (no secret material).
+ * @param reason - A short, secret-free reason.
+ * @internal
  */
 export function invalidTenantTokenError(reason: string): TenantRegistryError {
   return new TenantRegistryError(
     TenantRegistryErrorCodes.INVALID_TENANT_TOKEN,
-    `The tenant token could not be verified: ${reason}.`,
+    `The tenant token was refused: ${reason}.`,
   );
 }
 
@@ -118,6 +172,7 @@ export function invalidTenantTokenError(reason: string): TenantRegistryError {
  * @param name - The option's path, e.g. `maxTenants` or `jwt.algorithms`.
  * @param expected - What it should be.
  * @param value - What it was.
+ * @internal
  */
 export function invalidOptionError(
   name: string,
@@ -136,27 +191,74 @@ export function invalidOptionError(
  * The tenant DataSource factory failed. The cause is kept for logs, not
  * shown to clients.
  *
- * @param tenantId - The tenant (a validated id).
- * @param cause - What the factory threw.
+ * @internal
  */
 export function tenantDataSourceUnavailableError(
   tenantId: string,
   cause: unknown,
+  retryAfter = 1,
 ): TenantRegistryError {
   const error = new TenantRegistryError(
     TenantRegistryErrorCodes.TENANT_DATASOURCE_UNAVAILABLE,
     `The DataSource of tenant ${describeValue(
       tenantId,
     )} is not available now; try again later.`,
+    retryAfter,
   );
   Object.defineProperty(error, 'cause', {value: cause, enumerable: false});
   return error;
 }
 
-/** The tenant is suspended (see `RegistryManager.suspendTenant`). */
+/** @internal */
 export function tenantSuspendedError(): TenantRegistryError {
   return new TenantRegistryError(
     TenantRegistryErrorCodes.TENANT_SUSPENDED,
     'This tenant is suspended.',
+  );
+}
+
+/** @internal */
+export function tenantNotFoundError(): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.TENANT_NOT_FOUND,
+    'No such tenant.',
+  );
+}
+
+/** @internal */
+export function tenantCapacityError(retryAfter: number): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.TENANT_CAPACITY,
+    'The service is at its tenant capacity and every tenant is busy; try again shortly.',
+    retryAfter,
+  );
+}
+
+/** @internal */
+export function tenantEventsUnavailableError(
+  cause: unknown,
+): TenantRegistryError {
+  const error = new TenantRegistryError(
+    TenantRegistryErrorCodes.TENANT_EVENTS_UNAVAILABLE,
+    'The fleet events transport is unavailable; nothing was changed. Try again when it is back.',
+    5,
+  );
+  Object.defineProperty(error, 'cause', {value: cause, enumerable: false});
+  return error;
+}
+
+/** @internal */
+export function dashboardUnauthorizedError(): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.DASHBOARD_UNAUTHORIZED,
+    'The tenant registry dashboard needs a valid token.',
+  );
+}
+
+/** @internal */
+export function dashboardForbiddenError(): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.DASHBOARD_FORBIDDEN,
+    'Admin actions need a JSON request (content-type: application/json) or the x-tenant-registry-action header.',
   );
 }

@@ -12,18 +12,18 @@ export * from './bridge';
 export * from './component';
 export * from './context';
 export * from './datasources';
-export * from './events';
 export {
   TenantRegistryError,
   TenantRegistryErrorCodes,
   type TenantRegistryErrorCode,
 } from './errors';
-export * from './interceptors/tenant.interceptor';
+export * from './events';
+export * from './eviction';
 export * from './keys';
 export * from './observability';
-export * from './observers/registry-manager.observer';
-export * from './providers/tenant-datasource.provider';
-export * from './providers/tenant-middleware.provider';
+export * from './observers';
+export * from './options';
 export * from './registry';
+export * from './request';
 export * from './resolution';
-export * from './types';
+export * from './services';

@@ -7,12 +7,18 @@ import type {
   TenantDataSourceCache,
   TenantDataSourceFactory,
 } from './datasources/tenant-datasource-cache';
+import type {SuspendedTenants} from './events/suspended-tenants';
 import type {TenantEvents} from './events/tenant-event';
+import type {
+  TenantAdmission,
+  TenantAdmissionCheck,
+} from './eviction/tenant-admission';
 import type {TenantRegistryMetrics} from './observability/tenant-metrics';
 import type {RegistryManager} from './observers/registry-manager.observer';
-import type {TenantRequestHandler} from './providers/tenant-request-handler';
+import type {ResolvedTenantRegistryOptions} from './options/tenant-registry-options';
 import type {ModelRegistry} from './registry/model-registry';
-import type {ResolvedTenantRegistryOptions} from './types';
+import type {TenantRequestHandler} from './request/tenant-request-handler';
+import type {TenantAdminService} from './services/tenant-admin.service';
 
 /**
  * Binding keys of `loopback4-tenant-registry`.
@@ -57,12 +63,25 @@ export namespace TenantRegistryBindings {
   );
 
   /**
+   * The current tenant id for code that cannot run without one: resolving
+   * it without a tenant fails with 400 `TENANT_REQUIRED` (never `undefined`).
+   *
+   * @example
+   * ```ts
+   * constructor(@inject(TenantRegistryBindings.REQUIRED_TENANT) tenantId: string) {}
+   * ```
+   */
+  export const REQUIRED_TENANT = BindingKey.create<string>(
+    'tenant-registry.required-tenant',
+  );
+
+  /**
    * The cleanup lifecycle observer.
    *
    * @example
    * ```ts
    * const manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
-   * manager.forceCleanup();
+   * manager.evictAllTenants();
    * ```
    */
   export const REGISTRY_MANAGER = BindingKey.create<RegistryManager>(
@@ -70,17 +89,58 @@ export namespace TenantRegistryBindings {
   );
 
   /**
+   * Fleet-wide admin actions: evict, suspend and resume a tenant on every
+   * instance.
+   *
+   * @example
+   * ```ts
+   * const admin = await app.get(TenantRegistryBindings.ADMIN);
+   * await admin.suspendTenantEverywhere('acme');
+   * ```
+   */
+  export const ADMIN = BindingKey.create<TenantAdminService>(
+    'tenant-registry.admin',
+  );
+
+  /**
+   * Where the application binds its admission check: a function that says
+   * whether a tenant id names a real tenant. Unbound, every valid id is
+   * admitted (up to `maxTenants`).
+   *
+   * @example
+   * ```ts
+   * app.bind(TenantRegistryBindings.ADMISSION_CHECK).to(tenantId => catalog.has(tenantId));
+   * ```
+   */
+  export const ADMISSION_CHECK = BindingKey.create<TenantAdmissionCheck>(
+    'tenant-registry.admission-check',
+  );
+
+  /**
+   * Tenant admission (the check, its cache and the `maxTenants` cap), for
+   * code outside HTTP requests that wants the same rules.
+   *
+   * @example
+   * ```ts
+   * const admission = await app.get(TenantRegistryBindings.ADMISSION);
+   * await admission.runInTenant('acme', () => job.run());
+   * ```
+   */
+  export const ADMISSION = BindingKey.create<TenantAdmission>(
+    'tenant-registry.admission',
+  );
+
+  /**
    * The extension point of tenant resolution strategies.
    *
    * @example
    * ```ts
-   * app.add(createBindingFromClass(MyStrategy)
-   *   .apply(extensionFor(TenantRegistryBindings.STRATEGIES)));
+   * app.add(createBindingFromClass(MyStrategy).apply(asTenantStrategy));
    * ```
    */
   export const STRATEGIES = 'tenant-registry.strategies';
 
-  /** The tenant resolution middleware. */
+  /** The tenant resolution middleware (group `'tenancy'`). */
   export const MIDDLEWARE = BindingKey.create<Middleware>(
     'middleware.tenant-registry',
   );
@@ -126,7 +186,11 @@ export namespace TenantRegistryBindings {
     'tenant-registry.default-datasource',
   );
 
-  /** The per-tenant DataSource cache behind `TENANT_DATASOURCE`. */
+  /**
+   * The per-tenant DataSource cache behind `TENANT_DATASOURCE`.
+   *
+   * @internal
+   */
   export const TENANT_DATASOURCES = BindingKey.create<TenantDataSourceCache>(
     'tenant-registry.tenant-datasources',
   );
@@ -168,9 +232,22 @@ export namespace TenantRegistryBindings {
     'tenant-registry.tenant-events',
   );
 
-  /** The resolved component options (read-only). */
+  /**
+   * The resolved component options (read-only).
+   *
+   * @internal
+   */
   export const OPTIONS = BindingKey.create<ResolvedTenantRegistryOptions>(
     'tenant-registry.options',
+  );
+
+  /**
+   * The tenants this instance refuses, kept in step with the fleet.
+   *
+   * @internal
+   */
+  export const SUSPENDED_TENANTS = BindingKey.create<SuspendedTenants>(
+    'tenant-registry.suspended-tenants',
   );
 
   /**

@@ -4,10 +4,14 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Where `npm run bench` writes its JSON record. */
+/**
+ * Where `npm run bench` writes its JSON record; `--quick` smoke runs write
+ * `quick.json`, so they never overwrite the figures the README quotes.
+ */
 export const RESULTS_FILE = path.resolve(
   __dirname,
-  '../../../bench/results/latest.json',
+  '../../../bench/results',
+  process.argv.includes('--quick') ? 'quick.json' : 'latest.json',
 );
 
 /** Print an aligned table to stdout. */

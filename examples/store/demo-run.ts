@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     if (!withRegistry) return;
     await new Promise(resolve => setTimeout(resolve, IDLE_MS + 50));
     const manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
-    manager.runCleanupPass();
+    await manager.runCleanupPass();
   };
 
   // Warm up (modules, JIT, sockets) with throwaway tenants so the baseline

@@ -1,3 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-export * from './juggler-bridge';
+export {
+  installJugglerBridge,
+  type JugglerBridgeOptions,
+} from './juggler-bridge';

@@ -1,9 +1,5 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 export {GLOBAL_TENANT, getCurrentTenant, runInTenant} from './tenant-context';
-export {
-  getTenantFallbackStats,
-  setTenantFallback,
-  type TenantFallback,
-  type TenantFallbackStats,
-} from './tenant-fallback';
+export {setTenantFallback, type TenantFallback} from './tenant-fallback';
+export {validateTenantId} from './tenant-id';

@@ -1,22 +1,19 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {AsyncLocalStorage} from 'node:async_hooks';
-import {validateTenantId} from '../resolution/tenant-id';
 import {readTenantFallback} from './tenant-fallback';
+import {validateTenantId} from './tenant-id';
+import {beginTenantWork, endTenantWork} from './tenant-work';
 
 /**
- * The scope used when no tenant is current. It can never pass
- * `validateTenantId` (it starts with `@`), so no request can claim it.
+ * The scope used when no tenant is current. It can never pass tenant-id
+ * validation (it starts with `@`), so no request can claim it.
  */
 export const GLOBAL_TENANT = '@global';
 
 // One storage for the whole process: every copy of the store is a plain
 // string, so reading the tenant is a single getStore() (about 12 ns here).
 const tenantStorage = new AsyncLocalStorage<string>();
-
-// Work in flight per tenant, counted by runInTenant. The registry reads it to
-// refuse evicting a tenant whose code is still running.
-const inFlight = new Map<string, number>();
 
 /**
  * Run `fn` with `tenantId` as the current tenant, and return what it returns.
@@ -25,7 +22,7 @@ const inFlight = new Map<string, number>();
  * The tenant follows every `await`, timer and promise started inside `fn`.
  * Nested calls override the tenant and restore the outer one when they return.
  * While `fn` runs (until its promise settles, when it returns one), the tenant
- * counts as having work in flight and is never evicted.
+ * has work in flight and is never evicted.
  *
  * @param tenantId - A valid tenant id.
  * @param fn - Sync or async work.
@@ -39,22 +36,30 @@ const inFlight = new Map<string, number>();
  * ```
  */
 export function runInTenant<T>(tenantId: string, fn: () => T): T {
-  validateTenantId(tenantId);
-  enter(tenantId);
+  return runInValidTenant(validateTenantId(tenantId), fn);
+}
+
+/**
+ * `runInTenant` for an id already validated (the request path validates once).
+ *
+ * @internal
+ */
+export function runInValidTenant<T>(tenantId: string, fn: () => T): T {
+  beginTenantWork(tenantId);
   let result: T;
   try {
     result = tenantStorage.run(tenantId, fn);
   } catch (error: unknown) {
-    leave(tenantId);
+    endTenantWork(tenantId);
     throw error;
   }
   if (isThenable(result)) {
-    const done = () => leave(tenantId);
+    const done = () => endTenantWork(tenantId);
     // Both handlers are no-throw, so this derived promise never rejects and
     // cannot become an unhandled rejection; the caller keeps `result` itself.
     result.then(done, done);
   } else {
-    leave(tenantId);
+    endTenantWork(tenantId);
   }
   return result;
 }
@@ -84,28 +89,11 @@ export function hasTenantContext(): boolean {
 /**
  * The scope that models are registered in right now: the current tenant, or
  * {@link GLOBAL_TENANT}.
+ *
+ * @internal
  */
 export function getEffectiveScope(): string {
   return getCurrentTenant() ?? GLOBAL_TENANT;
-}
-
-/**
- * Whether `runInTenant` work for `tenantId` is still running.
- *
- * @param tenantId - A tenant id.
- */
-export function hasWorkInFlight(tenantId: string): boolean {
-  return inFlight.has(tenantId);
-}
-
-function enter(tenantId: string): void {
-  inFlight.set(tenantId, (inFlight.get(tenantId) ?? 0) + 1);
-}
-
-function leave(tenantId: string): void {
-  const count = inFlight.get(tenantId) ?? 0;
-  if (count <= 1) inFlight.delete(tenantId);
-  else inFlight.set(tenantId, count - 1);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

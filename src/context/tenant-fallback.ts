@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import {isValidTenantId} from '../resolution/tenant-id';
+import {isValidTenantId} from './tenant-id';
 
 const debug = debugFactory('loopback:tenant-registry:context');
 

@@ -1,53 +1,67 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {HttpErrors, type Request} from '@loopback/rest';
+import type {Interceptor} from '@loopback/core';
+import {RestBindings, type Request} from '@loopback/rest';
 import {createHash, timingSafeEqual} from 'node:crypto';
-import type {DashboardOptions} from '../types';
+import {dashboardForbiddenError, dashboardUnauthorizedError} from '../errors';
+import type {DashboardOptions} from '../options/tenant-registry-options';
+import {toHttpError} from '../request/http-errors';
+import {bearerTokenOf} from '../resolution/bearer-token';
 
-/** The stable code of a refused dashboard or admin request. */
-export const DASHBOARD_UNAUTHORIZED = 'DASHBOARD_UNAUTHORIZED';
+/** The header the dashboard page sends with admin actions. */
+export const ADMIN_ACTION_HEADER = 'x-tenant-registry-action';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * Check a dashboard or admin request: the configured `authorize` function
- * when there is one, else the token (a `Bearer` header, or `?token=` for the
- * page itself), compared in constant time.
+ * The dashboard controller's one authorization check, as a class-level
+ * interceptor: the configured `authorize` function when there is one, else
+ * the token (a `Bearer` header, or `?token=` for the page itself), compared
+ * in constant time. State changes must also be non-simple requests (JSON or
+ * the `x-tenant-registry-action` header), which a cross-origin form cannot
+ * send, so a cookie-based `authorize` is not open to CSRF.
  *
- * @throws An HTTP 401 with code `DASHBOARD_UNAUTHORIZED`.
+ * @param options - The dashboard options.
+ * @param pageMethod - The controller method serving the HTML page.
+ * @internal
  */
-export async function authorizeDashboard(
-  request: Request,
+export function authorizeDashboard(
   options: DashboardOptions,
-  allowQueryToken: boolean,
-): Promise<void> {
-  let isAllowed = false;
-  if (options.authorize !== undefined) {
-    isAllowed = (await options.authorize(request)) === true;
-  } else if (options.token !== undefined) {
-    const presented = presentedToken(request, allowQueryToken);
-    isAllowed =
-      presented !== undefined &&
-      timingSafeEqual(digest(presented), digest(options.token));
-  }
-  if (!isAllowed) {
-    throw Object.assign(
-      new HttpErrors.Unauthorized(
-        'The tenant registry dashboard needs a valid token.',
-      ),
-      {code: DASHBOARD_UNAUTHORIZED},
-    );
-  }
+  pageMethod: string,
+): Interceptor {
+  const expected =
+    options.token === undefined ? undefined : digest(options.token);
+  return async (invocationContext, next) => {
+    const request = await invocationContext.get(RestBindings.Http.REQUEST);
+    const isPage = invocationContext.methodName === pageMethod;
+    let isAllowed = false;
+    if (options.authorize !== undefined) {
+      isAllowed = (await options.authorize(request)) === true;
+    } else if (expected !== undefined) {
+      const presented = presentedToken(request, isPage);
+      isAllowed =
+        presented !== undefined && timingSafeEqual(digest(presented), expected);
+    }
+    if (!isAllowed) throw toHttpError(dashboardUnauthorizedError());
+    if (request.method !== 'GET' && !isNonSimpleRequest(request)) {
+      throw toHttpError(dashboardForbiddenError());
+    }
+    return next();
+  };
 }
 
 function presentedToken(
   request: Request,
   allowQueryToken: boolean,
 ): string | undefined {
-  const header = request.headers.authorization;
-  const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
-  if (match !== null) return match[1];
-  if (!allowQueryToken) return undefined;
-  const token = request.query?.token;
-  return typeof token === 'string' ? token : undefined;
+  const token = bearerTokenOf(request.headers.authorization);
+  if (token !== undefined || !allowQueryToken) return token;
+  const query = request.query?.token;
+  return typeof query === 'string' ? query : undefined;
+}
+
+function isNonSimpleRequest(request: Request): boolean {
+  if (request.headers[ADMIN_ACTION_HEADER] !== undefined) return true;
+  const type = request.headers['content-type'] ?? '';
+  return /^application\/(.+\+)?json\s*(;|$)/i.test(type);
 }

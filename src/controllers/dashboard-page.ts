@@ -5,6 +5,7 @@
  * step. It reads its token from `?token=` and sends it as a bearer token to
  * the admin API; tenant ids are written with `textContent`, never as HTML.
  *
+ * @internal
  * @param basePath - Where the dashboard and its API are served.
  */
 export function renderDashboardPage(basePath: string): string {
@@ -39,7 +40,7 @@ export function renderDashboardPage(basePath: string): string {
   <div class="card">last cleanup<b id="cleanup">-</b></div>
 </div>
 <section>
-  <button id="force-cleanup">Force cleanup</button>
+  <button id="evict-all">Evict all tenants not in use</button>
   <span id="message"></span>
 </section>
 <section>
@@ -55,7 +56,7 @@ export function renderDashboardPage(basePath: string): string {
 (() => {
   const api = ${api};
   const token = new URLSearchParams(location.search).get('token') || '';
-  const headers = {authorization: 'Bearer ' + token};
+  const headers = {authorization: 'Bearer ' + token, 'x-tenant-registry-action': '1'};
   const history = [];
   const $ = id => document.getElementById(id);
   const call = async (method, path) => {
@@ -113,9 +114,9 @@ export function renderDashboardPage(basePath: string): string {
       $('message').textContent = String(error.message);
     }
   };
-  $('force-cleanup').addEventListener('click', async () => {
-    const {evicted} = await call('POST', '/cleanup');
-    $('message').textContent = 'Force cleanup evicted ' + evicted + ' tenant(s).';
+  $('evict-all').addEventListener('click', async () => {
+    const {evicted} = await call('POST', '/evict-all');
+    $('message').textContent = 'Evicted ' + evicted + ' tenant(s).';
     refresh();
   });
   refresh();

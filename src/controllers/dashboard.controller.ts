@@ -1,23 +1,24 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {inject, type ControllerClass} from '@loopback/core';
+import {inject, intercept, type ControllerClass} from '@loopback/core';
 import {
   get,
   oas,
   OperationVisibility,
   param,
   post,
-  Request,
-  Response,
   RestBindings,
-  HttpErrors,
+  type Response,
 } from '@loopback/rest';
+import {isValidTenantId} from '../context/tenant-id';
+import {TenantRegistryError, TenantRegistryErrorCodes} from '../errors';
 import {TenantRegistryBindings} from '../keys';
 import {checkHealth} from '../observability/tenant-health';
 import type {RegistryManager} from '../observers/registry-manager.observer';
+import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
-import {isValidTenantId} from '../resolution/tenant-id';
-import type {ResolvedTenantRegistryOptions} from '../types';
+import {toHttpError} from '../request/http-errors';
+import type {TenantAdminService} from '../services/tenant-admin.service';
 import {authorizeDashboard} from './dashboard-auth';
 import {renderDashboardPage} from './dashboard-page';
 
@@ -32,31 +33,33 @@ const JSON_RESPONSE = {
 const TOP = 10;
 
 /**
- * The operator dashboard and its admin endpoints, under `basePath`: the page,
- * `GET api/stats`, `POST api/cleanup` and `POST api/tenants/{tenantId}/evict`.
- * Hidden from the OpenAPI spec; every route needs the configured token or
- * authorizer.
+ * The operator dashboard and its admin API under `dashboard.path`: the page,
+ * `GET api/stats`, `POST api/evict-all` and `POST api/tenants/{tenantId}/`
+ * `evict`, `suspend` or `resume` (fleet-wide). Hidden from the OpenAPI
+ * spec; every route passes one authorization interceptor.
  *
- * @param basePath - `dashboard.path`.
- * @returns A controller class for `app.controller()`.
+ * @internal
  */
-export function createDashboardController(basePath: string): ControllerClass {
+export function createDashboardController(
+  options: ResolvedTenantRegistryOptions,
+): ControllerClass {
+  const basePath = options.dashboard.path;
+
   @oas.visibility(OperationVisibility.UNDOCUMENTED)
+  @intercept(authorizeDashboard(options.dashboard, 'page'))
   class TenantRegistryDashboardController {
     constructor(
-      @inject(RestBindings.Http.REQUEST) private readonly request: Request,
       @inject(RestBindings.Http.RESPONSE) private readonly response: Response,
       @inject(TenantRegistryBindings.REGISTRY)
       private readonly registry: ModelRegistry,
       @inject(TenantRegistryBindings.REGISTRY_MANAGER)
       private readonly manager: RegistryManager,
-      @inject(TenantRegistryBindings.OPTIONS)
-      private readonly options: ResolvedTenantRegistryOptions,
+      @inject(TenantRegistryBindings.ADMIN)
+      private readonly admin: TenantAdminService,
     ) {}
 
     @get(basePath, JSON_RESPONSE)
-    async page(): Promise<Response> {
-      await authorizeDashboard(this.request, this.options.dashboard, true);
+    page(): Response {
       this.response
         .status(200)
         .type('html')
@@ -70,41 +73,35 @@ export function createDashboardController(basePath: string): ControllerClass {
     }
 
     @get(`${basePath}/api/stats`, JSON_RESPONSE)
-    async stats(): Promise<object> {
-      await authorizeDashboard(this.request, this.options.dashboard, false);
-      const now = this.options.clock.now();
+    stats(): object {
+      const now = options.clock.now();
       const tenants = this.registry.getTenantRegistryInfo().map(info => ({
         tenantId: info.tenantId,
         models: info.models + info.namedModels,
         idleMs: Math.max(0, now - info.lastAccessed),
         isLeased: info.isLeased,
       }));
+      const byModels = [...tenants].sort((a, b) => b.models - a.models);
+      const byIdle = [...tenants].sort((a, b) => b.idleMs - a.idleMs);
       return {
-        health: checkHealth(this.registry.getStats(), this.options.health),
-        topByModels: [...tenants]
-          .sort((a, b) => b.models - a.models)
-          .slice(0, TOP),
-        topByIdle: [...tenants]
-          .sort((a, b) => b.idleMs - a.idleMs)
-          .slice(0, TOP),
+        health: checkHealth(this.manager.getStats(), options.health),
+        topByModels: byModels.slice(0, TOP),
+        topByIdle: byIdle.slice(0, TOP),
       };
     }
 
-    @post(`${basePath}/api/cleanup`, JSON_RESPONSE)
-    async cleanup(): Promise<object> {
-      await authorizeDashboard(this.request, this.options.dashboard, false);
-      return {evicted: this.manager.forceCleanup()};
+    @post(`${basePath}/api/evict-all`, JSON_RESPONSE)
+    evictAll(): object {
+      return {evicted: this.manager.evictAllTenants()};
     }
 
     @post(`${basePath}/api/tenants/{tenantId}/evict`, JSON_RESPONSE)
     async evict(
       @param.path.string('tenantId') tenantId: string,
     ): Promise<object> {
-      await authorizeDashboard(this.request, this.options.dashboard, false);
-      checkTenantId(tenantId);
-      const wasLive = this.registry.tenantIds().includes(tenantId);
-      await this.manager.evictTenantEverywhere(tenantId);
-      const isLive = this.registry.tenantIds().includes(tenantId);
+      const wasLive = this.registry.hasTenant(checkTenantId(tenantId));
+      await this.act(() => this.admin.evictTenantEverywhere(tenantId));
+      const isLive = this.registry.hasTenant(tenantId);
       return {
         evicted: wasLive && !isLive,
         deferred: isLive && this.registry.isLeased(tenantId),
@@ -115,8 +112,8 @@ export function createDashboardController(basePath: string): ControllerClass {
     async suspend(
       @param.path.string('tenantId') tenantId: string,
     ): Promise<object> {
-      await authorizeDashboard(this.request, this.options.dashboard, false);
-      await this.manager.suspendTenant(checkTenantId(tenantId));
+      const id = checkTenantId(tenantId);
+      await this.act(() => this.admin.suspendTenantEverywhere(id));
       return {suspended: true};
     }
 
@@ -124,9 +121,17 @@ export function createDashboardController(basePath: string): ControllerClass {
     async resume(
       @param.path.string('tenantId') tenantId: string,
     ): Promise<object> {
-      await authorizeDashboard(this.request, this.options.dashboard, false);
-      await this.manager.resumeTenant(checkTenantId(tenantId));
+      const id = checkTenantId(tenantId);
+      await this.act(() => this.admin.resumeTenantEverywhere(id));
       return {suspended: false};
+    }
+
+    private async act(action: () => Promise<void>): Promise<void> {
+      try {
+        await action();
+      } catch (error: unknown) {
+        throw toHttpError(error, this.response);
+      }
     }
   }
   return TenantRegistryDashboardController;
@@ -134,9 +139,13 @@ export function createDashboardController(basePath: string): ControllerClass {
 
 function checkTenantId(tenantId: string): string {
   if (!isValidTenantId(tenantId)) {
-    throw Object.assign(new HttpErrors.BadRequest('Invalid tenant id.'), {
-      code: 'INVALID_TENANT_ID',
-    });
+    // Not echoed: an admin page must not reflect what it was sent.
+    throw toHttpError(
+      new TenantRegistryError(
+        TenantRegistryErrorCodes.INVALID_TENANT_ID,
+        'Invalid tenant id.',
+      ),
+    );
   }
   return tenantId;
 }

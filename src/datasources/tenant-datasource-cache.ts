@@ -29,6 +29,8 @@ export type TenantDataSourceFactory<DS extends object = object> = (
  * the tenant drops its models, disconnects it (bounded by
  * `disconnectTimeout`) and forgets it here; the next request creates a new
  * one. A failed creation is not cached: the next request tries again.
+ *
+ * @internal
  */
 export class TenantDataSourceCache<DS extends object = object> {
   private readonly created = new Map<string, DS>();

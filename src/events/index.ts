@@ -2,4 +2,4 @@
 
 export * from './in-process-tenant-events';
 export * from './redis-tenant-events';
-export * from './tenant-event';
+export type {TenantEvent, TenantEvents} from './tenant-event';

@@ -1,6 +1,15 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {isValidTenantId} from '../resolution/tenant-id';
+import {randomUUID} from 'node:crypto';
+import {hostname} from 'node:os';
+import {isValidTenantId} from '../context/tenant-id';
+
+/**
+ * This process, as named in the events it publishes (for logs only).
+ *
+ * @internal
+ */
+export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 /**
  * What happened to a tenant, fleet-wide.
@@ -27,6 +36,7 @@ const TYPES: ReadonlySet<string> = new Set(['evict', 'suspend', 'resume']);
  *
  * @param message - Raw JSON text or an object.
  * @returns The event, or `undefined` when it is malformed (never throws).
+ * @internal
  */
 export function parseTenantEvent(message: unknown): TenantEvent | undefined {
   let value: unknown = message;

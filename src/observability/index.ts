@@ -1,4 +1,4 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-export * from './tenant-health';
-export * from './tenant-metrics';
+export type {TenantRegistryHealth} from './tenant-health';
+export type {TenantRegistryMetrics} from './tenant-metrics';

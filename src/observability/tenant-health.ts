@@ -1,16 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import type {ModelRegistryStats} from '../registry/registry-stats';
-
-/** When the health report says `warning`. */
-export interface HealthThresholds {
-  /** Warn when more tenant registries than this are live. */
-  maxTenants?: number;
-  /** Warn when hits / lookups falls below this fraction (0 to 1). */
-  minReuseRate?: number;
-  /** Lookups needed before the reuse rate is judged. @defaultValue 100 */
-  minLookups?: number;
-}
+import type {RegistryManagerStats} from '../observers/registry-manager.observer';
+import type {HealthThresholds} from '../options/tenant-registry-options';
 
 /** The JSON of the health endpoint. */
 export interface TenantRegistryHealth {
@@ -19,6 +10,7 @@ export interface TenantRegistryHealth {
   warnings: string[];
   metrics: {
     tenants: number;
+    maxTenants: number | null;
     leasedTenants: number;
     totalModels: number;
     globalModels: number;
@@ -27,36 +19,57 @@ export interface TenantRegistryHealth {
     misses: number;
     /** hits / (hits + misses), or `null` before any lookup. */
     reuseRate: number | null;
-    evictions: ModelRegistryStats['evictions'];
+    admissions: RegistryManagerStats['admissions'];
+    recentRefusals: number;
+    evictions: RegistryManagerStats['evictions'];
+    memoryPressure: RegistryManagerStats['memoryPressure'] | null;
     bridgeFallbacks: number;
     cleanupFailures: number;
-    lastCleanup: ModelRegistryStats['lastCleanup'] | null;
+    lastCleanup: RegistryManagerStats['lastCleanup'] | null;
   };
   /** ISO 8601. */
   timestamp: string;
 }
 
+/** Refusals per minute above which health warns. */
+const SUSTAINED_REFUSALS = 100;
+/** Passes in a row above the high watermark before health warns. */
+const SUSTAINED_PRESSURE_PASSES = 3;
+
 /**
  * The health report of a registry.
  *
- * @param stats - `ModelRegistry.getStats()`.
+ * @param stats - `RegistryManager.getStats()`.
  * @param thresholds - When to warn.
  * @param now - The report's time.
+ * @internal
  */
 export function checkHealth(
-  stats: ModelRegistryStats,
+  stats: RegistryManagerStats,
   thresholds: HealthThresholds = {},
   now = new Date(),
 ): TenantRegistryHealth {
   const lookups = stats.hits + stats.misses;
   const reuseRate = lookups === 0 ? null : stats.hits / lookups;
   const warnings: string[] = [];
-  if (
-    thresholds.maxTenants !== undefined &&
-    stats.tenantRegistries > thresholds.maxTenants
-  ) {
+  const warnAt = thresholds.maxTenants;
+  if (warnAt !== undefined && stats.tenantRegistries > warnAt) {
     warnings.push(
-      `${stats.tenantRegistries} tenants are live, over the limit of ${thresholds.maxTenants}`,
+      `${stats.tenantRegistries} tenants are live, over the limit of ${warnAt}`,
+    );
+  }
+  if (stats.tenantRegistries >= stats.maxTenants) {
+    warnings.push(`the tenant cap of ${stats.maxTenants} is reached`);
+  }
+  if (stats.recentRefusals >= SUSTAINED_REFUSALS) {
+    warnings.push(
+      `${stats.recentRefusals} tenant admissions were refused in the last minute`,
+    );
+  }
+  const pressure = stats.memoryPressure;
+  if (pressure && pressure.consecutivePasses >= SUSTAINED_PRESSURE_PASSES) {
+    warnings.push(
+      `the heap has been above the memory-pressure watermark for ${pressure.consecutivePasses} cleanup passes`,
     );
   }
   if (
@@ -77,6 +90,7 @@ export function checkHealth(
     warnings,
     metrics: {
       tenants: stats.tenantRegistries,
+      maxTenants: Number.isFinite(stats.maxTenants) ? stats.maxTenants : null,
       leasedTenants: stats.leasedTenants,
       totalModels: stats.totalModels,
       globalModels: stats.globalModels,
@@ -84,7 +98,10 @@ export function checkHealth(
       hits: stats.hits,
       misses: stats.misses,
       reuseRate,
+      admissions: stats.admissions,
+      recentRefusals: stats.recentRefusals,
       evictions: stats.evictions,
+      memoryPressure: stats.memoryPressure ?? null,
       bridgeFallbacks: stats.bridgeFallbacks,
       cleanupFailures: stats.cleanupFailures,
       lastCleanup: stats.lastCleanup ?? null,

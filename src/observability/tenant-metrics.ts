@@ -1,13 +1,18 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {Counter, Gauge, Histogram, Registry, register} from 'prom-client';
+import type {
+  RegistryManager,
+  RegistryManagerStats,
+} from '../observers/registry-manager.observer';
 import type {ModelRegistry} from '../registry/model-registry';
-import {
-  EVICTION_REASONS,
-  type ModelRegistryStats,
-} from '../registry/registry-stats';
+import {EVICTION_REASONS} from '../registry/registry-stats';
 
-/** Options of {@link TenantRegistryMetrics}. */
+/**
+ * Options of {@link TenantRegistryMetrics}.
+ *
+ * @internal
+ */
 export interface TenantRegistryMetricsOptions {
   /** Name prefix. @defaultValue `'tenant_registry_'` */
   prefix?: string;
@@ -32,14 +37,15 @@ export class TenantRegistryMetrics {
 
   constructor(
     modelRegistry: ModelRegistry,
+    manager: Pick<RegistryManager, 'getStats'>,
     options: TenantRegistryMetricsOptions = {},
   ) {
     const prefix = options.prefix ?? 'tenant_registry_';
     const registers = [this.registry];
-    let stats: ModelRegistryStats | undefined;
+    let stats: RegistryManagerStats | undefined;
     // One getStats() per scrape, shared by every metric's collect(): the
     // first metric registered (the tenants gauge) starts a new reading.
-    const read = () => (stats ??= modelRegistry.getStats());
+    const read = () => (stats ??= manager.getStats());
     const counted = new Map<string, number>();
     const catchUp = (
       counter: Counter<string>,
@@ -117,6 +123,34 @@ export class TenantRegistryMetrics {
         },
       }),
       new Counter({
+        name: `${prefix}admissions_total`,
+        help: 'Tenants admitted, or refused (not_found, capacity).',
+        labelNames: ['result'],
+        registers,
+        collect() {
+          for (const [result, total] of Object.entries(read().admissions)) {
+            const label = result === 'notFound' ? 'not_found' : result;
+            catchUp(this, `admission:${result}`, total, {result: label});
+          }
+        },
+      }),
+      new Gauge({
+        name: `${prefix}max_tenants`,
+        help: 'The cap on live tenants (+Inf when off).',
+        registers,
+        collect() {
+          this.set(read().maxTenants);
+        },
+      }),
+      new Gauge({
+        name: `${prefix}memory_pressure`,
+        help: 'Consecutive cleanup passes that found the heap above the high watermark.',
+        registers,
+        collect() {
+          this.set(read().memoryPressure?.consecutivePasses ?? 0);
+        },
+      }),
+      new Counter({
         name: `${prefix}bridge_fallbacks_total`,
         help: 'Times the juggler bridge fell back to juggler after a registry failure.',
         registers,
@@ -150,7 +184,7 @@ export class TenantRegistryMetrics {
     return this.registry.metrics();
   }
 
-  /** The content type of {@link TenantRegistryMetrics.metricsText}. */
+  /** The content type of {@link TenantRegistryMetrics.metricsText} (Prometheus text). */
   get contentType(): string {
     return this.registry.contentType;
   }

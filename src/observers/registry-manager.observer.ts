@@ -2,142 +2,113 @@
 
 import {
   BindingScope,
-  Context,
-  CoreBindings,
-  CoreTags,
-  createBindingFromClass,
   inject,
   lifeCycleObserver,
-  type Getter,
   type LifeCycleObserver,
 } from '@loopback/core';
-import {MiddlewareSequence, RestBindings} from '@loopback/rest';
 import debugFactory from 'debug';
+import {performance} from 'node:perf_hooks';
+import {setImmediate as nextTurn} from 'node:timers/promises';
 import {
-  installJugglerBridge,
-  type UninstallJugglerBridge,
-} from '../bridge/juggler-bridge';
-import {TenantInterceptorProvider} from '../interceptors/tenant.interceptor';
+  ESTIMATED_BYTES_PER_MODEL,
+  MemoryPressurePolicy,
+  type MemoryPressureState,
+} from '../eviction/memory-pressure';
+import type {EvictionDecision} from '../eviction/tenant-evictor';
 import {TenantRegistryBindings} from '../keys';
-import type {TenantRequestHandler} from '../providers/tenant-request-handler';
+import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
-import type {ModelRegistryStats} from '../registry/registry-stats';
-import type {ResolvedTenantRegistryOptions} from '../types';
-import type {TenantEvents} from '../events/tenant-event';
-import {estimatedBytesReleased} from './memory-estimate';
-import {TenantEventHandler} from './tenant-event-handler';
+import type {
+  EvictionReason,
+  ModelRegistryStats,
+} from '../registry/registry-stats';
+import type {TenantRegistry} from '../registry/tenant-registry';
 
 const debug = debugFactory('loopback:tenant-registry:cleanup');
 
+// A slice of a pass evicts for at most this long before yielding the event
+// loop; with the 8-eviction deadline check it stays well under 10 ms.
+const SLICE_BUDGET_MS = 4;
+
 /** `RegistryManager.getStats()`: the registry's counters and the manager's. */
 export interface RegistryManagerStats extends ModelRegistryStats {
-  /** Whether the manager is started. */
+  /** Whether the cleanup timer runs. */
   isRunning: boolean;
   /** Cleanup passes run since the process started. */
   cleanupPasses: number;
+  /** The memory-pressure policy's state (`undefined` when it is off). */
+  memoryPressure: MemoryPressureState | undefined;
 }
 
 /**
- * The cleanup lifecycle observer: installs the juggler bridge on start, runs
- * the cleanup pass on an `unref()`ed timer, and removes both on stop.
+ * The cleanup lifecycle observer: runs the cleanup pass on an `unref()`ed
+ * timer from start to stop.
  *
  * @remarks
- * A pass evicts, in order: tenants marked while leased whose work is done;
- * tenants idle longer than `maxIdleTime`; over `maxTenants`, the least
- * recently used; under `memoryPressure`, the least recently used until the
- * estimated heap is below the threshold. A tenant with a lease (a request) or
- * `runInTenant` work in flight is never evicted, nor is the global scope.
- * A pass is synchronous, so two never overlap; one that throws is recorded
- * in the stats and the timer goes on.
+ * A pass evicts, in order: tenants whose eviction waited for their work to
+ * end; tenants idle longer than `maxIdleTime`; over `maxTenants`, the least
+ * recently used; under memory pressure, the least recently used until the
+ * estimate is under the low watermark. A busy tenant is never evicted, nor
+ * is the global scope. A pass works in slices of a few milliseconds,
+ * yielding the event loop between them; passes never overlap, and one that
+ * fails is recorded in the stats while the timer goes on.
  */
-@lifeCycleObserver('tenant-registry')
+@lifeCycleObserver('tenant-registry', {scope: BindingScope.SINGLETON})
 export class RegistryManager implements LifeCycleObserver {
   private timer: NodeJS.Timeout | undefined;
-  private uninstallBridge: UninstallJugglerBridge | undefined;
   private passes = 0;
-  private readonly eventHandler: TenantEventHandler | undefined;
+  private running: Promise<number> | undefined;
+  private readonly memory: MemoryPressurePolicy | undefined;
 
   constructor(
     @inject(TenantRegistryBindings.REGISTRY)
     private readonly registry: ModelRegistry,
     @inject(TenantRegistryBindings.OPTIONS)
     private readonly options: ResolvedTenantRegistryOptions,
-    @inject.getter(TenantRegistryBindings.METRICS)
-    private readonly getMetrics: Getter<unknown>,
-    @inject(TenantRegistryBindings.REQUEST_HANDLER, {optional: true})
-    private readonly requestHandler?: TenantRequestHandler,
-    @inject(CoreBindings.APPLICATION_INSTANCE, {optional: true})
-    private readonly application?: Context,
-    @inject(TenantRegistryBindings.TENANT_EVENTS, {optional: true})
-    events?: TenantEvents,
   ) {
-    this.eventHandler = events && new TenantEventHandler(registry, events);
+    const pressure = options.memoryPressure;
+    this.memory =
+      pressure && new MemoryPressurePolicy(pressure, options.heapUsage);
   }
 
-  /** Whether `start()` has run without a `stop()` since. */
+  /** Whether the cleanup timer runs. */
   get isRunning(): boolean {
-    return this.uninstallBridge !== undefined || this.timer !== undefined;
+    return this.timer !== undefined;
+  }
+
+  /** Start the timer (unless `cleanupInterval` is 0). Idempotent. */
+  start(): void {
+    if (this.options.cleanupInterval === 0 || this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      this.runCleanupPass().catch(() => {});
+    }, this.options.cleanupInterval);
+    this.timer.unref();
   }
 
   /**
-   * Install the bridge (unless `bridge: false`) and start the timer
-   * (unless `cleanupInterval: 0`). Idempotent.
-   *
-   * @throws TenantRegistryError `INVALID_OPTION` when a configured strategy
-   * is not registered.
-   */
-  async start(): Promise<void> {
-    await this.requestHandler?.strategies();
-    await this.bindInterceptorForLegacySequence();
-    await this.eventHandler?.start();
-    // Created now so that the histogram sees every cleanup pass.
-    if (this.options.metrics.enabled) await this.getMetrics();
-    if (this.options.bridge && this.uninstallBridge === undefined) {
-      this.uninstallBridge = installJugglerBridge(this.registry);
-    }
-    if (this.options.cleanupInterval > 0 && this.timer === undefined) {
-      this.timer = setInterval(
-        () => this.runCleanupPass(),
-        this.options.cleanupInterval,
-      );
-      this.timer.unref();
-    }
-  }
-
-  /**
-   * Stop the timer, uninstall the bridge, and wait for DataSource
-   * disconnects under way. Idempotent.
+   * Stop the timer and wait for the pass under way and DataSource
+   * disconnects. Idempotent.
    */
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    this.uninstallBridge?.();
-    this.uninstallBridge = undefined;
-    await this.eventHandler?.stop();
+    await this.running;
     await this.registry.drain();
   }
 
   /**
-   * Run one cleanup pass now (what the timer does).
+   * Run one cleanup pass now (what the timer does). Its first slice runs
+   * before this returns; while a pass is under way, the same pass is
+   * returned.
    *
-   * @returns How many tenants it evicted.
+   * @returns How many tenants it evicted. Never rejects.
    */
-  runCleanupPass(): number {
-    const started = performance.now();
-    const at = this.options.clock.now();
-    let evicted = 0;
-    this.passes++;
-    try {
-      evicted += this.registry.runPendingEvictions();
-      evicted += this.registry.cleanupInactiveTenants(this.options.maxIdleTime);
-      evicted += this.evictOverCapacity();
-      evicted += this.evictUnderMemoryPressure();
-      this.record(at, started, evicted);
-    } catch (error: unknown) {
-      this.record(at, started, evicted, error);
-      debug('cleanup pass failed: %s', error);
-    }
-    return evicted;
+  runCleanupPass(): Promise<number> {
+    if (this.running !== undefined) return this.running;
+    const result = this.pass();
+    if (typeof result === 'number') return Promise.resolve(result);
+    this.running = result.finally(() => (this.running = undefined));
+    return this.running;
   }
 
   /**
@@ -145,57 +116,18 @@ export class RegistryManager implements LifeCycleObserver {
    *
    * @returns How many tenants were evicted.
    */
-  forceCleanup(): number {
+  evictAllTenants(): number {
     const started = performance.now();
     const at = this.options.clock.now();
-    const evicted =
-      this.registry.runPendingEvictions() +
-      this.registry.evictLeastRecentlyUsed('manual', () => true);
+    const evicted = this.registry.evictAllTenants('manual');
     this.passes++;
     this.record(at, started, evicted);
     return evicted;
   }
 
-  /**
-   * Evict a tenant here now and on every instance (reason `external`).
-   *
-   * @param tenantId - A valid tenant id.
-   * @throws When the events transport is down (evicted here all the same).
-   */
-  evictTenantEverywhere(tenantId: string): Promise<void> {
-    return this.publish('evict', tenantId);
-  }
-
-  /**
-   * Suspend a tenant on every instance: evicted, and its requests refused
-   * with 403 `TENANT_SUSPENDED` until `resumeTenant`; instances that start
-   * later refuse it too.
-   *
-   * @param tenantId - A valid tenant id.
-   * @throws When the events transport is down (suspended here all the same).
-   */
-  suspendTenant(tenantId: string): Promise<void> {
-    return this.publish('suspend', tenantId);
-  }
-
-  /**
-   * Accept a suspended tenant again, on every instance.
-   *
-   * @param tenantId - A valid tenant id.
-   * @throws When the events transport is down (resumed here all the same).
-   */
-  resumeTenant(tenantId: string): Promise<void> {
-    return this.publish('resume', tenantId);
-  }
-
-  private async publish(
-    type: 'evict' | 'suspend' | 'resume',
-    tenantId: string,
-  ): Promise<void> {
-    if (this.eventHandler === undefined) {
-      throw new Error('No TenantEvents is bound');
-    }
-    await this.eventHandler.publish(type, tenantId);
+  /** The seed's name for {@link RegistryManager.evictAllTenants}. */
+  forceCleanup(): number {
+    return this.evictAllTenants();
   }
 
   /** The registry's counters and the manager's. */
@@ -204,62 +136,107 @@ export class RegistryManager implements LifeCycleObserver {
       ...this.registry.getStats(),
       isRunning: this.isRunning,
       cleanupPasses: this.passes,
+      memoryPressure: this.memory?.getState(),
     };
   }
 
+  private pass(): number | Promise<number> {
+    const started = performance.now();
+    const at = this.options.clock.now();
+    this.passes++;
+    const steps = this.steps(at);
+    let evicted = 0;
+    const finish = (error?: unknown) => {
+      this.record(at, started, evicted, error);
+      if (error !== undefined) debug('cleanup pass failed: %s', error);
+      return evicted;
+    };
+    // Steps that finish in their first slice run synchronously, so a small
+    // pass is over when runCleanupPass() returns.
+    const run = (from: number): number | Promise<number> => {
+      for (let i = from; i < steps.length; i++) {
+        const result = steps[i]();
+        if (typeof result !== 'number') {
+          return result.then(count => {
+            evicted += count;
+            return run(i + 1);
+          });
+        }
+        evicted += result;
+      }
+      return finish();
+    };
+    try {
+      const result = run(0);
+      return typeof result === 'number' ? result : result.catch(finish);
+    } catch (error: unknown) {
+      return finish(error);
+    }
+  }
+
+  private steps(at: number): (() => number | Promise<number>)[] {
+    const {maxIdleTime, maxTenants} = this.options;
+    const registry = this.registry;
+    const cutoff = at - maxIdleTime;
+    return [
+      () => registry.runPendingEvictions(),
+      () =>
+        this.inSlices('idle', r =>
+          r.lastAccessed < cutoff ? 'evict' : 'stop',
+        ),
+      () =>
+        this.inSlices('capacity', () =>
+          registry.tenantCount > maxTenants ? 'evict' : 'stop',
+        ),
+      () => this.evictForMemory(),
+    ];
+  }
+
+  private evictForMemory(): number | Promise<number> {
+    const plan = this.memory?.plan();
+    if (plan === undefined) return 0;
+    let released = 0;
+    let count = 0;
+    return this.inSlices('memory', registry => {
+      if (released >= plan.bytesToRelease || count >= plan.maxTenants) {
+        return 'stop';
+      }
+      count++;
+      released +=
+        (registry.size + registry.trackedModels.size) *
+        ESTIMATED_BYTES_PER_MODEL;
+      return 'evict';
+    });
+  }
+
   /**
-   * The interceptor fallback is for apps on a sequence other than
-   * `MiddlewareSequence` (the legacy `DefaultSequence`): bound only there,
-   * since a global interceptor costs every controller call.
+   * One walk in slices of `SLICE_BUDGET_MS`, yielding the event loop between
+   * them: a number when it finished in its first slice.
    */
-  private async bindInterceptorForLegacySequence(): Promise<void> {
-    const app = this.application;
-    if (app === undefined || app.isBound(TenantRegistryBindings.INTERCEPTOR)) {
-      return;
-    }
-    let isLegacy = false;
-    for (const binding of app.findByTag(CoreTags.SERVER)) {
-      const server = await app.get<unknown>(binding.key);
-      if (!(server instanceof Context)) continue;
-      const sequence = server.getBinding(RestBindings.SEQUENCE, {
-        optional: true,
-      });
-      if (sequence === undefined) continue;
-      // Read the bound class: resolving a sequence needs a request context.
-      const sequenceClass = sequence.valueConstructor;
-      isLegacy ||= !(
-        sequenceClass === MiddlewareSequence ||
-        sequenceClass?.prototype instanceof MiddlewareSequence
-      );
-    }
-    if (!isLegacy) return;
-    app.add(
-      createBindingFromClass(TenantInterceptorProvider, {
-        key: TenantRegistryBindings.INTERCEPTOR,
-        defaultScope: BindingScope.SINGLETON,
-      }),
-    );
+  private inSlices(
+    reason: EvictionReason,
+    decide: (registry: TenantRegistry) => EvictionDecision,
+  ): number | Promise<number> {
+    const first = this.slice(reason, decide);
+    if (first.isComplete) return first.evicted;
+    const rest = async () => {
+      let evicted = first.evicted;
+      for (;;) {
+        await nextTurn();
+        const slice = this.slice(reason, decide);
+        evicted += slice.evicted;
+        if (slice.isComplete) return evicted;
+      }
+    };
+    return rest();
   }
 
-  private evictOverCapacity(): number {
-    const {maxTenants} = this.options;
-    if (maxTenants === Infinity) return 0;
-    return this.registry.evictLeastRecentlyUsed(
-      'capacity',
-      () => this.registry.tenantCount > maxTenants,
-    );
-  }
-
-  private evictUnderMemoryPressure(): number {
-    const threshold = this.options.memoryPressure;
-    if (threshold === undefined) return 0;
-    const {usedBytes, limitBytes} = this.options.heapUsage();
-    const target = limitBytes * threshold;
-    if (usedBytes <= target) return 0;
-    return this.registry.evictLeastRecentlyUsed(
-      'memory',
-      evicted => usedBytes - estimatedBytesReleased(evicted) > target,
-    );
+  private slice(
+    reason: EvictionReason,
+    decide: (registry: TenantRegistry) => EvictionDecision,
+  ) {
+    const deadline = performance.now() + SLICE_BUDGET_MS;
+    return this.registry.evictWhere(reason, decide, deadline);
   }
 
   private record(

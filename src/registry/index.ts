@@ -1,6 +1,9 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-export * from './model-registry';
-export * from './registry-stats';
-export * from './structure-key';
-export * from './tenant-registry';
+export {ModelRegistry, type ModelRegistryOptions} from './model-registry';
+export type {
+  EvictionReason,
+  ModelRegistryStats,
+  TenantEviction,
+  TenantRegistryInfo,
+} from './registry-stats';

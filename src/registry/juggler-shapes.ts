@@ -51,3 +51,15 @@ export function resolveTypeNameIn(
   ).schemaTypes;
   return schemaTypes?.[name.toLowerCase()] ?? builder.models[name];
 }
+
+/**
+ * The class a property's type names, if it is a function (an array's item
+ * type for `[Type]`).
+ *
+ * @param property - A built property definition (`{type: ...}`).
+ */
+export function modelTypeOf(property: {type?: unknown} | undefined): unknown {
+  const type = property?.type;
+  const unwrapped = Array.isArray(type) ? type[0] : type;
+  return typeof unwrapped === 'function' ? unwrapped : undefined;
+}

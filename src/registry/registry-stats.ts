@@ -6,13 +6,18 @@
  * - `idle`: unused for longer than `maxIdleTime`.
  * - `capacity`: over `maxTenants`; the least recently used go first.
  * - `memory`: the heap crossed the `memoryPressure` threshold.
- * - `manual`: `evictTenant()`, `cleanupTenant()` or `forceCleanup()`.
+ * - `manual`: `evictTenant()`, `evictAllTenants()` (or their aliases
+ *   `cleanupTenant()`, `forceCleanup()`).
  * - `external`: an event from outside the process (another instance).
  */
 export type EvictionReason =
   'idle' | 'capacity' | 'memory' | 'manual' | 'external';
 
-/** Every {@link EvictionReason}, in a stable order. */
+/**
+ * Every {@link EvictionReason}, in a stable order.
+ *
+ * @internal
+ */
 export const EVICTION_REASONS: readonly EvictionReason[] = Object.freeze([
   'idle',
   'capacity',
@@ -20,6 +25,13 @@ export const EVICTION_REASONS: readonly EvictionReason[] = Object.freeze([
   'manual',
   'external',
 ]);
+
+/**
+ * The outcome of admitting a tenant that was not live: `admitted`,
+ * `notFound` (the admission check said no) or `capacity` (`maxTenants`
+ * reached and no tenant could make room).
+ */
+export type AdmissionResult = 'admitted' | 'notFound' | 'capacity';
 
 /** What one eviction released. */
 export interface TenantEviction {
@@ -35,7 +47,7 @@ export interface TenantEviction {
   kept: number;
 }
 
-/** A summary of the last cleanup pass. */
+/** A summary of a cleanup pass. */
 export interface CleanupPassStats {
   /** When it started (clock milliseconds). */
   at: number;
@@ -58,9 +70,9 @@ export interface ModelRegistryStats {
   /** Live tenant registries. */
   tenantRegistries: number;
   /** Lookups answered by an existing model (juggler built nothing). */
-  reuseCount: number;
-  /** Same as `reuseCount`. */
   hits: number;
+  /** The seed name of `hits`, kept for compatibility. */
+  reuseCount: number;
   /** Lookups that found no model. */
   misses: number;
   /** Models registered since start. */
@@ -69,6 +81,12 @@ export interface ModelRegistryStats {
   leasedTenants: number;
   /** Tenants marked for eviction once their last lease is released. */
   pendingEvictions: number;
+  /** The cap on live tenants (`Infinity` when off). */
+  maxTenants: number;
+  /** Tenants admitted or refused since start, by result. */
+  admissions: Record<AdmissionResult, number>;
+  /** Admissions refused within about the last minute. */
+  recentRefusals: number;
   /** Evictions since start, by reason. */
   evictions: Record<EvictionReason, number>;
   /** Times the bridge fell back to juggler's own behaviour. */

@@ -1,13 +1,16 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {isIP} from 'node:net';
-import type {HostStrategyOptions} from '../types';
+import type {HostStrategyOptions} from '../options/tenant-registry-options';
 import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
 
 /**
- * Reads the tenant from the host name: an explicit map first, then the label
- * before `domain` (`acme.example.com` gives `acme`), or without a domain the
- * first label of a name of three or more labels. IP addresses name no tenant.
+ * Reads the tenant from the host name: an explicit map first, then the one
+ * label before `domain` (`acme.example.com` gives `acme`). Hosts outside the
+ * domain and IP addresses name no tenant. It identifies a tenant; it does not
+ * authenticate one (the `Host` header is the client's to choose).
+ *
+ * @internal
  */
 export class HostTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'host';
@@ -28,14 +31,10 @@ export class HostTenantStrategy implements TenantResolutionStrategy {
     const host = hostName(request.headers.host);
     if (host === undefined) return undefined;
     const mapped = this.map.get(host);
-    if (mapped !== undefined) return mapped;
-    if (this.suffix !== undefined) {
-      if (!host.endsWith(this.suffix)) return undefined;
-      const label = host.slice(0, -this.suffix.length);
-      return label.includes('.') || label === '' ? undefined : label;
-    }
-    const labels = host.split('.');
-    return labels.length >= 3 ? labels[0] : undefined;
+    if (mapped !== undefined || this.suffix === undefined) return mapped;
+    if (!host.endsWith(this.suffix)) return undefined;
+    const label = host.slice(0, -this.suffix.length);
+    return label.includes('.') || label === '' ? undefined : label;
   }
 }
 

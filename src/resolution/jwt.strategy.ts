@@ -1,81 +1,95 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import debugFactory from 'debug';
 import jwt, {type Algorithm} from 'jsonwebtoken';
 import {invalidTenantTokenError} from '../errors';
-import type {JwtStrategyOptions} from '../types';
-import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
+import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
+import {bearerTokenOf} from './bearer-token';
+import type {
+  TenantRequest,
+  TenantResolutionStrategy,
+  TenantStrategyAnswer,
+} from './tenant-strategy';
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const debug = debugFactory('loopback:tenant-registry:jwt');
+
+type JwtOptions = NonNullable<ResolvedTenantRegistryOptions['jwt']>;
 
 /**
  * Reads the tenant from a claim of a bearer token that it verifies with the
- * configured secret or public key and pinned algorithms.
+ * configured secret or public key and pinned algorithms: the one built-in
+ * strategy that authenticates the tenant.
  *
  * @remarks
- * A request without a bearer token names no tenant (the next strategy is
- * tried). A bearer token that does not verify (bad signature, `alg: none`,
- * an algorithm not pinned, expired, not yet valid, wrong issuer or audience,
- * too long) or whose claim is missing or not a string is refused with
- * `INVALID_TENANT_TOKEN`; it is never decoded without verification.
- * Verification uses the `jsonwebtoken` library.
+ * - No `Authorization` header: no tenant, and later strategies are asked
+ *   only with `fallThroughWithoutToken`.
+ * - Any other `Authorization` header that is not a verifiable bearer token
+ *   (malformed, `Basic`, bad signature, `alg: none`, an algorithm not pinned,
+ *   expired, not yet valid, no `exp` unless allowed, wrong issuer or
+ *   audience, too long, claim missing or not a string): 401
+ *   `INVALID_TENANT_TOKEN`, never a fall-through. The reason given to the
+ *   client never names the expected issuer, audience or key; details go to
+ *   `debug`.
+ *
+ * @internal
  */
 export class JwtTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'jwt';
   private readonly key: string | Buffer;
   private readonly verifyOptions: jwt.VerifyOptions & {complete?: false};
-  private readonly claim: string;
-  private readonly maxTokenLength: number;
 
-  constructor(options: JwtStrategyOptions) {
-    const key = options.secret ?? options.publicKey;
-    if (!key) throw new TypeError('JwtTenantStrategy needs a secret or key');
-    this.key = key;
-    const algorithms = (options.algorithms ?? [
-      options.secret ? 'HS256' : 'RS256',
-    ]) as Algorithm[];
-    if (algorithms.some(a => a.toLowerCase() === 'none')) {
-      throw new TypeError('JwtTenantStrategy never accepts alg "none"');
-    }
+  constructor(private readonly options: JwtOptions) {
+    this.key = (options.secret ?? options.publicKey)!;
     this.verifyOptions = {
-      algorithms,
+      algorithms: options.algorithms as Algorithm[],
       issuer: options.issuer,
       audience: options.audience,
     };
-    this.claim = options.claim ?? 'tenant';
-    this.maxTokenLength = options.maxTokenLength ?? 8192;
   }
 
-  resolve(request: TenantRequest): string | undefined {
+  resolve(request: TenantRequest): TenantStrategyAnswer {
     const authorization = request.headers.authorization;
-    if (authorization === undefined) return undefined;
-    const match = BEARER.exec(authorization);
-    if (match === null) return undefined;
-    const token = match[1];
-    if (token.length > this.maxTokenLength) {
+    if (authorization === undefined) {
+      return this.options.fallThroughWithoutToken === true ? undefined : null;
+    }
+    const token = bearerTokenOf(authorization);
+    if (token === undefined) {
       throw invalidTenantTokenError(
-        `it is longer than ${this.maxTokenLength} characters`,
+        'the Authorization header is not "Bearer <token>"',
+      );
+    }
+    const maxLength = this.options.maxTokenLength ?? 8192;
+    if (token.length > maxLength) {
+      throw invalidTenantTokenError(
+        `it is longer than ${maxLength} characters`,
       );
     }
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(token, this.key, this.verifyOptions);
     } catch (error: unknown) {
-      throw invalidTenantTokenError(describeJwtError(error));
+      debug('token refused: %s', error);
+      throw invalidTenantTokenError(publicReason(error));
     }
-    const tenantId =
-      typeof payload === 'object' ? payload[this.claim] : undefined;
+    if (typeof payload !== 'object') {
+      throw invalidTenantTokenError('its payload is not a JSON object');
+    }
+    if (payload.exp === undefined && this.options.allowMissingExpiry !== true) {
+      throw invalidTenantTokenError('it has no expiry (exp)');
+    }
+    const tenantId = payload[this.options.claim ?? 'tenant'];
     if (typeof tenantId !== 'string') {
       throw invalidTenantTokenError(
-        `its "${this.claim}" claim is missing or not a string`,
+        'its tenant claim is missing or not a string',
       );
     }
     return tenantId;
   }
 }
 
-function describeJwtError(error: unknown): string {
+/** A reason safe to show a client: no expected values, no key material. */
+function publicReason(error: unknown): string {
   if (error instanceof jwt.TokenExpiredError) return 'it has expired';
   if (error instanceof jwt.NotBeforeError) return 'it is not valid yet';
-  if (error instanceof jwt.JsonWebTokenError) return error.message;
   return 'it could not be verified';
 }

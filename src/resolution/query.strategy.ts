@@ -1,9 +1,14 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {invalidTenantIdError} from '../errors';
+import {repeatedTenantSourceError} from '../errors';
 import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
 
-/** Reads the tenant from a query parameter (`?tenant=` by default). */
+/**
+ * Reads the tenant from a query parameter (`?tenant=` by default). It
+ * identifies a tenant; it does not authenticate one.
+ *
+ * @internal
+ */
 export class QueryTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'query';
 
@@ -18,10 +23,7 @@ export class QueryTenantStrategy implements TenantResolutionStrategy {
       this.parameter,
     );
     if (values.length > 1) {
-      throw invalidTenantIdError(
-        values,
-        `the ${this.parameter} parameter is repeated`,
-      );
+      throw repeatedTenantSourceError(`the ${this.parameter} parameter`);
     }
     return values[0];
   }

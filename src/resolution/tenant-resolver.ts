@@ -1,27 +1,67 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {validateTenantId} from './tenant-id';
-import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
+import {validateTenantId} from '../context/tenant-id';
+import type {
+  TenantRequest,
+  TenantResolutionStrategy,
+  TenantStrategyAnswer,
+} from './tenant-strategy';
 
 /**
- * Ask the strategies in order; the first that yields an id wins, and that id
- * is validated.
+ * Resolves a request's tenant with strategies in order: synchronously when
+ * every strategy answers synchronously (the built-in ones do), so the common
+ * path creates no promise.
  *
- * @param request - The HTTP request.
- * @param strategies - Strategies in the configured order.
- * @returns The tenant id, or `undefined` when no strategy names one.
- * @throws TenantRegistryError `INVALID_TENANT_ID` (from validation) or
- * whatever a strategy throws (`INVALID_TENANT_TOKEN`).
+ * @internal
  */
-export async function resolveTenantId(
-  request: TenantRequest,
-  strategies: readonly TenantResolutionStrategy[],
-): Promise<string | undefined> {
-  for (const strategy of strategies) {
-    const answer = strategy.resolve(request);
-    // Built-in strategies answer synchronously: skip the extra await there.
-    const tenantId = typeof answer === 'string' ? answer : await answer;
-    if (tenantId !== undefined) return validateTenantId(tenantId);
+export class TenantResolver {
+  constructor(
+    private readonly strategies: readonly TenantResolutionStrategy[],
+    private readonly toLowerCase: boolean,
+  ) {}
+
+  /**
+   * The request's validated tenant id, `undefined` when it names none, or a
+   * promise of either when a strategy answered asynchronously.
+   *
+   * @throws TenantRegistryError `INVALID_TENANT_ID` or what a strategy throws.
+   */
+  resolve(
+    request: TenantRequest,
+  ): string | undefined | Promise<string | undefined> {
+    const strategies = this.strategies;
+    for (let i = 0; i < strategies.length; i++) {
+      const answer = strategies[i].resolve(request);
+      if (answer === undefined) continue;
+      if (answer === null) return undefined;
+      if (typeof (answer as Partial<Promise<unknown>>).then !== 'function') {
+        return this.accept(answer);
+      }
+      return this.continueAsync(
+        request,
+        answer as Promise<TenantStrategyAnswer>,
+        i,
+      );
+    }
+    return undefined;
   }
-  return undefined;
+
+  private async continueAsync(
+    request: TenantRequest,
+    pending: Promise<TenantStrategyAnswer>,
+    index: number,
+  ): Promise<string | undefined> {
+    let answer = await pending;
+    for (let i = index; ;) {
+      if (answer === null) return undefined;
+      if (answer !== undefined) return this.accept(answer);
+      if (++i >= this.strategies.length) return undefined;
+      answer = await this.strategies[i].resolve(request);
+    }
+  }
+
+  private accept(answer: unknown): string {
+    const tenantId = validateTenantId(answer);
+    return this.toLowerCase ? tenantId.toLowerCase() : tenantId;
+  }
 }

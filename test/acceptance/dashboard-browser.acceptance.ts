@@ -72,7 +72,7 @@ describe('dashboard in headless Chromium (acceptance; skipped where /usr/bin/chr
     );
   }
 
-  it('shows live totals, follows traffic, and force cleanup empties it', async () => {
+  it('shows live totals, follows traffic, and evict-all empties it', async () => {
     await traffic(['a', 'b', 'c']);
     await page.goto(`${app.restServer.url}${BASE}?token=${TOKEN}`);
     await tenantsShown(3);
@@ -82,9 +82,9 @@ describe('dashboard in headless Chromium (acceptance; skipped where /usr/bin/chr
     await traffic(['d', 'e']);
     await tenantsShown(5);
 
-    await page.click('#force-cleanup');
+    await page.click('#evict-all');
     await tenantsShown(0);
-    expect(await page.textContent('#message')).to.match(/evicted 5 tenant/);
+    expect(await page.textContent('#message')).to.match(/Evicted 5 tenant/);
 
     await traffic(['f']);
     await tenantsShown(1);
@@ -98,6 +98,6 @@ describe('dashboard in headless Chromium (acceptance; skipped where /usr/bin/chr
   it('shows nothing without the token', async () => {
     const res = await page.goto(`${app.restServer.url}${BASE}`);
     expect(res?.status()).to.equal(401);
-    expect(await page.content()).to.not.match(/Force cleanup/);
+    expect(await page.content()).to.not.match(/Evict all tenants/);
   });
 });

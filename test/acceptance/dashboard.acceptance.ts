@@ -59,9 +59,9 @@ describe('dashboard and admin API (acceptance)', () => {
         {},
       ],
       [
-        'cleanup with a wrong token',
-        `POST ${BASE}/api/cleanup`,
-        {authorization: 'Bearer nope'},
+        'evict-all with a wrong token',
+        `POST ${BASE}/api/evict-all`,
+        {authorization: 'Bearer nope', 'x-tenant-registry-action': '1'},
       ],
       [
         'evict without a token',
@@ -85,15 +85,18 @@ describe('dashboard and admin API (acceptance)', () => {
     it('serves the page with the token, hidden from the OpenAPI spec', async () => {
       const res = await client.get(`${BASE}?token=${TOKEN}`).expect(200);
       expect(res.headers['content-type']).to.match(/text\/html/);
-      expect(res.text).to.match(/Force cleanup/);
+      expect(res.text).to.match(/Evict all tenants/);
       const spec = await app!.restServer.getApiSpec();
       expect(
         Object.keys(spec.paths).filter(p => p.startsWith(BASE)),
       ).to.be.empty();
     });
 
-    it('lists totals and top tenants, then force cleanup empties the registry', async () => {
-      const auth = {authorization: `Bearer ${TOKEN}`};
+    it('lists totals and top tenants, then evict-all empties the registry', async () => {
+      const auth = {
+        authorization: `Bearer ${TOKEN}`,
+        'x-tenant-registry-action': '1',
+      };
       const stats = await client.get(`${BASE}/api/stats`).set(auth).expect(200);
       expect(stats.body.health.metrics.tenants).to.equal(2);
       expect(
@@ -102,7 +105,7 @@ describe('dashboard and admin API (acceptance)', () => {
           .sort(),
       ).to.deepEqual(['secret-tenant-a', 'secret-tenant-b']);
       const cleanup = await client
-        .post(`${BASE}/api/cleanup`)
+        .post(`${BASE}/api/evict-all`)
         .set(auth)
         .expect(200);
       expect(cleanup.body).to.deepEqual({evicted: 2});
@@ -112,9 +115,15 @@ describe('dashboard and admin API (acceptance)', () => {
 
     it('evicts one tenant, and refuses an invalid id without echoing it', async () => {
       const auth = {authorization: `Bearer ${TOKEN}`};
+      await client
+        .post(`${BASE}/api/tenants/secret-tenant-a/evict`)
+        .set(auth)
+        .expect(403);
       const res = await client
         .post(`${BASE}/api/tenants/secret-tenant-a/evict`)
         .set(auth)
+        .set('content-type', 'application/json')
+        .send({})
         .expect(200);
       expect(res.body).to.deepEqual({evicted: true, deferred: false});
       const registry = await app!.get(TenantRegistryBindings.REGISTRY);
@@ -122,6 +131,7 @@ describe('dashboard and admin API (acceptance)', () => {
       const bad = await client
         .post(`${BASE}/api/tenants/${encodeURIComponent('<script>x')}/evict`)
         .set(auth)
+        .set('x-tenant-registry-action', '1')
         .expect(400);
       expect(bad.body.error.code).to.equal('INVALID_TENANT_ID');
       expect(bad.text).to.not.match(/script/);
@@ -135,5 +145,40 @@ describe('dashboard and admin API (acceptance)', () => {
     });
     await client.get(`${BASE}/api/stats`).expect(401);
     await client.get(`${BASE}/api/stats`).set('x-operator', 'yes').expect(200);
+  });
+
+  it('refuses a state change sent as a simple (cross-site) request', async () => {
+    // A cookie-based authorizer: the browser sends the cookie with any
+    // cross-origin form POST, so the request itself must prove it is not one.
+    await given({
+      enabled: true,
+      authorize: request => /session=ok/.test(request.headers.cookie ?? ''),
+    });
+    const registry = await app!.get(TenantRegistryBindings.REGISTRY);
+    for (const type of [
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'text/plain',
+    ]) {
+      const res = await client
+        .post(`${BASE}/api/tenants/secret-tenant-a/suspend`)
+        .set('cookie', 'session=ok')
+        .set('content-type', type)
+        .send('a=1')
+        .expect(403);
+      expect(res.body.error.code).to.equal('DASHBOARD_FORBIDDEN');
+    }
+    expect(registry.tenantIds()).to.containEql('secret-tenant-a');
+    await client
+      .post(`${BASE}/api/tenants/secret-tenant-a/suspend`)
+      .set('cookie', 'session=ok')
+      .set('content-type', 'application/json')
+      .send('{}')
+      .expect(200);
+    expect(registry.tenantIds()).to.not.containEql('secret-tenant-a');
+    await client
+      .get('/orders')
+      .set('x-tenant-id', 'secret-tenant-a')
+      .expect(403);
   });
 });

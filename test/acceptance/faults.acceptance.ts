@@ -2,7 +2,8 @@
 
 import {expect} from '@loopback/testlab';
 import jwt from 'jsonwebtoken';
-import {isJugglerBridgeInstalled, TenantRegistryBindings} from '../../src';
+import {TenantRegistryBindings} from '../../src';
+import {isJugglerBridgeInstalled} from '../../src/bridge/juggler-bridge';
 import {givenEchoApp, pool} from '../fixtures/echo-app';
 import {givenTenantApp} from '../fixtures/tenant-app';
 
@@ -53,18 +54,26 @@ describe('faults (acceptance)', () => {
       jwt: {secret},
     });
     try {
-      const huge = jwt.sign({tenant: 'acme', pad: 'x'.repeat(1 << 20)}, secret);
+      const huge = jwt.sign(
+        {tenant: 'acme', pad: 'x'.repeat(1 << 20)},
+        secret,
+        {
+          expiresIn: '1h',
+        },
+      );
       await client
         .get('/probe')
         .set('authorization', `Bearer ${huge}`)
         .expect(431);
-      const big = jwt.sign({tenant: 'acme', pad: 'x'.repeat(10000)}, secret);
+      const big = jwt.sign({tenant: 'acme', pad: 'x'.repeat(10000)}, secret, {
+        expiresIn: '1h',
+      });
       const res = await client
         .get('/probe')
         .set('authorization', `Bearer ${big}`)
         .expect(401);
       expect(res.body.error.code).to.equal('INVALID_TENANT_TOKEN');
-      const ok = jwt.sign({tenant: 'acme'}, secret);
+      const ok = jwt.sign({tenant: 'acme'}, secret, {expiresIn: '1h'});
       await client
         .get('/probe')
         .set('authorization', `Bearer ${ok}`)

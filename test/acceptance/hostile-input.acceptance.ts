@@ -3,7 +3,7 @@
 import {expect} from '@loopback/testlab';
 import fc from 'fast-check';
 import http from 'node:http';
-import {isValidTenantId} from '../../src';
+import {isValidTenantId} from '../../src/context/tenant-id';
 import {givenTenantApp, type TenantTestApp} from '../fixtures/tenant-app';
 
 interface Answer {

@@ -1,11 +1,11 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {createBindingFromClass, extensionFor} from '@loopback/core';
+import {createBindingFromClass} from '@loopback/core';
 import {expect, type Client} from '@loopback/testlab';
 import jwt from 'jsonwebtoken';
 import {generateKeyPairSync} from 'node:crypto';
 import {
-  TenantRegistryBindings,
+  asTenantStrategy,
   type TenantRegistryOptions,
   type TenantRequest,
   type TenantResolutionStrategy,
@@ -77,7 +77,7 @@ describe('tenant resolution strategies (acceptance)', () => {
     });
 
     it('ignores IP addresses and refuses an invalid label', async () => {
-      await given({strategies: ['host']});
+      await given({strategies: ['host'], host: {domain: 'eu.example.com'}});
       expect(await tenantOf('/probe', {host: '127.0.0.1'})).to.equal(null);
       expect(await tenantOf('/probe', {host: 'acme.eu.example.com'})).to.equal(
         'acme',
@@ -96,7 +96,13 @@ describe('tenant resolution strategies (acceptance)', () => {
     });
     const bearer = (token: string) => ({authorization: `Bearer ${token}`});
     const hs = (payload: object, options: jwt.SignOptions = {}) =>
-      jwt.sign(payload, SECRET, {algorithm: 'HS256', ...options});
+      jwt.sign(payload, SECRET, {
+        algorithm: 'HS256',
+        ...('exp' in payload ? {} : {expiresIn: '10m'}),
+        ...options,
+      });
+    const rs = (payload: object) =>
+      jwt.sign(payload, privateKey, {algorithm: 'RS256', expiresIn: '10m'});
 
     describe('with an HMAC secret', () => {
       beforeEach(() => given({strategies: ['jwt'], jwt: {secret: SECRET}}));
@@ -107,12 +113,22 @@ describe('tenant resolution strategies (acceptance)', () => {
         );
       });
 
-      it('names no tenant without a bearer token', async () => {
+      it('names no tenant without an Authorization header', async () => {
         expect(await tenantOf('/probe')).to.equal(null);
-        expect(
-          await tenantOf('/probe', {authorization: 'Basic Zm9vOmJhcg=='}),
-        ).to.equal(null);
       });
+
+      for (const authorization of [
+        'Basic Zm9vOmJhcg==',
+        'Bearer',
+        'Bearer a b',
+        'bearer',
+      ]) {
+        it(`answers 401 for a malformed Authorization header: ${authorization}`, async () => {
+          expect(await tenantOf('/probe', {authorization}, 401)).to.equal(
+            'INVALID_TENANT_TOKEN',
+          );
+        });
+      }
 
       const unsigned = [
         Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url'),
@@ -134,7 +150,10 @@ describe('tenant resolution strategies (acceptance)', () => {
         ],
         [
           'a wrong key',
-          () => jwt.sign({tenant: 'acme'}, 'another-secret-0123456789abcdef'),
+          () =>
+            jwt.sign({tenant: 'acme'}, 'another-secret-0123456789abcdef', {
+              expiresIn: '10m',
+            }),
         ],
         [
           'an expired token',
@@ -145,11 +164,12 @@ describe('tenant resolution strategies (acceptance)', () => {
           () => hs({tenant: 'acme', nbf: Math.floor(Date.now() / 1000) + 600}),
         ],
         ['a missing claim', () => hs({sub: 'someone'})],
-        ['a non-string claim', () => hs({tenant: ['acme']})],
         [
-          'an RS256 token (algorithm not pinned)',
-          () => jwt.sign({tenant: 'acme'}, privateKey, {algorithm: 'RS256'}),
+          'a token without exp',
+          () => jwt.sign({tenant: 'acme'}, SECRET, {algorithm: 'HS256'}),
         ],
+        ['a non-string claim', () => hs({tenant: ['acme']})],
+        ['an RS256 token (algorithm not pinned)', () => rs({tenant: 'acme'})],
         ['garbage', () => 'not.a.token'],
         [
           'an over-long token',
@@ -167,10 +187,62 @@ describe('tenant resolution strategies (acceptance)', () => {
         });
       }
 
+      it('never falls through to the header strategy, unless told to', async () => {
+        await app?.stop();
+        await given({strategies: ['jwt', 'header'], jwt: {secret: SECRET}});
+        expect(await tenantOf('/probe', {'x-tenant-id': 'spoof'})).to.equal(
+          null,
+        );
+        const headers = {'x-tenant-id': 'spoof', authorization: 'Bearer x'};
+        expect(await tenantOf('/probe', headers, 401)).to.equal(
+          'INVALID_TENANT_TOKEN',
+        );
+        await app?.stop();
+        await given({
+          strategies: ['jwt', 'header'],
+          jwt: {secret: SECRET, fallThroughWithoutToken: true},
+        });
+        expect(await tenantOf('/probe', {'x-tenant-id': 'svc'})).to.equal(
+          'svc',
+        );
+        expect(await tenantOf('/probe', headers, 401)).to.equal(
+          'INVALID_TENANT_TOKEN',
+        );
+      });
+
       it('answers 400 INVALID_TENANT_ID for a verified but invalid tenant id', async () => {
         expect(
           await tenantOf('/probe', bearer(hs({tenant: '__proto__'})), 400),
         ).to.equal('INVALID_TENANT_ID');
+      });
+    });
+
+    describe('options that change what is accepted', () => {
+      it('accepts a token without exp only with allowMissingExpiry', async () => {
+        await given({
+          strategies: ['jwt'],
+          jwt: {secret: SECRET, allowMissingExpiry: true},
+        });
+        const token = jwt.sign({tenant: 'acme'}, SECRET, {noTimestamp: true});
+        expect(await tenantOf('/probe', bearer(token))).to.equal('acme');
+      });
+
+      it('never shows the expected issuer or audience', async () => {
+        await given({
+          strategies: ['jwt'],
+          jwt: {
+            secret: SECRET,
+            issuer: 'https://idp.internal',
+            audience: 'svc-secret-aud',
+          },
+        });
+        const res = await client
+          .get('/probe')
+          .set(bearer(hs({tenant: 'acme', iss: 'x', aud: 'y'})))
+          .expect(401);
+        expect(res.body.error.code).to.equal('INVALID_TENANT_TOKEN');
+        const body = JSON.stringify(res.body);
+        expect(body).to.not.match(/idp\.internal|svc-secret-aud|expected/);
       });
     });
 
@@ -180,7 +252,7 @@ describe('tenant resolution strategies (acceptance)', () => {
       );
 
       it('accepts an RS256 token with the configured claim', async () => {
-        const token = jwt.sign({org: 'acme'}, privateKey, {algorithm: 'RS256'});
+        const token = rs({org: 'acme'});
         expect(await tenantOf('/probe', bearer(token))).to.equal('acme');
       });
 
@@ -228,7 +300,7 @@ describe('tenant resolution strategies (acceptance)', () => {
       );
     });
 
-    it('runs a strategy a user registers with extensionFor()', async () => {
+    it('runs a strategy a user registers with asTenantStrategy', async () => {
       await givenWithCookieRegistered(['cookie', 'header']);
       expect(
         await tenantOf('/probe', {cookie: 'a=1; tenant=from-cookie'}),
@@ -249,7 +321,7 @@ describe('tenant resolution strategies (acceptance)', () => {
           beforeStart: a =>
             a.add(
               createBindingFromClass(CookieTenantStrategy).apply(
-                extensionFor(TenantRegistryBindings.STRATEGIES),
+                asTenantStrategy,
               ),
             ),
         },

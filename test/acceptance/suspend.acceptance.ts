@@ -17,10 +17,10 @@ describe('suspending a tenant, in one process (acceptance)', () => {
         .set('x-tenant-id', 'acme')
         .send(order)
         .expect(200);
-      const manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
+      const admin = await app.get(TenantRegistryBindings.ADMIN);
       const registry = await app.get(TenantRegistryBindings.REGISTRY);
 
-      await manager.suspendTenant('acme');
+      await admin.suspendTenantEverywhere('acme');
       expect(registry.tenantIds()).to.not.containEql('acme');
       const res = await client
         .get('/probe')
@@ -29,14 +29,14 @@ describe('suspending a tenant, in one process (acceptance)', () => {
       expect(res.body.error.code).to.equal('TENANT_SUSPENDED');
       await client.get('/probe').set('x-tenant-id', 'globex').expect(200);
 
-      await manager.resumeTenant('acme');
+      await admin.resumeTenantEverywhere('acme');
       await client.get('/orders').set('x-tenant-id', 'acme').expect(200);
 
-      await manager.evictTenantEverywhere('acme');
+      await admin.evictTenantEverywhere('acme');
       expect(registry.getStats().evictions.external).to.equal(2);
-      await expect(manager.suspendTenant('__proto__')).to.be.rejectedWith(
-        /Invalid tenant id/,
-      );
+      await expect(
+        admin.suspendTenantEverywhere('__proto__'),
+      ).to.be.rejectedWith(/Invalid tenant id/);
     } finally {
       await app.stop();
     }

@@ -10,7 +10,7 @@ import {
   type ModelRegistry,
   type TenantRegistryOptions,
 } from '../../src';
-import {deferred, waitFor} from '../fixtures/async';
+import {barrier, deferred, waitFor} from '../fixtures/async';
 import {
   connectorCounts,
   givenCountingDataSource,
@@ -64,12 +64,15 @@ describe('per-tenant DataSources (acceptance)', () => {
   let app: TenantTestApp;
   let client: Client;
   let factoryCalls: string[];
+  /** Resolved to let the factory finish; open unless a test closes it. */
+  let factoryGate: Promise<void>;
   let failNext: boolean;
 
   beforeEach(() => {
     resetConnectorCounts();
     factoryCalls = [];
     failNext = false;
+    factoryGate = Promise.resolve();
   });
   afterEach(async () => {
     probeHooks.whileHandling = undefined;
@@ -84,7 +87,7 @@ describe('per-tenant DataSources (acceptance)', () => {
       beforeStart: a => {
         a.bind(TenantRegistryBindings.DATASOURCE_FACTORY).to(async tenantId => {
           factoryCalls.push(tenantId);
-          await new Promise(resolve => setTimeout(resolve, 5));
+          await factoryGate;
           if (failNext) {
             failNext = false;
             throw new Error('database unreachable: secret-host:5432');
@@ -104,6 +107,16 @@ describe('per-tenant DataSources (acceptance)', () => {
 
   it('creates exactly one DataSource for 200 concurrent first requests', async () => {
     await givenApp();
+    // The factory cannot finish before all 200 requests have asked the cache
+    // for the DataSource: they provably overlap, on any machine.
+    const cache = await app.get(TenantRegistryBindings.TENANT_DATASOURCES);
+    const allAsked = barrier(201); // 200 requests and the factory
+    const getDataSource = cache.get.bind(cache);
+    cache.get = tenantId => {
+      allAsked.wait().catch(() => {});
+      return getDataSource(tenantId);
+    };
+    factoryGate = allAsked.wait();
     const responses = await Promise.all(
       Array.from({length: 200}, () =>
         client.get('/tenant-notes').set('x-tenant-id', 'new-tenant'),
@@ -112,7 +125,6 @@ describe('per-tenant DataSources (acceptance)', () => {
     expect(responses.map(r => r.status)).to.matchEach(200);
     expect(factoryCalls).to.deepEqual(['new-tenant']);
     expect(connectorCounts.created).to.equal(1);
-    const cache = await app.get(TenantRegistryBindings.TENANT_DATASOURCES);
     expect(cache.getStats()).to.deepEqual({live: 1, creations: 1, failures: 0});
   });
 

@@ -8,12 +8,7 @@ import {
   property,
 } from '@loopback/repository';
 import {expect} from '@loopback/testlab';
-import {
-  installJugglerBridge,
-  ModelRegistry,
-  runInTenant,
-  type UninstallJugglerBridge,
-} from '../../src';
+import {installJugglerBridge, ModelRegistry, runInTenant} from '../../src';
 import {
   anonymousModelNames,
   builderOf,
@@ -33,7 +28,7 @@ const ORDER = {
 
 describe('tenant footprint release (real juggler, memory connector)', () => {
   let registry: ModelRegistry;
-  let uninstall: UninstallJugglerBridge;
+  let uninstall: ReturnType<typeof installJugglerBridge>;
 
   beforeEach(() => {
     registry = new ModelRegistry();

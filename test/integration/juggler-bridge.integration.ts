@@ -1,13 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {
-  installJugglerBridge,
-  isJugglerBridgeInstalled,
-  ModelRegistry,
-  runInTenant,
-  type UninstallJugglerBridge,
-} from '../../src';
+import {installJugglerBridge, ModelRegistry, runInTenant} from '../../src';
+import {isJugglerBridgeInstalled} from '../../src/bridge/juggler-bridge';
 import {
   anonymousModelNames,
   crud,
@@ -22,7 +17,7 @@ type Proto = {resolveType: Function};
 describe('installJugglerBridge() (real juggler)', () => {
   const BuilderClass = jugglerModelBuilderClass() as {prototype: Proto};
   let registry: ModelRegistry;
-  let uninstall: UninstallJugglerBridge | undefined;
+  let uninstall: ReturnType<typeof installJugglerBridge> | undefined;
 
   beforeEach(() => {
     registry = new ModelRegistry();

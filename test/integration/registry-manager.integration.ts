@@ -3,15 +3,15 @@
 import {Application} from '@loopback/core';
 import {expect, sinon} from '@loopback/testlab';
 import {
-  isJugglerBridgeInstalled,
   ModelRegistry,
   RegistryManager,
   runInTenant,
   TenantRegistryBindings,
   TenantRegistryComponent,
-  type HeapUsage,
   type TenantRegistryOptions,
 } from '../../src';
+import {isJugglerBridgeInstalled} from '../../src/bridge/juggler-bridge';
+import type {HeapUsage} from '../../src/eviction/heap-usage';
 import {
   defineAnonymous,
   givenMemoryDataSource,
@@ -51,6 +51,13 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
     manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
   }
 
+  function givenTenants(tenantIds: string[]) {
+    for (const tenantId of tenantIds) {
+      givenTenant(tenantId);
+      clock.tick(1000);
+    }
+  }
+
   function givenTenant(tenantId: string) {
     runInTenant(tenantId, () => {
       registry.registerModel(defineAnonymous(builder, {street: String}), {
@@ -76,7 +83,7 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
 
     it('is idempotent and leaves no timer after any number of cycles', async () => {
       await givenManager({cleanupInterval: 5});
-      await manager.start();
+      manager.start();
       expect(clock.countTimers()).to.equal(1);
       for (let i = 0; i < 3; i++) {
         await app.stop();
@@ -121,34 +128,86 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
   });
 
   describe('capacity', () => {
-    it('evicts the least recently used over maxTenants', async () => {
+    it('makes room as a tenant is created, evicting the least recently used', async () => {
       await givenManager({maxTenants: 2});
-      for (const tenantId of ['a', 'b', 'c', 'd']) {
-        givenTenant(tenantId);
-        clock.tick(1000);
-      }
+      givenTenants(['a', 'b']);
       registry.findModelByStructure({street: String}, builder, 'a');
-      expect(manager.runCleanupPass()).to.equal(2);
-      expect(registry.tenantIds()).to.deepEqual(['d', 'a']);
-      expect(registry.getStats().evictions.capacity).to.equal(2);
+      givenTenant('c');
+      expect(registry.tenantIds()).to.deepEqual(['a', 'c']);
+      expect(registry.getStats().evictions.capacity).to.equal(1);
+      expect(await manager.runCleanupPass()).to.equal(0);
+    });
+
+    it('lets the pass evict what could not make room while busy', async () => {
+      await givenManager({maxTenants: 1, cleanupInterval: 0});
+      givenTenant('a');
+      registry.acquire('a');
+      givenTenant('b');
+      expect(registry.tenantIds()).to.deepEqual(['a', 'b']);
+      registry.release('a');
+      expect(await manager.runCleanupPass()).to.equal(1);
+      expect(registry.tenantIds()).to.deepEqual(['b']);
     });
   });
 
   describe('memory pressure', () => {
-    it('evicts least recently used tenants until the estimate is below the threshold', async () => {
-      const heap: HeapUsage = {usedBytes: 0, limitBytes: 1000 * 1024 * 1024};
-      await givenManager({memoryPressure: 0.5, heapUsage: () => heap});
-      for (const tenantId of ['a', 'b', 'c', 'd']) {
-        givenTenant(tenantId);
-        clock.tick(1000);
-      }
-      heap.usedBytes = 500 * 1024 * 1024;
-      expect(manager.runCleanupPass()).to.equal(0);
-      // 11 KiB per model is the estimate: two models bring it below.
-      heap.usedBytes = 500 * 1024 * 1024 + 20 * 1024;
-      expect(manager.runCleanupPass()).to.equal(2);
+    const MiB = 1024 * 1024;
+
+    it('evicts least recently used tenants until the estimate is under the low watermark', async () => {
+      const heap: HeapUsage = {usedBytes: 0, limitBytes: 1000 * MiB};
+      await givenManager({
+        memoryPressure: {high: 0.5, low: 0.5 - 1e-5},
+        heapUsage: () => heap,
+      });
+      givenTenants(['a', 'b', 'c', 'd']);
+      heap.usedBytes = 500 * MiB;
+      expect(await manager.runCleanupPass()).to.equal(0);
+      // 11 KiB per model is the estimate; about 15 KiB over the low
+      // watermark takes two models.
+      heap.usedBytes = 500 * MiB + 5 * 1024;
+      expect(await manager.runCleanupPass()).to.equal(2);
       expect(registry.tenantIds()).to.deepEqual(['c', 'd']);
       expect(registry.getStats().evictions.memory).to.equal(2);
+    });
+
+    it('evicts at most maxEvictionsPerPass tenants in one pass', async () => {
+      const heap: HeapUsage = {usedBytes: 900 * MiB, limitBytes: 1000 * MiB};
+      await givenManager({
+        cleanupInterval: 0,
+        memoryPressure: {high: 0.5, maxEvictionsPerPass: 2},
+        heapUsage: () => heap,
+      });
+      givenTenants(['a', 'b', 'c', 'd', 'e']);
+      expect(await manager.runCleanupPass()).to.equal(2);
+      heap.usedBytes = 800 * MiB;
+      expect(await manager.runCleanupPass()).to.equal(2);
+      expect(registry.tenantIds()).to.deepEqual(['e']);
+    });
+
+    it('backs off when evicting does not lower the heap, and reports it', async () => {
+      const heap: HeapUsage = {usedBytes: 900 * MiB, limitBytes: 1000 * MiB};
+      await givenManager({
+        cleanupInterval: 0,
+        memoryPressure: {high: 0.5, maxEvictionsPerPass: 1},
+        heapUsage: () => heap,
+      });
+      givenTenants(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+      const evictedPerPass: number[] = [];
+      for (let pass = 0; pass < 8; pass++) {
+        evictedPerPass.push(await manager.runCleanupPass());
+      }
+      // The heap is held by something else: one eviction, then passes
+      // skipped 1, 2, 4 ... instead of a sweep on every pass.
+      expect(evictedPerPass).to.deepEqual([1, 0, 1, 0, 0, 1, 0, 0]);
+      expect(manager.getStats().memoryPressure).to.containDeep({
+        isUnderPressure: true,
+        consecutivePasses: 8,
+      });
+      const health = await app.get(TenantRegistryBindings.HEALTH_CHECK);
+      await expect(health()).to.be.rejectedWith(/memory-pressure watermark/);
+      heap.usedBytes = 100 * MiB;
+      expect(await manager.runCleanupPass()).to.equal(0);
+      expect(manager.getStats().memoryPressure?.isUnderPressure).to.be.false();
     });
   });
 
@@ -165,7 +224,7 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
       registry.acquire('busy');
       givenTenant('idle');
       clock.tick(60 * MINUTE);
-      expect(manager.runCleanupPass()).to.equal(1);
+      expect(await manager.runCleanupPass()).to.equal(1);
       givenTenant('other');
       expect(manager.forceCleanup()).to.equal(1);
       expect(registry.tenantIds()).to.deepEqual(['busy']);
@@ -203,9 +262,9 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
   describe('failures', () => {
     it('records a throwing pass, and the timer keeps running', async () => {
       await givenManager();
-      const original = registry.cleanupInactiveTenants.bind(registry);
+      const original = registry.evictWhere.bind(registry);
       let calls = 0;
-      registry.cleanupInactiveTenants = (...args) => {
+      registry.evictWhere = (...args) => {
         calls++;
         if (calls === 1) throw new Error('injected pass failure');
         return original(...args);

@@ -1,15 +1,13 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {
-  HeaderTenantStrategy,
-  HostTenantStrategy,
-  JwtTenantStrategy,
-  QueryTenantStrategy,
-  resolveTenantId,
-  TenantRegistryError,
-  type TenantRequest,
-} from '../../src';
+import {TenantRegistryError, type TenantRequest} from '../../src';
+import {resolveOptions} from '../../src/options/resolve-options';
+import {HeaderTenantStrategy} from '../../src/resolution/header.strategy';
+import {HostTenantStrategy} from '../../src/resolution/host.strategy';
+import {JwtTenantStrategy} from '../../src/resolution/jwt.strategy';
+import {QueryTenantStrategy} from '../../src/resolution/query.strategy';
+import {TenantResolver} from '../../src/resolution/tenant-resolver';
 
 const request = (
   headers: TenantRequest['headers'] = {},
@@ -24,11 +22,14 @@ describe('tenant resolution strategies (unit)', () => {
       expect(strategy.resolve(request())).to.be.undefined();
     });
 
-    it('refuses an array value', () => {
+    it('refuses a header sent more than once (array or joined by Node)', () => {
       const strategy = new HeaderTenantStrategy('x-org');
       expect(() =>
         strategy.resolve(request({'x-org': ['a', 'b'] as unknown as string})),
-      ).to.throw(/repeated/);
+      ).to.throw(/x-org header was sent more than once/);
+      expect(() =>
+        strategy.resolve(request({'x-org': 'acme, globex'})),
+      ).to.throw(/sent more than once/);
     });
   });
 
@@ -57,42 +58,109 @@ describe('tenant resolution strategies (unit)', () => {
       );
     });
 
-    it('needs three labels without a domain', () => {
-      const strategy = new HostTenantStrategy();
+    it('names only mapped hosts when it has no domain', () => {
+      const strategy = new HostTenantStrategy({
+        map: {'shop.acme.test': 'acme'},
+      });
+      expect(strategy.resolve(request({host: 'Shop.Acme.test:80'}))).to.equal(
+        'acme',
+      );
       expect(
-        strategy.resolve(request({host: 'localhost:3000'})),
+        strategy.resolve(request({host: 'evil.example.com'})),
       ).to.be.undefined();
-      expect(strategy.resolve(request({host: 'a.example.com'}))).to.equal('a');
+    });
+
+    it('is refused as an option without a domain or a map', () => {
+      expect(() => resolveOptions({strategies: ['host']})).to.throw(
+        /Invalid option `host`/,
+      );
     });
   });
 
   describe('JwtTenantStrategy', () => {
-    it('refuses to be built without a key or with alg none', () => {
-      expect(() => new JwtTenantStrategy({})).to.throw(/secret or key/);
-      expect(
-        () => new JwtTenantStrategy({secret: 's', algorithms: ['none']}),
-      ).to.throw(/none/);
+    const jwtOptions = (extra: object = {}) =>
+      resolveOptions({strategies: ['jwt'], jwt: {secret: 's', ...extra}}).jwt!;
+
+    it('is refused as an option without a key or with alg none', () => {
+      expect(() => resolveOptions({strategies: ['jwt'], jwt: {}})).to.throw(
+        /a `secret` or a `publicKey`/,
+      );
+      expect(() =>
+        resolveOptions({
+          strategies: ['jwt'],
+          jwt: {secret: 's', algorithms: ['none']},
+        }),
+      ).to.throw(/without "none"/);
     });
 
-    it('ignores a non-bearer authorization header', () => {
-      const strategy = new JwtTenantStrategy({secret: 's'});
+    it('refuses an Authorization header that is not a bearer token', () => {
+      const strategy = new JwtTenantStrategy(jwtOptions());
+      for (const authorization of ['Basic abc', 'Bearer', 'Bearer a b']) {
+        expect(() => strategy.resolve(request({authorization}))).to.throw(
+          /not "Bearer <token>"/,
+        );
+      }
+    });
+
+    it('ends resolution without a token, unless told to fall through', () => {
       expect(
-        strategy.resolve(request({authorization: 'Basic abc'})),
+        new JwtTenantStrategy(jwtOptions()).resolve(request()),
+      ).to.be.null();
+      expect(
+        new JwtTenantStrategy(
+          jwtOptions({fallThroughWithoutToken: true}),
+        ).resolve(request()),
       ).to.be.undefined();
     });
   });
 
-  describe('resolveTenantId()', () => {
+  describe('TenantResolver', () => {
+    it('answers synchronously when every strategy does', () => {
+      const resolver = new TenantResolver(
+        [
+          {name: 'none', resolve: () => undefined},
+          {name: 'sync', resolve: () => 'acme'},
+        ],
+        false,
+      );
+      expect(resolver.resolve(request())).to.equal('acme');
+    });
+
     it('validates what the first answering strategy returns', async () => {
-      const strategies = [
-        {name: 'none', resolve: () => undefined},
-        {name: 'async', resolve: async () => 'acme'},
-        {name: 'never', resolve: () => 'never'},
-      ];
-      expect(await resolveTenantId(request(), strategies)).to.equal('acme');
-      await expect(
-        resolveTenantId(request(), [{name: 'bad', resolve: () => ' x'}]),
-      ).to.be.rejectedWith(TenantRegistryError);
+      const resolver = new TenantResolver(
+        [
+          {name: 'none', resolve: () => undefined},
+          {name: 'async', resolve: async () => undefined},
+          {name: 'async2', resolve: async () => 'acme'},
+          {name: 'never', resolve: () => 'never'},
+        ],
+        false,
+      );
+      expect(await resolver.resolve(request())).to.equal('acme');
+      const bad = new TenantResolver(
+        [{name: 'bad', resolve: () => ' x'}],
+        false,
+      );
+      expect(() => bad.resolve(request())).to.throw(TenantRegistryError);
+    });
+
+    it('stops at a strategy that answers null', async () => {
+      const resolver = new TenantResolver(
+        [
+          {name: 'stop', resolve: async () => null},
+          {name: 'never', resolve: () => 'never'},
+        ],
+        false,
+      );
+      expect(await resolver.resolve(request())).to.be.undefined();
+    });
+
+    it('lower-cases ids with tenantIdCase: lowercase', () => {
+      const resolver = new TenantResolver(
+        [{name: 'sync', resolve: () => 'ACME'}],
+        true,
+      );
+      expect(resolver.resolve(request())).to.equal('acme');
     });
   });
 });

@@ -2,7 +2,10 @@
 
 import {expect} from '@loopback/testlab';
 import fc from 'fast-check';
-import {computeStructureKey, UnkeyableStructureError} from '../../src';
+import {
+  computeStructureKey,
+  UnkeyableStructureError,
+} from '../../src/registry/structure-key';
 
 const BUILTINS: Record<string, unknown> = {
   string: String,

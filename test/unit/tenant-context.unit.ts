@@ -5,10 +5,10 @@ import {EventEmitter, once} from 'node:events';
 import {
   GLOBAL_TENANT,
   getCurrentTenant,
-  isValidTenantId,
   runInTenant,
   TenantRegistryError,
 } from '../../src';
+import {isValidTenantId} from '../../src/context/tenant-id';
 import {barrier, deferred, tick} from '../fixtures/async';
 
 describe('tenant context', () => {

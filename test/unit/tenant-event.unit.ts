@@ -1,7 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {InProcessTenantEvents, parseTenantEvent} from '../../src';
+import {InProcessTenantEvents} from '../../src';
+import {parseTenantEvent} from '../../src/events/tenant-event';
 
 describe('parseTenantEvent()', () => {
   it('accepts a well-formed event, as text or object', () => {

@@ -1,12 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {
-  getCurrentTenant,
-  getTenantFallbackStats,
-  runInTenant,
-  setTenantFallback,
-} from '../../src';
+import {getCurrentTenant, runInTenant, setTenantFallback} from '../../src';
+import {getTenantFallbackStats} from '../../src/context/tenant-fallback';
 
 describe('tenant fallback', () => {
   afterEach(() => {

@@ -1,12 +1,11 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
+import {TenantRegistryError, validateTenantId} from '../../src';
 import {
   isValidTenantId,
   MAX_TENANT_ID_LENGTH,
-  TenantRegistryError,
-  validateTenantId,
-} from '../../src';
+} from '../../src/context/tenant-id';
 
 describe('validateTenantId()', () => {
   const valid = [

@@ -5,13 +5,20 @@ import {asMiddleware, type Middleware} from '@loopback/rest';
 import {TenantRegistryBindings} from '../keys';
 import type {TenantRequestHandler} from './tenant-request-handler';
 
-/** The middleware group this package's middleware belongs to. */
+/**
+ * The middleware group of the tenant middleware (`'tenancy'`): after route
+ * lookup, before authentication and method invocation.
+ *
+ * @internal
+ */
 export const TENANCY_MIDDLEWARE_GROUP = 'tenancy';
 
 /**
  * The tenant resolution middleware: after route lookup and before
  * authentication and method invocation, so that controllers and repositories
  * are constructed (and juggler builds models) inside the tenant's context.
+ *
+ * @internal
  */
 @injectable(
   asMiddleware({
@@ -27,6 +34,8 @@ export class TenantMiddlewareProvider implements Provider<Middleware> {
   ) {}
 
   value(): Middleware {
-    return (context, next) => this.handler.handle(context.request, next);
+    const handler = this.handler;
+    return (context, next) =>
+      handler.handle(context.request, context.response, next);
   }
 }

@@ -11,7 +11,7 @@ import {
 import {RestBindings} from '@loopback/rest';
 import {hasTenantContext} from '../context/tenant-context';
 import {TenantRegistryBindings} from '../keys';
-import type {TenantRequestHandler} from '../providers/tenant-request-handler';
+import type {TenantRequestHandler} from './tenant-request-handler';
 
 /**
  * The fallback for apps on the legacy `DefaultSequence`, where middleware
@@ -23,6 +23,8 @@ import type {TenantRequestHandler} from '../providers/tenant-request-handler';
  * It runs after controllers and repositories are constructed, so models
  * defined in their constructors are not in the tenant's scope: use the
  * default `MiddlewareSequence` where you can.
+ *
+ * @internal
  */
 @injectable(asGlobalInterceptor('tenancy'), {
   tags: {[ContextTags.GLOBAL_INTERCEPTOR_SOURCE]: 'route'},
@@ -40,8 +42,11 @@ export class TenantInterceptorProvider implements Provider<Interceptor> {
       const request = await invocationContext.get(RestBindings.Http.REQUEST, {
         optional: true,
       });
-      if (request === undefined) return next();
-      return this.handler.handle(request, next);
+      const response = await invocationContext.get(RestBindings.Http.RESPONSE, {
+        optional: true,
+      });
+      if (request === undefined || response === undefined) return next();
+      return this.handler.handle(request, response, next);
     };
   }
 }

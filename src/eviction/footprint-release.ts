@@ -1,10 +1,11 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import type {
-  DataSourceLike,
-  ModelBuilderLike,
-  ModelClassLike,
-  ModelDefinitionLike,
+import {
+  modelTypeOf,
+  type DataSourceLike,
+  type ModelBuilderLike,
+  type ModelClassLike,
+  type ModelDefinitionLike,
 } from '../registry/juggler-shapes';
 import {isStillMapped, type ModelRecord} from '../registry/model-record';
 
@@ -140,19 +141,13 @@ function removeUnregisteredChildren(
   }
 }
 
-/**
- * The model classes a model's properties use directly (array item types
- * included).
- *
- * @internal
- */
-export function* childModels(model: unknown): Generator<ModelClassLike> {
+/** The model classes a model's properties use directly (array items too). */
+function* childModels(model: unknown): Generator<ModelClassLike> {
   const properties = (model as ModelClassLike | undefined)?.definition
     ?.properties;
   if (properties === undefined || properties === null) return;
   for (const name in properties) {
-    let type = properties[name]?.type;
-    if (Array.isArray(type)) type = type[0];
+    const type = modelTypeOf(properties[name]);
     if (typeof type === 'function' && 'modelName' in type) {
       yield type as unknown as ModelClassLike;
     }

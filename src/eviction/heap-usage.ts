@@ -1,0 +1,23 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {getHeapStatistics} from 'node:v8';
+
+/** Heap figures for the memory-pressure check. */
+export interface HeapUsage {
+  /** Bytes in use (like `process.memoryUsage().heapUsed`). */
+  usedBytes: number;
+  /** The heap limit (like `v8.getHeapStatistics().heap_size_limit`). */
+  limitBytes: number;
+}
+
+/**
+ * This process's heap use and limit.
+ *
+ * @internal
+ */
+export function readHeapUsage(): HeapUsage {
+  return {
+    usedBytes: process.memoryUsage().heapUsed,
+    limitBytes: getHeapStatistics().heap_size_limit,
+  };
+}

@@ -1,0 +1,183 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import debugFactory from 'debug';
+import {performance} from 'node:perf_hooks';
+import {hasWorkInFlight, onTenantWorkDone} from '../context/tenant-work';
+import type {RegistryCounters} from '../registry/registry-counters';
+import type {EvictionReason, TenantEviction} from '../registry/registry-stats';
+import type {TenantRegistry} from '../registry/tenant-registry';
+import type {TenantScopes} from '../registry/tenant-scopes';
+import type {DataSourceCloser} from './datasource-closer';
+import {releaseDataSourceModels, releaseModels} from './footprint-release';
+
+const debug = debugFactory('loopback:tenant-registry:eviction');
+
+/**
+ * What a walk does with the tenant it is looking at: evict it, leave it and
+ * go on, or end the walk.
+ *
+ * @internal
+ */
+export type EvictionDecision = 'evict' | 'skip' | 'stop';
+
+/** The outcome of one walk (or one slice of it). */
+export interface EvictionWalk {
+  evicted: number;
+  /** `false` when the walk stopped at its deadline with work left. */
+  isComplete: boolean;
+}
+
+// Reading the clock costs about 30 ns; checking the deadline every few
+// evictions keeps a slice's overrun below one eviction batch.
+const DEADLINE_CHECK_EVERY = 8;
+
+/**
+ * Evicts tenants: one at a time, or in one least-recently-used walk driven by
+ * a decision function (idle, capacity, memory and "all" are all walks). A
+ * tenant with work in flight is never evicted; an eviction asked for while it
+ * is busy waits for its last unit of work to end.
+ *
+ * @internal
+ */
+export class TenantEvictor {
+  private readonly pending = new Map<string, EvictionReason>();
+  private stopWaiting: (() => void) | undefined;
+
+  constructor(
+    private readonly scopes: TenantScopes,
+    private readonly counters: RegistryCounters,
+    private readonly closer: DataSourceCloser,
+    private readonly notify: (eviction: TenantEviction) => void,
+  ) {}
+
+  /**
+   * Evict a tenant now, or once its work in flight ends.
+   *
+   * @returns What was released, or `undefined` when nothing was evicted now.
+   */
+  evict(tenantId: string, reason: EvictionReason): TenantEviction | undefined {
+    const registry = this.scopes.get(tenantId);
+    if (registry === undefined || registry === this.scopes.global) {
+      this.clearPending(tenantId);
+      return undefined;
+    }
+    if (hasWorkInFlight(tenantId)) {
+      this.markPending(tenantId, reason);
+      return undefined;
+    }
+    return this.evictNow(registry, reason);
+  }
+
+  /**
+   * Walk the tenants from the least recently used, skipping busy ones, and
+   * evict those `decide` picks, until it says `stop`, the tenants run out or
+   * `deadline` (a `performance.now()` value) passes.
+   */
+  walk(
+    reason: EvictionReason,
+    decide: (registry: TenantRegistry) => EvictionDecision,
+    deadline = Infinity,
+  ): EvictionWalk {
+    let evicted = 0;
+    for (const registry of this.scopes.tenantRegistries()) {
+      if (hasWorkInFlight(registry.tenantId)) continue;
+      const decision = decide(registry);
+      if (decision === 'stop') break;
+      if (decision === 'skip') continue;
+      this.evictNow(registry, reason);
+      evicted++;
+      if (
+        deadline !== Infinity &&
+        evicted % DEADLINE_CHECK_EVERY === 0 &&
+        performance.now() >= deadline
+      ) {
+        return {evicted, isComplete: false};
+      }
+    }
+    return {evicted, isComplete: true};
+  }
+
+  /**
+   * Make room for one more tenant under `maxTenants`: evict least recently
+   * used tenants that are not busy and were not used within
+   * `protectionWindow` milliseconds (reason `capacity`).
+   *
+   * @returns 0 when there is room now; else the milliseconds until the
+   * oldest protected tenant leaves its window (1000 when every tenant is
+   * busy).
+   */
+  makeRoom(maxTenants: number, protectionWindow: number): number {
+    if (this.scopes.tenantCount < maxTenants) return 0;
+    const cutoff = this.scopes.now() - protectionWindow;
+    let wait = 1000;
+    this.walk('capacity', registry => {
+      if (this.scopes.tenantCount < maxTenants) return 'stop';
+      if (registry.lastAccessed < cutoff) return 'evict';
+      // Least recently used first: every later tenant is protected too.
+      wait = Math.max(1, registry.lastAccessed - cutoff);
+      return 'stop';
+    });
+    return this.scopes.tenantCount < maxTenants ? 0 : wait;
+  }
+
+  /** Evict the tenants whose eviction waited for their work to end. */
+  runPending(): number {
+    let evicted = 0;
+    for (const [tenantId, reason] of [...this.pending]) {
+      if (this.evict(tenantId, reason) !== undefined) evicted++;
+    }
+    return evicted;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  private evictNow(
+    registry: TenantRegistry,
+    reason: EvictionReason,
+  ): TenantEviction {
+    const tenantId = registry.tenantId;
+    this.clearPending(tenantId);
+    const records = registry.records();
+    this.scopes.remove(registry, records);
+    const released = releaseModels(
+      {tenantId, records, trackedModels: registry.trackedModels},
+      this.scopes.recordOf,
+    );
+    for (const dataSource of registry.dataSources) {
+      releaseDataSourceModels(dataSource);
+      this.closer.close(dataSource, tenantId);
+    }
+    const eviction: TenantEviction = {
+      tenantId,
+      reason,
+      ...released,
+      dataSources: registry.dataSources.size,
+    };
+    registry.trackedModels.clear();
+    registry.dataSources.clear();
+    this.counters.evictions[reason]++;
+    debug('evicted %s (%s): %o', tenantId, reason, eviction);
+    this.notify(eviction);
+    return eviction;
+  }
+
+  /** Remember to evict a busy tenant later; the first reason is kept. */
+  private markPending(tenantId: string, reason: EvictionReason): void {
+    if (this.pending.has(tenantId)) return;
+    this.pending.set(tenantId, reason);
+    this.stopWaiting ??= onTenantWorkDone(done => {
+      const waiting = this.pending.get(done);
+      if (waiting !== undefined) this.evict(done, waiting);
+    });
+  }
+
+  private clearPending(tenantId: string): void {
+    if (!this.pending.delete(tenantId) || this.pending.size > 0) return;
+    // Nothing waits any more: stop listening, so that the module-level
+    // listener set never keeps an idle registry alive.
+    this.stopWaiting?.();
+    this.stopWaiting = undefined;
+  }
+}

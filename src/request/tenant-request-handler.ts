@@ -1,0 +1,180 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {
+  BindingScope,
+  ContextView,
+  extensions,
+  inject,
+  injectable,
+  type ValueOrPromise,
+} from '@loopback/core';
+import type {ServerResponse} from 'node:http';
+import {runInValidTenant} from '../context/tenant-context';
+import {
+  invalidOptionError,
+  tenantRequiredError,
+  tenantSuspendedError,
+} from '../errors';
+import type {SuspendedTenants} from '../events/suspended-tenants';
+import {TenantRegistryBindings} from '../keys';
+import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
+import type {TenantAdmission} from '../eviction/tenant-admission';
+import {TenantResolver} from '../resolution/tenant-resolver';
+import type {
+  TenantRequest,
+  TenantResolutionStrategy,
+} from '../resolution/tenant-strategy';
+import {toHttpError} from './http-errors';
+
+type Response = Pick<ServerResponse, 'setHeader' | 'headersSent'>;
+
+/**
+ * Resolves a request's tenant with the configured strategies, admits it, and
+ * runs the rest of the request in its context. Shared by the middleware and
+ * the interceptor.
+ *
+ * @remarks
+ * Synchronous from start to `next()` when every strategy answers
+ * synchronously: no promise, no closure per request. The work in flight is
+ * counted once, by `runInTenant`.
+ *
+ * @internal
+ */
+@injectable({scope: BindingScope.SINGLETON})
+export class TenantRequestHandler {
+  private resolver: TenantResolver | undefined;
+  /** Our own endpoints, which need no tenant (even with requireTenant). */
+  private readonly ownPaths: ReadonlySet<string>;
+  private readonly ownPrefix: string | undefined;
+
+  constructor(
+    @inject(TenantRegistryBindings.OPTIONS)
+    private readonly options: ResolvedTenantRegistryOptions,
+    @inject(TenantRegistryBindings.SUSPENDED_TENANTS)
+    private readonly suspended: SuspendedTenants,
+    @inject(TenantRegistryBindings.ADMISSION)
+    private readonly admission: TenantAdmission,
+    @extensions.view(TenantRegistryBindings.STRATEGIES)
+    private readonly strategyView: ContextView<TenantResolutionStrategy>,
+  ) {
+    strategyView.on('refresh', () => (this.resolver = undefined));
+    const ownPaths = new Set<string>();
+    if (options.health.enabled) ownPaths.add(options.health.path);
+    if (options.metrics.enabled && options.metrics.path) {
+      ownPaths.add(options.metrics.path);
+    }
+    this.ownPaths = ownPaths;
+    this.ownPrefix = options.dashboard.enabled
+      ? `${options.dashboard.path}/`
+      : undefined;
+  }
+
+  /**
+   * Run `next` in the request's tenant context, or as is when the request
+   * names no tenant (unless `requireTenant`).
+   *
+   * @param request - The HTTP request.
+   * @param response - Where `Retry-After` goes on a 503.
+   * @param next - The rest of the request.
+   * @throws An HTTP error with a stable `code` (400, 401, 403, 404, 503).
+   */
+  handle<T>(
+    request: TenantRequest,
+    response: Response,
+    next: () => ValueOrPromise<T>,
+  ): ValueOrPromise<T> {
+    if (this.ownPaths.size > 0 || this.ownPrefix !== undefined) {
+      if (this.isOwnPath(request.url)) return next();
+    }
+    const resolver = this.resolver;
+    if (resolver === undefined) {
+      return this.prepare().then(() => this.handle(request, response, next));
+    }
+    let answer: string | undefined | Promise<string | undefined>;
+    try {
+      answer = resolver.resolve(request);
+    } catch (error: unknown) {
+      throw toHttpError(error, response);
+    }
+    if (typeof answer === 'object') {
+      return answer.then(
+        tenantId => this.enter(request, tenantId, response, next),
+        (error: unknown) => {
+          throw toHttpError(error, response);
+        },
+      );
+    }
+    return this.enter(request, answer, response, next);
+  }
+
+  /**
+   * Resolve the configured strategies by name, once.
+   *
+   * @throws TenantRegistryError `INVALID_OPTION` naming a strategy that is
+   * not registered.
+   */
+  async prepare(): Promise<void> {
+    if (this.resolver !== undefined) return;
+    const byName = new Map<string, TenantResolutionStrategy>();
+    for (const strategy of await this.strategyView.values()) {
+      byName.set(strategy.name, strategy);
+    }
+    const ordered = this.options.strategies.map(name => {
+      const strategy = byName.get(name);
+      if (strategy === undefined) {
+        throw invalidOptionError(
+          'strategies',
+          `registered strategy names (${[...byName.keys()].join(', ')})`,
+          name,
+        );
+      }
+      return strategy;
+    });
+    this.resolver = new TenantResolver(
+      ordered,
+      this.options.tenantIdCase === 'lowercase',
+    );
+  }
+
+  private enter<T>(
+    request: TenantRequest,
+    tenantId: string | undefined,
+    response: Response,
+    next: () => ValueOrPromise<T>,
+  ): ValueOrPromise<T> {
+    if (tenantId === undefined) {
+      if (this.options.requireTenant) {
+        throw toHttpError(tenantRequiredError(), response);
+      }
+      return next();
+    }
+    if (this.suspended.has(tenantId)) {
+      throw toHttpError(tenantSuspendedError(), response);
+    }
+    let admitted: true | Promise<void>;
+    try {
+      admitted = this.admission.admit(tenantId, request);
+    } catch (error: unknown) {
+      throw toHttpError(error, response);
+    }
+    if (admitted === true) return runInValidTenant(tenantId, next);
+    return admitted.then(
+      () => runInValidTenant(tenantId, next),
+      (error: unknown) => {
+        throw toHttpError(error, response);
+      },
+    );
+  }
+
+  private isOwnPath(url: string | undefined): boolean {
+    if (url === undefined) return false;
+    const end = url.indexOf('?');
+    const path = end === -1 ? url : url.slice(0, end);
+    if (this.ownPaths.has(path)) return true;
+    const prefix = this.ownPrefix;
+    return (
+      prefix !== undefined &&
+      (path.startsWith(prefix) || path === prefix.slice(0, -1))
+    );
+  }
+}

@@ -1,0 +1,94 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {BindingScope, inject, injectable} from '@loopback/core';
+import {validateTenantId} from '../context/tenant-id';
+import {tenantEventsUnavailableError} from '../errors';
+import {applyTenantEvent} from '../events/apply-tenant-event';
+import type {SuspendedTenants} from '../events/suspended-tenants';
+import {
+  INSTANCE_ID,
+  type TenantEvents,
+  type TenantEventType,
+} from '../events/tenant-event';
+import {TenantRegistryBindings} from '../keys';
+import type {ModelRegistry} from '../registry/model-registry';
+
+/**
+ * Fleet-wide admin actions on a tenant, through the bound `TenantEvents`
+ * (in-process by default, Redis for a fleet).
+ *
+ * @remarks
+ * An action is published first and applied here only once the transport has
+ * taken it: when the transport is down the call fails with 503
+ * `TENANT_EVENTS_UNAVAILABLE` and nothing changes anywhere, so instances
+ * never disagree because of a half-done action.
+ */
+@injectable({scope: BindingScope.SINGLETON})
+export class TenantAdminService {
+  constructor(
+    @inject(TenantRegistryBindings.REGISTRY)
+    private readonly registry: ModelRegistry,
+    @inject(TenantRegistryBindings.SUSPENDED_TENANTS)
+    private readonly suspended: SuspendedTenants,
+    @inject(TenantRegistryBindings.TENANT_EVENTS)
+    private readonly events: TenantEvents,
+  ) {}
+
+  /**
+   * Evict a tenant on every instance (reason `external`); a busy one goes
+   * when its work ends.
+   *
+   * @param tenantId - A valid tenant id.
+   * @throws TenantRegistryError `INVALID_TENANT_ID` or
+   * `TENANT_EVENTS_UNAVAILABLE`.
+   */
+  evictTenantEverywhere(tenantId: string): Promise<void> {
+    return this.publish('evict', tenantId);
+  }
+
+  /**
+   * Suspend a tenant on every instance: evicted, and its requests refused
+   * with 403 `TENANT_SUSPENDED` until resumed; instances that start later
+   * refuse it too.
+   *
+   * @param tenantId - A valid tenant id.
+   * @throws TenantRegistryError `INVALID_TENANT_ID` or
+   * `TENANT_EVENTS_UNAVAILABLE`.
+   */
+  suspendTenantEverywhere(tenantId: string): Promise<void> {
+    return this.publish('suspend', tenantId);
+  }
+
+  /**
+   * Accept a suspended tenant again, on every instance.
+   *
+   * @param tenantId - A valid tenant id.
+   * @throws TenantRegistryError `INVALID_TENANT_ID` or
+   * `TENANT_EVENTS_UNAVAILABLE`.
+   */
+  resumeTenantEverywhere(tenantId: string): Promise<void> {
+    return this.publish('resume', tenantId);
+  }
+
+  /** Whether a tenant is suspended on this instance. */
+  isSuspended(tenantId: string): boolean {
+    return this.suspended.has(tenantId);
+  }
+
+  private async publish(
+    type: TenantEventType,
+    tenantId: string,
+  ): Promise<void> {
+    const event = {
+      type,
+      tenantId: validateTenantId(tenantId),
+      instanceId: INSTANCE_ID,
+    };
+    try {
+      await this.events.publish(event);
+    } catch (error: unknown) {
+      throw tenantEventsUnavailableError(error);
+    }
+    applyTenantEvent(event, this.registry, this.suspended);
+  }
+}
