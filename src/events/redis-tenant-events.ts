@@ -6,6 +6,7 @@ import {
   parseTenantEvent,
   type TenantEvent,
   type TenantEvents,
+  type TenantEventsStatus,
 } from './tenant-event';
 
 const debug = debugFactory('loopback:tenant-registry:events');
@@ -92,6 +93,17 @@ export class RedisTenantEvents implements TenantEvents {
       pipeline.srem(this.suspendedKey, event.tenantId);
     pipeline.publish(this.channel, JSON.stringify(event));
     await pipeline.exec();
+  }
+
+  status(): TenantEventsStatus {
+    const isInSync = this.isConnected();
+    return {
+      isInSync,
+      ...(!isInSync && {reason: 'not connected to Redis'}),
+      resyncs: 0,
+      replayed: 0,
+      rejected: this.malformed,
+    };
   }
 
   /** Whether both connections are up (and the channel subscribed). */

@@ -58,6 +58,20 @@ export function parseTenantEvent(message: unknown): TenantEvent | undefined {
   return {type: type as TenantEventType, tenantId, instanceId};
 }
 
+/** How an instance stands with the fleet's events. */
+export interface TenantEventsStatus {
+  /** Subscribed and caught up with the fleet's state. */
+  isInSync: boolean;
+  /** Why not, when not (for health; never a secret). */
+  reason?: string;
+  /** Times the instance re-read the fleet's state after (re)connecting. */
+  resyncs: number;
+  /** Events applied from a replay after a reconnect. */
+  replayed: number;
+  /** Messages dropped: malformed, unsigned or badly signed. */
+  rejected: number;
+}
+
 /**
  * How tenant events travel between instances. The default is in-process;
  * `RedisTenantEvents` carries them over Redis pub/sub.
@@ -78,6 +92,6 @@ export interface TenantEvents {
   start?(): Promise<void>;
   /** Disconnect (called on stop). */
   stop?(): Promise<void>;
-  /** Malformed messages received and dropped. */
-  readonly malformed?: number;
+  /** Where this instance stands (in sync or not, and counters). */
+  status?(): TenantEventsStatus;
 }

@@ -23,6 +23,7 @@ export interface TenantRegistryHealth {
     recentRefusals: number;
     evictions: RegistryManagerStats['evictions'];
     memoryPressure: RegistryManagerStats['memoryPressure'] | null;
+    events: RegistryManagerStats['events'] | null;
     bridgeFallbacks: number;
     cleanupFailures: number;
     lastCleanup: RegistryManagerStats['lastCleanup'] | null;
@@ -82,6 +83,11 @@ export function checkHealth(
       `the reuse rate ${reuseRate.toFixed(3)} is under ${thresholds.minReuseRate}`,
     );
   }
+  if (stats.events !== undefined && !stats.events.isInSync) {
+    warnings.push(
+      `fleet events are out of sync: ${stats.events.reason ?? 'unknown'}`,
+    );
+  }
   if (stats.lastCleanup?.error !== undefined) {
     warnings.push(`the last cleanup pass failed: ${stats.lastCleanup.error}`);
   }
@@ -102,6 +108,7 @@ export function checkHealth(
       recentRefusals: stats.recentRefusals,
       evictions: stats.evictions,
       memoryPressure: stats.memoryPressure ?? null,
+      events: stats.events ?? null,
       bridgeFallbacks: stats.bridgeFallbacks,
       cleanupFailures: stats.cleanupFailures,
       lastCleanup: stats.lastCleanup ?? null,

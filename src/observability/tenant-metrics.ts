@@ -150,6 +150,26 @@ export class TenantRegistryMetrics {
           this.set(read().memoryPressure?.consecutivePasses ?? 0);
         },
       }),
+      new Gauge({
+        name: `${prefix}events_in_sync`,
+        help: 'Whether this instance is in sync with the fleet events (1) or not (0).',
+        registers,
+        collect() {
+          this.set(read().events?.isInSync === false ? 0 : 1);
+        },
+      }),
+      new Counter({
+        name: `${prefix}events_total`,
+        help: 'Fleet event activity: resyncs, replayed events, rejected messages.',
+        labelNames: ['kind'],
+        registers,
+        collect() {
+          const events = read().events;
+          for (const kind of ['resyncs', 'replayed', 'rejected'] as const) {
+            catchUp(this, `events:${kind}`, events?.[kind] ?? 0, {kind});
+          }
+        },
+      }),
       new Counter({
         name: `${prefix}bridge_fallbacks_total`,
         help: 'Times the juggler bridge fell back to juggler after a registry failure.',

@@ -15,6 +15,7 @@ import {
   type MemoryPressureState,
 } from '../eviction/memory-pressure';
 import type {EvictionDecision} from '../eviction/tenant-evictor';
+import type {TenantEvents, TenantEventsStatus} from '../events/tenant-event';
 import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
@@ -38,6 +39,8 @@ export interface RegistryManagerStats extends ModelRegistryStats {
   cleanupPasses: number;
   /** The memory-pressure policy's state (`undefined` when it is off). */
   memoryPressure: MemoryPressureState | undefined;
+  /** The fleet events transport's status, when it reports one. */
+  events: TenantEventsStatus | undefined;
 }
 
 /**
@@ -65,6 +68,8 @@ export class RegistryManager implements LifeCycleObserver {
     private readonly registry: ModelRegistry,
     @inject(TenantRegistryBindings.OPTIONS)
     private readonly options: ResolvedTenantRegistryOptions,
+    @inject(TenantRegistryBindings.TENANT_EVENTS, {optional: true})
+    private readonly events?: TenantEvents,
   ) {
     const pressure = options.memoryPressure;
     this.memory =
@@ -137,6 +142,7 @@ export class RegistryManager implements LifeCycleObserver {
       isRunning: this.isRunning,
       cleanupPasses: this.passes,
       memoryPressure: this.memory?.getState(),
+      events: this.events?.status?.(),
     };
   }
 

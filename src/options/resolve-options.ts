@@ -83,6 +83,10 @@ export function resolveOptions(
     admission: {...d.admission, ...options.admission},
     bridge: options.bridge ?? d.bridge,
     disconnectTimeout: options.disconnectTimeout ?? d.disconnectTimeout,
+    dataSources: {
+      maxOpen: options.dataSources?.maxOpen ?? Infinity,
+      acquireTimeout: options.dataSources?.acquireTimeout ?? 1000,
+    },
     clock: options.clock ?? Date,
     heapUsage: options.heapUsage ?? readHeapUsage,
     health: {
@@ -186,6 +190,13 @@ function checkNumbers(resolved: ResolvedTenantRegistryOptions): void {
   );
   checkCount('admission.cacheSize', resolved.admission.cacheSize, false);
   checkCount('maxTenants', resolved.maxTenants, true);
+  checkCount('dataSources.maxOpen', resolved.dataSources.maxOpen, true);
+  checkDuration(
+    'dataSources.acquireTimeout',
+    resolved.dataSources.acquireTimeout,
+    0,
+    false,
+  );
 }
 
 function checkBooleans(resolved: ResolvedTenantRegistryOptions): void {

@@ -110,6 +110,23 @@ export interface AdmissionOptions {
   cacheSize?: number;
 }
 
+/** Options of per-tenant DataSources (`TenantRegistryBindings.TENANT_DATASOURCE`). */
+export interface DataSourceOptions {
+  /**
+   * Most tenant DataSources open at once (each holds a connection pool):
+   * opening one more first disconnects the least recently used one with
+   * nothing in flight. `Infinity` turns the cap off.
+   * @defaultValue `Infinity`
+   */
+  maxOpen?: number;
+  /**
+   * How long a request waits for a DataSource slot when every open one is
+   * busy, in milliseconds, before 503 `TENANT_DATASOURCE_UNAVAILABLE`.
+   * @defaultValue 1000
+   */
+  acquireTimeout?: Milliseconds;
+}
+
 /** Memory-pressure eviction, as fractions of the heap limit. */
 export interface MemoryPressureOptions {
   /** Start evicting above this fraction of the heap limit (0 to 1]. */
@@ -195,6 +212,8 @@ export interface TenantRegistryOptions {
    * milliseconds. @defaultValue 10000
    */
   disconnectTimeout?: Milliseconds;
+  /** Per-tenant DataSources: the cap on open ones. */
+  dataSources?: DataSourceOptions;
   /** Time source, for tests. @defaultValue `Date` */
   clock?: Clock;
   /** Heap reading for `memoryPressure`, for tests or custom policies. */
@@ -228,6 +247,7 @@ export interface ResolvedTenantRegistryOptions {
   admission: Required<AdmissionOptions>;
   bridge: boolean;
   disconnectTimeout: Milliseconds;
+  dataSources: Required<DataSourceOptions>;
   clock: Clock;
   heapUsage: () => HeapUsage;
   health: HealthThresholds & {
