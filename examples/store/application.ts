@@ -2,7 +2,12 @@
 
 import {BindingScope, type ApplicationConfig} from '@loopback/core';
 import {juggler, RepositoryMixin} from '@loopback/repository';
-import {RestApplication, RestBindings, type Request} from '@loopback/rest';
+import {
+  HttpErrors,
+  RestApplication,
+  RestBindings,
+  type Request,
+} from '@loopback/rest';
 import {
   TenantRegistryBindings,
   TenantRegistryComponent,
@@ -11,6 +16,8 @@ import {
 import {CustomFieldsService} from './custom-fields.service';
 import {OrderController} from './order.controller';
 import {OrderRepository} from './order.repository';
+import {TenantCatalog} from './tenant-catalog';
+import {TenantController} from './tenant.controller';
 
 /** Options of the example store. */
 export interface StoreApplicationConfig extends ApplicationConfig {
@@ -18,6 +25,12 @@ export interface StoreApplicationConfig extends ApplicationConfig {
   tenantRegistry?: boolean;
   /** Options of the tenant registry component. */
   tenantRegistryOptions?: TenantRegistryOptions;
+  /**
+   * The known tenants: only they are admitted (others get 404
+   * `TENANT_NOT_FOUND`). `'any'` admits every valid id (up to `maxTenants`).
+   * @defaultValue `['acme', 'globex']`
+   */
+  tenants?: Iterable<string> | 'any';
 }
 
 /**
@@ -35,18 +48,14 @@ export class StoreApplication extends RepositoryMixin(RestApplication) {
     this.bind('services.CustomFieldsService')
       .toClass(CustomFieldsService)
       .inScope(BindingScope.SINGLETON);
+    const catalog = new TenantCatalog(
+      config.tenants === 'any' ? [] : (config.tenants ?? ['acme', 'globex']),
+    );
+    this.bind('services.TenantCatalog').to(catalog);
     this.bind('repositories.OrderRepository').toClass(OrderRepository);
     this.controller(OrderController);
     if (config.tenantRegistry === false) {
-      // Plain juggler: read the header directly, as apps without the
-      // package do; nothing is ever released.
-      this.bind(TenantRegistryBindings.CURRENT_TENANT).toDynamicValue(
-        async ({context}) => {
-          const request = await context.get<Request>(RestBindings.Http.REQUEST);
-          const header = request.headers['x-tenant-id'];
-          return typeof header === 'string' ? header : undefined;
-        },
-      );
+      this.bindPlainTenant();
       return;
     }
     this.configure(TenantRegistryBindings.COMPONENT).to({
@@ -54,5 +63,36 @@ export class StoreApplication extends RepositoryMixin(RestApplication) {
       ...config.tenantRegistryOptions,
     });
     this.component(TenantRegistryComponent);
+    if (config.tenants !== 'any') {
+      this.bind(TenantRegistryBindings.ADMISSION_CHECK).to(tenantId =>
+        catalog.has(tenantId),
+      );
+      this.controller(TenantController);
+    }
+  }
+
+  /**
+   * Plain juggler: read the header directly, as apps without the package
+   * do; nothing is ever released.
+   */
+  private bindPlainTenant(): void {
+    const fromHeader = async (request: Request) => {
+      const header = request.headers['x-tenant-id'];
+      return typeof header === 'string' ? header : undefined;
+    };
+    this.bind(TenantRegistryBindings.CURRENT_TENANT).toDynamicValue(
+      async ({context}) =>
+        fromHeader(await context.get<Request>(RestBindings.Http.REQUEST)),
+    );
+    this.bind(TenantRegistryBindings.REQUIRED_TENANT).toDynamicValue(
+      async ({context}) => {
+        const request = await context.get<Request>(RestBindings.Http.REQUEST);
+        const tenantId = await fromHeader(request);
+        if (tenantId !== undefined) return tenantId;
+        throw Object.assign(new HttpErrors.BadRequest('No tenant.'), {
+          code: 'TENANT_REQUIRED',
+        });
+      },
+    );
   }
 }

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const app = new StoreApplication({
     rest: {port: 0, host: '127.0.0.1'},
     tenantRegistry: withRegistry,
+    tenants: 'any',
     tenantRegistryOptions: {cleanupInterval: 0, maxIdleTime: IDLE_MS},
   });
   await app.start();

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
   const minutes = option('minutes', 10);
   const app = new StoreApplication({
     rest: {port: 0, host: '127.0.0.1'},
+    tenants: 'any',
     tenantRegistryOptions: {cleanupInterval: 2000, maxIdleTime: 5000},
   });
   await app.start();

@@ -108,8 +108,11 @@ export function releaseDataSourceModels(dataSource: DataSourceLike): void {
 /**
  * Remove a named model from its builder and from its connector's registry,
  * with the anonymous children juggler built for it and nobody registered.
+ *
+ * @returns Whether the builder still mapped it (and it was removed).
+ * @internal
  */
-function removeNamedModel(
+export function removeNamedModel(
   model: ModelClassLike,
   recordOf: (model: unknown) => ModelRecord | undefined,
 ): boolean {

@@ -2,6 +2,7 @@
 
 import {invalidOptionError} from '../errors';
 import {readHeapUsage} from '../eviction/heap-usage';
+import {checkCount, checkDuration, isFraction} from './option-checks';
 import type {
   JwtStrategyOptions,
   MemoryPressureOptions,
@@ -259,40 +260,4 @@ function checkPaths(resolved: ResolvedTenantRegistryOptions): void {
       throw invalidOptionError(name, 'a path starting with "/"', path);
     }
   }
-}
-
-function checkDuration(
-  name: string,
-  value: unknown,
-  min: number,
-  allowInfinity: boolean,
-): void {
-  const ok =
-    typeof value === 'number' &&
-    value >= min &&
-    (Number.isFinite(value) || (allowInfinity && value === Infinity));
-  if (!ok) {
-    const expected = `a number of milliseconds of at least ${min}${
-      allowInfinity ? ' or Infinity' : ''
-    }`;
-    throw invalidOptionError(name, expected, value);
-  }
-}
-
-function checkCount(
-  name: string,
-  value: unknown,
-  allowInfinity: boolean,
-): void {
-  const ok =
-    (typeof value === 'number' && Number.isInteger(value) && value > 0) ||
-    (allowInfinity && value === Infinity);
-  if (!ok) {
-    const expected = `a positive integer${allowInfinity ? ' or Infinity' : ''}`;
-    throw invalidOptionError(name, expected, value);
-  }
-}
-
-function isFraction(value: unknown): value is number {
-  return typeof value === 'number' && value > 0 && value <= 1;
 }

@@ -1,6 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-export {ModelRegistry, type ModelRegistryOptions} from './model-registry';
+export {ModelRegistry} from './model-registry';
+export type {ModelRegistryOptions} from './model-registry-options';
 export type {
   EvictionReason,
   ModelRegistryStats,

@@ -3,12 +3,10 @@
 import debugFactory from 'debug';
 import {EventEmitter} from 'node:events';
 import {GLOBAL_TENANT, getEffectiveScope} from '../context/tenant-context';
-import {validateTenantId} from '../context/tenant-id';
 import type {Clock} from './clock';
 import {
   modelTypeOf,
   resolveTypeNameIn,
-  type DataSourceLike,
   type ModelBuilderLike,
   type ModelClassLike,
   type ModelDefinitionLike,
@@ -31,8 +29,8 @@ export interface ModelRegistryEvents {
 }
 
 /**
- * The lookup half of `ModelRegistry`: anonymous models per scope, found by
- * structure key or name, and the models and DataSources a tenant owns.
+ * The lookup layer of `ModelRegistry`: anonymous models per scope, found by
+ * structure key or name, and the bridge's hooks.
  *
  * @internal
  */
@@ -199,34 +197,6 @@ export abstract class ModelIndex extends EventEmitter<ModelRegistryEvents> {
   recordBridgeFallback(error: unknown): void {
     this.counters.bridgeFallbacks++;
     debug('bridge fell back to juggler: %s', error);
-  }
-
-  /**
-   * Mark a named model as owned by a tenant: evicting the tenant removes it
-   * from its builder and connector, with its anonymous children.
-   *
-   * @param tenantId - The owning tenant.
-   * @param model - A juggler model class (for LB4, a repository's
-   * `modelClass`).
-   */
-  trackModel(tenantId: string, model: object): void {
-    const registry = this.scopeFor(validateTenantId(tenantId));
-    registry.trackedModels.add(model as ModelClassLike);
-    this.scopes.touch(registry);
-  }
-
-  /**
-   * Mark a DataSource as owned by a tenant: evicting the tenant drops its
-   * models and disconnects it (bounded by `disconnectTimeout`; a failure is
-   * counted, never thrown).
-   *
-   * @param tenantId - The owning tenant.
-   * @param dataSource - A juggler DataSource.
-   */
-  trackDataSource(tenantId: string, dataSource: object): void {
-    const registry = this.scopeFor(validateTenantId(tenantId));
-    registry.dataSources.add(dataSource as DataSourceLike);
-    this.scopes.touch(registry);
   }
 
   /** The scope's registry, created when missing. */

@@ -1,14 +1,10 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {
-  beginTenantWork,
-  endTenantWork,
-  hasWorkInFlight,
-} from '../context/tenant-work';
 import {DataSourceCloser} from '../eviction/datasource-closer';
 import {TenantEvictor, type EvictionDecision} from '../eviction/tenant-evictor';
-import type {Clock} from './clock';
-import {ModelIndex} from './model-index';
+import {collectStats, collectTenantInfo} from './collect-stats';
+
+import type {ModelRegistryOptions} from './model-registry-options';
 import type {
   AdmissionResult,
   CleanupPassStats,
@@ -18,27 +14,7 @@ import type {
   TenantRegistryInfo,
 } from './registry-stats';
 import type {TenantRegistry} from './tenant-registry';
-
-/** Options of a {@link ModelRegistry}. */
-export interface ModelRegistryOptions {
-  /** Time source for `lastAccessed`. @defaultValue `Date` */
-  clock?: Clock;
-  /**
-   * How long a tenant-owned DataSource may take to disconnect on eviction,
-   * in milliseconds, before it is counted as failed. @defaultValue 10000
-   */
-  disconnectTimeout?: number;
-  /**
-   * Most live tenants: admitting one more first evicts the least recently
-   * used tenant that is not busy (see `admitTenant`). @defaultValue `Infinity`
-   */
-  maxTenants?: number;
-  /**
-   * Milliseconds during which a used tenant is not evicted to admit a new
-   * one. @defaultValue 0
-   */
-  protectionWindow?: number;
-}
+import {TenantResources} from './tenant-resources';
 
 /**
  * The tenant-aware model registry: anonymous models per scope (the current
@@ -57,7 +33,7 @@ export interface ModelRegistryOptions {
  *
  * Events: `tenantEvicted` (a {@link TenantEviction}) and `cleanupPass`.
  */
-export class ModelRegistry extends ModelIndex {
+export class ModelRegistry extends TenantResources {
   /** The cap on live tenants. */
   readonly maxTenants: number;
   private readonly protectionWindow: number;
@@ -119,38 +95,6 @@ export class ModelRegistry extends ModelIndex {
   protected createScope(tenantId: string): TenantRegistry {
     this.evictor.makeRoom(this.maxTenants, 0);
     return this.scopes.getOrCreate(tenantId);
-  }
-
-  /**
-   * Take a lease on a tenant: it is not evicted until every lease is
-   * released. Leases and `runInTenant` share one process-wide count of work
-   * in flight, so a lease taken through any registry counts for all.
-   *
-   * @param tenantId - A valid tenant id.
-   */
-  acquire(tenantId: string): void {
-    beginTenantWork(tenantId);
-    const registry = this.scopes.get(tenantId);
-    if (registry !== undefined) this.scopes.touch(registry);
-  }
-
-  /**
-   * Release a lease. When it was the last unit of work and the tenant was
-   * marked for eviction meanwhile, it is evicted now.
-   *
-   * @param tenantId - A tenant id passed to `acquire`.
-   */
-  release(tenantId: string): void {
-    endTenantWork(tenantId);
-  }
-
-  /**
-   * Whether a tenant has a lease or `runInTenant` work in flight.
-   *
-   * @param tenantId - A tenant id.
-   */
-  isLeased(tenantId: string): boolean {
-    return hasWorkInFlight(tenantId);
   }
 
   /**
@@ -217,12 +161,7 @@ export class ModelRegistry extends ModelIndex {
     return eviction !== undefined;
   }
 
-  /**
-   * The seed's name for {@link ModelRegistry.evictIdleTenants}.
-   *
-   * @param maxIdleTime - Milliseconds.
-   * @returns How many were evicted.
-   */
+  /** The seed's name for {@link ModelRegistry.evictIdleTenants}. */
   cleanupInactiveTenants(maxIdleTime: number): number {
     return this.evictIdleTenants(maxIdleTime);
   }
@@ -283,43 +222,18 @@ export class ModelRegistry extends ModelIndex {
 
   /** The registry's counters (see {@link ModelRegistryStats}). */
   getStats(): ModelRegistryStats {
-    const {counters, scopes} = this;
-    let totalTenantModels = 0;
-    let leasedTenants = 0;
-    for (const registry of scopes.tenantRegistries()) {
-      totalTenantModels += registry.size;
-      if (hasWorkInFlight(registry.tenantId)) leasedTenants++;
-    }
-    return {
-      totalModels: scopes.global.size + totalTenantModels,
-      globalModels: scopes.global.size,
-      totalTenantModels,
-      tenantRegistries: scopes.tenantCount,
-      hits: counters.hits,
-      reuseCount: counters.hits,
-      misses: counters.misses,
-      modelsCreated: counters.modelsCreated,
-      leasedTenants,
+    return collectStats({
+      scopes: this.scopes,
+      counters: this.counters,
       pendingEvictions: this.evictor.pendingCount,
-      maxTenants: this.maxTenants,
-      admissions: {...counters.admissions},
-      recentRefusals: counters.recentRefusals(this.clock.now()),
-      evictions: {...counters.evictions},
-      bridgeFallbacks: counters.bridgeFallbacks,
       disconnectFailures: this.closer.failures,
-      listenerFailures: counters.listenerFailures,
-      lastCleanup: counters.lastCleanup && {...counters.lastCleanup},
-      cleanupFailures: counters.cleanupFailures,
-    };
+      maxTenants: this.maxTenants,
+      now: this.clock.now(),
+    });
   }
 
   /** One line per live tenant registry, least recently used first. */
   getTenantRegistryInfo(): TenantRegistryInfo[] {
-    return [...this.scopes.tenantRegistries()].map(registry => ({
-      ...registry.getStats(),
-      namedModels: registry.trackedModels.size,
-      dataSources: registry.dataSources.size,
-      isLeased: hasWorkInFlight(registry.tenantId),
-    }));
+    return collectTenantInfo(this.scopes);
   }
 }

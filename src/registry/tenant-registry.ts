@@ -23,6 +23,13 @@ export interface TenantRegistryStats {
 
 type RecordsByKey = Map<string, ModelRecord>;
 
+/** A model `defineTenantModel` built, and the key of its definition. */
+export interface DefinedModel {
+  readonly model: ModelClassLike;
+  readonly builder: ModelBuilderLike;
+  readonly key: string;
+}
+
 /**
  * One scope's anonymous models (a tenant's, or the global scope's), found by
  * builder and structure key, or by name.
@@ -41,6 +48,8 @@ export class TenantRegistry {
   readonly trackedModels = new Set<ModelClassLike>();
   /** DataSources owned by this tenant (`ModelRegistry.trackDataSource`). */
   readonly dataSources = new Set<DataSourceLike>();
+  /** Models from `defineTenantModel`, by builder and name. */
+  readonly definedModels = new Map<string, DefinedModel>();
   private readonly byBuilder:
     | Map<ModelBuilderLike, RecordsByKey>
     | WeakMap<ModelBuilderLike, RecordsByKey>;

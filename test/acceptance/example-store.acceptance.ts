@@ -10,7 +10,9 @@ import {execFile} from 'node:child_process';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {StoreApplication} from '../../examples/store/application';
+import {TenantRegistryBindings} from '../../src';
 
+const TOKEN = 'example-dashboard-token';
 const ORDER = {
   customer: 'Ada',
   address: {street: '1 Main St', city: 'Springfield', zip: '12345'},
@@ -24,6 +26,8 @@ describe('example store (acceptance)', () => {
   before(async () => {
     app = new StoreApplication({
       rest: givenHttpServerConfig({host: '127.0.0.1', port: 0}),
+      tenants: ['acme', 'globex', 'a-b', 'a.b', 'a:b', 'a_b'],
+      tenantRegistryOptions: {dashboard: {enabled: true, token: TOKEN}},
     });
     await app.start();
     client = createRestAppClient(app);
@@ -84,6 +88,63 @@ describe('example store (acceptance)', () => {
       .set('x-tenant-id', '../etc')
       .expect(400);
     expect(bad.body.error.code).to.equal('INVALID_TENANT_ID');
+  });
+
+  it('refuses tenants outside its catalog until one is added', async () => {
+    const unknown = await client
+      .get('/orders')
+      .set('x-tenant-id', 'initech')
+      .expect(404);
+    expect(unknown.body.error.code).to.equal('TENANT_NOT_FOUND');
+    await client.post('/tenants').send({id: 'initech'}).expect(200);
+    await client.get('/orders').set('x-tenant-id', 'initech').expect(200);
+    const bad = await client
+      .post('/tenants')
+      .send({id: '__proto__'})
+      .expect(400);
+    expect(bad.body.error.code).to.equal('INVALID_TENANT_ID');
+  });
+
+  it('gives a-b, a.b, a:b and a_b models of their own, and data of their own', async () => {
+    const ids = ['a-b', 'a.b', 'a:b', 'a_b'];
+    for (const tenantId of ids) {
+      await client
+        .post('/orders')
+        .set('x-tenant-id', tenantId)
+        .send({...ORDER, customer: `customer of ${tenantId}`})
+        .expect(200);
+    }
+    const models = new Set<string>();
+    for (const tenantId of ids) {
+      const res = await client
+        .get('/orders')
+        .set('x-tenant-id', tenantId)
+        .expect(200);
+      models.add(res.body.model);
+      expect(
+        res.body.orders.map((o: {customer: string}) => o.customer),
+      ).to.deepEqual([`customer of ${tenantId}`]);
+    }
+    expect(models.size).to.equal(4);
+    const manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
+    const registry = await app.get(TenantRegistryBindings.REGISTRY);
+    registry.evictTenant('a-b');
+    for (const tenantId of ['a.b', 'a:b', 'a_b']) {
+      const res = await client
+        .get('/orders')
+        .set('x-tenant-id', tenantId)
+        .expect(200);
+      expect(res.body.orders).to.have.length(1);
+    }
+    expect(manager.getStats().evictions.manual).to.be.aboveOrEqual(1);
+  });
+
+  it('serves metrics and the dashboard with its token', async () => {
+    const metrics = await client.get('/tenant-registry/metrics').expect(200);
+    expect(metrics.headers['content-type']).to.match(/^text\/plain/);
+    expect(metrics.text).to.match(/tenant_registry_admissions_total/);
+    await client.get('/tenant-registry/dashboard').expect(401);
+    await client.get(`/tenant-registry/dashboard?token=${TOKEN}`).expect(200);
   });
 
   it('serves the health endpoint', async () => {

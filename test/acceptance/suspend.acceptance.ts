@@ -41,4 +41,39 @@ describe('suspending a tenant, in one process (acceptance)', () => {
       await app.stop();
     }
   });
+
+  it('cannot be sidestepped with another case when tenantIdCase is lowercase', async () => {
+    const {app, client} = await givenTenantApp({
+      cleanupInterval: 0,
+      tenantIdCase: 'lowercase',
+    });
+    try {
+      const admin = await app.get(TenantRegistryBindings.ADMIN);
+      await admin.suspendTenantEverywhere('acme');
+      for (const tenantId of ['acme', 'ACME', 'Acme']) {
+        const res = await client
+          .get('/probe')
+          .set('x-tenant-id', tenantId)
+          .expect(403);
+        expect(res.body.error.code).to.equal('TENANT_SUSPENDED');
+      }
+      const res = await client.get('/probe').set('x-tenant-id', 'GLOBEX');
+      expect(res.body.method).to.equal('globex');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('keeps ids exact by default: ACME is another tenant than acme', async () => {
+    const {app, client} = await givenTenantApp({cleanupInterval: 0});
+    try {
+      const admin = await app.get(TenantRegistryBindings.ADMIN);
+      await admin.suspendTenantEverywhere('acme');
+      await client.get('/probe').set('x-tenant-id', 'acme').expect(403);
+      const res = await client.get('/probe').set('x-tenant-id', 'ACME');
+      expect(res.body.method).to.equal('ACME');
+    } finally {
+      await app.stop();
+    }
+  });
 });
