@@ -27,6 +27,7 @@ import {MetricsObserver} from './observers/metrics.observer';
 import {RegistryManager} from './observers/registry-manager.observer';
 import {RequestSetupObserver} from './observers/request-setup.observer';
 import {TenantEventsObserver} from './observers/tenant-events.observer';
+import {TenantSpecEnhancer} from './openapi/tenant-spec.enhancer';
 import {resolveOptions} from './options/resolve-options';
 import type {
   ResolvedTenantRegistryOptions,
@@ -125,6 +126,9 @@ export class TenantRegistryComponent implements Component {
       }),
       createBindingFromClass(TenantMetricsProvider, {key: keys.METRICS}),
       createBindingFromClass(HealthCheckProvider, {key: keys.HEALTH_CHECK}),
+      createBindingFromClass(TenantSpecEnhancer, {
+        key: 'tenant-registry.spec-enhancer',
+      }),
       ...builtInStrategies(resolved).map(strategyBinding),
     ];
     this.controllers = endpointControllers(resolved);
