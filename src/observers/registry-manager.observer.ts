@@ -61,6 +61,8 @@ export class RegistryManager implements LifeCycleObserver {
   private timer: NodeJS.Timeout | undefined;
   private passes = 0;
   private running: Promise<number> | undefined;
+  /** The longest slice of the pass under way (reset as a pass starts). */
+  private longestSliceMs = 0;
   private readonly memory: MemoryPressurePolicy | undefined;
 
   constructor(
@@ -150,6 +152,7 @@ export class RegistryManager implements LifeCycleObserver {
     const started = performance.now();
     const at = this.options.clock.now();
     this.passes++;
+    this.longestSliceMs = 0;
     const steps = this.steps(at);
     let evicted = 0;
     const finish = (error?: unknown) => {
@@ -241,8 +244,15 @@ export class RegistryManager implements LifeCycleObserver {
     reason: EvictionReason,
     decide: (registry: TenantRegistry) => EvictionDecision,
   ) {
-    const deadline = performance.now() + SLICE_BUDGET_MS;
-    return this.registry.evictWhere(reason, decide, deadline);
+    const started = performance.now();
+    const slice = this.registry.evictWhere(
+      reason,
+      decide,
+      started + SLICE_BUDGET_MS,
+    );
+    const ms = performance.now() - started;
+    if (ms > this.longestSliceMs) this.longestSliceMs = ms;
+    return slice;
   }
 
   private record(
@@ -255,6 +265,7 @@ export class RegistryManager implements LifeCycleObserver {
       at,
       durationMs: performance.now() - started,
       evicted,
+      longestSliceMs: this.longestSliceMs,
       ...(error !== undefined && {error: String(error)}),
     });
   }

@@ -55,6 +55,8 @@ export interface CleanupPassStats {
   durationMs: number;
   /** Tenants it evicted. */
   evicted: number;
+  /** The longest slice of work between two yields, in milliseconds. */
+  longestSliceMs?: number;
   /** The error message when the pass failed. */
   error?: string;
 }
