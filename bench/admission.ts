@@ -44,7 +44,8 @@ function givenTenants(count: number, maxTenants = Infinity) {
   for (let i = 0; i < count; i++) {
     const tenantId = `tenant-${i}`;
     try {
-      admission.admit(tenantId);
+      // No admission check is bound: admit() answers synchronously.
+      if (admission.admit(tenantId) !== true) throw new Error('async admit');
     } catch {
       refused++;
       continue;
