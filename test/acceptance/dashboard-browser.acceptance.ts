@@ -81,6 +81,9 @@ describe('dashboard in headless Chromium (acceptance; skipped where /usr/bin/chr
 
     await traffic(['d', 'e']);
     await tenantsShown(5);
+    // The README's screenshot (docs/dashboard.png is a copy of this one).
+    mkdirSync(OUTPUT, {recursive: true});
+    await page.screenshot({path: path.join(OUTPUT, 'dashboard.png')});
 
     await page.click('#evict-all');
     await tenantsShown(0);
@@ -91,8 +94,7 @@ describe('dashboard in headless Chromium (acceptance; skipped where /usr/bin/chr
     await page.click('#top-models button[data-tenant="f"]');
     await tenantsShown(0);
 
-    mkdirSync(OUTPUT, {recursive: true});
-    await page.screenshot({path: path.join(OUTPUT, 'dashboard.png')});
+    await page.screenshot({path: path.join(OUTPUT, 'dashboard-after.png')});
   }).timeout(60000);
 
   it('shows nothing without the token', async () => {
