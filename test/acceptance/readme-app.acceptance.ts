@@ -7,6 +7,8 @@ import {
   givenHttpServerConfig,
   type Client,
 } from '@loopback/testlab';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
 import {ShopApplication} from '../../examples/readme/application';
 import {builderOf} from '../fixtures/juggler';
 
@@ -66,5 +68,26 @@ describe('the README quick start, as a user builds it (acceptance)', () => {
     await client.get('/health/tenant-registry').expect(200);
     const metrics = await client.get('/tenant-registry/metrics').expect(200);
     expect(metrics.text).to.match(/^# HELP tenant_registry_tenants /m);
+  });
+
+  it('is what the README shows, file by file', () => {
+    const root = path.resolve(__dirname, '../../..');
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const blocks = [
+      ...readme.matchAll(/<!-- file: (\S+) -->\n```ts\n([\s\S]*?)```/g),
+    ];
+    expect(blocks.map(b => b[1]).sort()).to.deepEqual([
+      'examples/readme/application.ts',
+      'examples/readme/order.controller.ts',
+      'examples/readme/order.repository.ts',
+    ]);
+    for (const [, file, code] of blocks) {
+      // The file's leading comments (license, notes) are not shown.
+      const source = readFileSync(path.join(root, file), 'utf8').replace(
+        /^(\/\/.*\n|\n)*/,
+        '',
+      );
+      expect(code).to.equal(source);
+    }
   });
 });
