@@ -8,6 +8,7 @@ import {
   RestBindings,
   type Request,
 } from '@loopback/rest';
+import {RestExplorerComponent} from '@loopback/rest-explorer';
 import {
   TenantRegistryBindings,
   TenantRegistryComponent,
@@ -54,6 +55,9 @@ export class StoreApplication extends RepositoryMixin(RestApplication) {
     this.bind('services.TenantCatalog').to(catalog);
     this.bind('repositories.OrderRepository').toClass(OrderRepository);
     this.controller(OrderController);
+    // API Explorer at /explorer: "Try it out" sends x-tenant-id, which the
+    // component documents in the OpenAPI spec.
+    this.component(RestExplorerComponent);
     if (config.tenantRegistry === false) {
       this.bindPlainTenant();
       return;
