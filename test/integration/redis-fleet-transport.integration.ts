@@ -8,6 +8,8 @@ import {
   type TenantEvent,
 } from '../../src';
 import type {TenantEventsResync} from '../../src/events/tenant-event';
+import {createRedisClient} from '../../src/events/redis-client';
+import {RedisEventReader} from '../../src/events/redis-event-reader';
 import {waitFor} from '../fixtures/async';
 import {killConnections} from '../fixtures/redis-fleet';
 import {
@@ -174,6 +176,41 @@ describe('RedisTenantEvents against a real Redis (integration, one process)', ()
     await a.transport.publish(evict('globex'));
     await waitFor(() => b.events.length === 2);
     expect(b.transport.isConnected()).to.be.true();
+  });
+
+  it('drops a connection that stopped answering (half-open) and resyncs on a new one', async () => {
+    const proxy = await startTcpProxy(() => redis.port);
+    proxies.push(proxy);
+    const client = createRedisClient(
+      {host: '127.0.0.1', port: proxy.port},
+      {
+        connectionName: 'stalled:events',
+        maxRetryDelay: 100,
+        commandTimeout: 300,
+      },
+    );
+    client.on('error', () => {});
+    const reader = new RedisEventReader({
+      streamKey: 't:events',
+      suspendedKey: 't:suspended',
+      signer: undefined,
+      blockTime: 100,
+      maxRetryDelay: 100,
+      onEvent: () => {},
+      onResync: () => {},
+    });
+    reader.start(client);
+    client.connect().catch(() => {});
+    try {
+      await waitFor(() => reader.status().isInSync);
+      proxy.stall();
+      await waitFor(() => !reader.status().isInSync, 5000);
+      expect(reader.status().reason).to.match(/timed out|connection/);
+      await waitFor(() => reader.status().isInSync, 15000);
+      expect(reader.status().resyncs).to.equal(2);
+    } finally {
+      await reader.stop();
+    }
   });
 
   it('start and stop are idempotent, and after stop no socket or timer of ours remains', async () => {
