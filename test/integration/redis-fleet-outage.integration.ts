@@ -16,6 +16,7 @@ import {hasRedisServer} from '../fixtures/redis-server';
 // Each test starts its own redis-server and app processes; every wait is a
 // generous deadline, not a performance claim (times: see recordTime).
 describe('a fleet over Redis through outages (integration; skipped where redis-server cannot be installed)', function () {
+  // eslint-disable-next-line @typescript-eslint/no-invalid-this
   this.timeout(120000);
   let fleet: RedisFleet | undefined;
 

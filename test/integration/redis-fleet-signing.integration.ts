@@ -13,6 +13,7 @@ import {hasRedisServer} from '../fixtures/redis-server';
 const SIGNING_KEY = 'fleet-test-signing-key-0123456789abcdef';
 
 describe('a fleet over Redis with signingKey (integration; skipped where redis-server cannot be installed)', function () {
+  // eslint-disable-next-line @typescript-eslint/no-invalid-this
   this.timeout(90000);
   let fleet: RedisFleet | undefined;
 

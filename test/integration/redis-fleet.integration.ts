@@ -16,6 +16,7 @@ import {hasRedisServer} from '../fixtures/redis-server';
 // Each test starts its own redis-server and three app processes; every wait
 // is a generous deadline, not a performance claim (times: see recordTime).
 describe('tenant events across a fleet over Redis (integration; skipped where redis-server cannot be installed, see scripts/ensure-test-packages.sh)', function () {
+  // eslint-disable-next-line @typescript-eslint/no-invalid-this
   this.timeout(90000);
   let fleet: RedisFleet | undefined;
 
