@@ -1,6 +1,9 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import debugFactory from 'debug';
 import {retryDelay} from './backoff';
+
+const debug = debugFactory('loopback:tenant-registry:events');
 
 /** A Redis command argument. */
 export type RedisArgument = string | number | Buffer;
@@ -95,9 +98,15 @@ export function createRedisClient(
     retryStrategy: (attempt: number) =>
       retryDelay(attempt, settings.maxRetryDelay),
   };
-  return typeof redis === 'string'
-    ? new IORedis(redis, options)
-    : new IORedis(options);
+  const client =
+    typeof redis === 'string'
+      ? new IORedis(redis, options)
+      : new IORedis(options);
+  // Without a listener ioredis prints every connection error to the console.
+  client.on('error', error =>
+    debug('redis %s: %s', settings.connectionName, error.message),
+  );
+  return client;
 }
 
 function loadIORedis(): IORedisConstructor {

@@ -12,6 +12,7 @@ import {
 } from './redis-stream';
 import {readSuspendedTenants} from './redis-suspended-tenants';
 import {decodeStreamEntry} from './stream-entry';
+import {WakeUp} from './wake-up';
 import type {
   TenantEvent,
   TenantEventsResync,
@@ -58,9 +59,10 @@ export class RedisEventReader {
   private seen: number | undefined;
   /** Entries up to this id were missed while away. */
   private replayUntil: string | undefined;
-  private wake: (() => void) | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private syncWaiters = new Set<() => void>();
+  /** Ends a pause: the connection is ready, or `stop()`. */
+  private readonly wakeUp = new WakeUp();
+  /** Ends `waitForSync()`. */
+  private readonly synced = new WakeUp();
 
   constructor(private readonly options: RedisEventReaderOptions) {}
 
@@ -69,7 +71,7 @@ export class RedisEventReader {
     if (this.client !== undefined) return;
     this.client = client;
     this.setOutOfSync('connecting to Redis');
-    client.on('ready', () => this.wake?.());
+    client.on('ready', () => this.wakeUp.wake());
     client.on('close', () => {
       if (this.client === client) {
         this.setOutOfSync('lost the connection to Redis; reconnecting');
@@ -84,7 +86,7 @@ export class RedisEventReader {
     if (client === undefined) return;
     this.client = undefined;
     client.disconnect();
-    this.wake?.();
+    this.wakeUp.wake();
     await loop;
     this.setOutOfSync('stopped');
   }
@@ -92,16 +94,7 @@ export class RedisEventReader {
   /** Resolve when in sync, or after `timeout` milliseconds, or on stop. */
   async waitForSync(timeout: number): Promise<void> {
     if (this.isInSync || this.client === undefined || timeout <= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    let done!: () => void;
-    await new Promise<void>(resolve => {
-      done = resolve;
-      this.syncWaiters.add(done);
-      timer = setTimeout(resolve, timeout);
-      timer.unref();
-    });
-    clearTimeout(timer);
-    this.syncWaiters.delete(done);
+    await this.synced.wait(timeout);
   }
 
   status(): TenantEventsStatus {
@@ -116,7 +109,7 @@ export class RedisEventReader {
     while (this.client === client) {
       try {
         if (client.status !== 'ready') {
-          await this.pause();
+          await this.wakeUp.wait();
           continue;
         }
         await this.resync(client);
@@ -131,12 +124,11 @@ export class RedisEventReader {
             ? `reading the fleet's state failed: ${message.slice(0, 200)}`
             : 'lost the connection to Redis; reconnecting',
         );
-        await this.pause(
-          retryDelay(++this.attempt, this.options.maxRetryDelay),
-        );
+        const delay = retryDelay(++this.attempt, this.options.maxRetryDelay);
+        await this.wakeUp.wait(delay);
       }
     }
-    for (const waiter of this.syncWaiters) waiter();
+    this.synced.wake();
   }
 
   private async resync(client: RedisClient): Promise<void> {
@@ -154,7 +146,7 @@ export class RedisEventReader {
     await this.readSuspended(client, hasMissedEvictions);
     this.counters.resyncs++;
     this.isInSync = true;
-    for (const waiter of this.syncWaiters) waiter();
+    this.synced.wake();
     debug('tenant events in sync (missed evictions: %s)', hasMissedEvictions);
   }
 
@@ -207,21 +199,6 @@ export class RedisEventReader {
     if (rejected > 0) debug('dropped %d suspended tenant entries', rejected);
     this.counters.rejected += rejected;
     this.options.onResync({suspendedTenantIds: tenantIds, hasMissedEvictions});
-  }
-
-  /** Wait for `ready`, `stop()` or, given, a delay in milliseconds. */
-  private pause(delay?: number): Promise<void> {
-    return new Promise(resolve => {
-      this.wake = () => {
-        this.wake = undefined;
-        clearTimeout(this.timer);
-        resolve();
-      };
-      if (delay !== undefined) {
-        this.timer = setTimeout(this.wake, delay);
-        this.timer.unref();
-      }
-    });
   }
 
   private setOutOfSync(reason: string): void {

@@ -104,15 +104,12 @@ export class RedisTenantEvents implements TenantEvents {
   async start(): Promise<void> {
     if (this.commands === undefined) {
       const {redis, connectionName, maxRetryDelay} = this.options;
-      const connect = (role: string, commandTimeout: number) => {
-        const client = createRedisClient(redis, {
+      const connect = (role: string, commandTimeout: number) =>
+        createRedisClient(redis, {
           connectionName: `${connectionName}:${role}`,
           maxRetryDelay,
           commandTimeout,
         });
-        client.on('error', error => debug('redis %s: %s', role, error.message));
-        return client;
-      };
       const reader = connect('events', BLOCK_TIME + COMMAND_TIMEOUT);
       this.commands = connect('commands', COMMAND_TIMEOUT);
       this.reader.start(reader);

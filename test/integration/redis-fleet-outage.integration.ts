@@ -3,10 +3,12 @@
 import {expect} from '@loopback/testlab';
 import {
   answers,
-  givenRedisFleet,
   hasReleased,
   isInSync,
   loadEverywhere,
+} from '../fixtures/fleet-checks';
+import {
+  givenRedisFleet,
   recordTime,
   type RedisFleet,
 } from '../fixtures/redis-fleet';

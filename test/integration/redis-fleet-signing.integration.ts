@@ -1,10 +1,9 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
+import {answers, loadEverywhere} from '../fixtures/fleet-checks';
 import {
-  answers,
   givenRedisFleet,
-  loadEverywhere,
   recordTime,
   type RedisFleet,
 } from '../fixtures/redis-fleet';

@@ -4,10 +4,12 @@ import {expect} from '@loopback/testlab';
 import {waitFor} from '../fixtures/async';
 import {
   answers,
-  givenRedisFleet,
   hasReleased,
   killConnections,
   loadEverywhere,
+} from '../fixtures/fleet-checks';
+import {
+  givenRedisFleet,
   recordTime,
   type RedisFleet,
 } from '../fixtures/redis-fleet';
