@@ -21,6 +21,8 @@ import type {
 
 const debug = debugFactory('loopback:tenant-registry:events');
 
+const NOT_CONNECTED = 'not connected to Redis; retrying';
+
 /** Entries per XREAD: bounds what one read holds in memory. */
 const BATCH_SIZE = 100;
 
@@ -74,7 +76,7 @@ export class RedisEventReader {
     client.on('ready', () => this.wakeUp.wake());
     client.on('close', () => {
       if (this.client === client) {
-        this.setOutOfSync('lost the connection to Redis; reconnecting');
+        this.setOutOfSync(NOT_CONNECTED);
       }
     });
     this.loop = this.supervise(client);
@@ -122,7 +124,7 @@ export class RedisEventReader {
         this.setOutOfSync(
           client.status === 'ready'
             ? `reading the fleet's state failed: ${message.slice(0, 200)}`
-            : 'lost the connection to Redis; reconnecting',
+            : NOT_CONNECTED,
         );
         const delay = retryDelay(++this.attempt, this.options.maxRetryDelay);
         await this.wakeUp.wait(delay);

@@ -2,23 +2,16 @@
 
 import debugFactory from 'debug';
 import {MessageSigner} from './message-signer';
-import {
-  createRedisClient,
-  reconnectIfTimedOut,
-  type RedisArgument,
-  type RedisClient,
-} from './redis-client';
+import {createRedisClient, type RedisClient} from './redis-client';
 import {RedisEventReader} from './redis-event-reader';
-import {
-  readSuspendedTenants,
-  suspendedTenantValue,
-} from './redis-suspended-tenants';
+import {writeTenantEvent} from './redis-event-writes';
+import {readSuspendedTenants} from './redis-suspended-tenants';
 import {
   resolveRedisTenantEventsOptions,
   type RedisTenantEventsOptions,
   type ResolvedRedisTenantEventsOptions,
 } from './redis-tenant-events-options';
-import {encodeStreamEntry} from './stream-entry';
+import {WakeUp} from './wake-up';
 import {
   parseTenantEvent,
   type TenantEvent,
@@ -35,6 +28,7 @@ const debug = debugFactory('loopback:tenant-registry:events');
 const BLOCK_TIME = 5000;
 /** A reply due for this long means a dead connection, in milliseconds. */
 const COMMAND_TIMEOUT = 5000;
+const NOT_PUBLISHING = 'cannot publish: not connected to Redis; retrying';
 
 /**
  * Tenant events over Redis, with `ioredis` (an optional peer dependency:
@@ -64,8 +58,7 @@ const COMMAND_TIMEOUT = 5000;
  */
 export class RedisTenantEvents implements TenantEvents {
   private readonly options: ResolvedRedisTenantEventsOptions;
-  private readonly streamKey: string;
-  private readonly suspendedKey: string;
+  private readonly keys: {streamKey: string; suspendedKey: string};
   private readonly signer: MessageSigner | undefined;
   private readonly reader: RedisEventReader;
   private readonly listeners = new Set<(event: TenantEvent) => void>();
@@ -73,6 +66,7 @@ export class RedisTenantEvents implements TenantEvents {
     (resync: TenantEventsResync) => void
   >();
   private commands: RedisClient | undefined;
+  private readonly commandsReady = new WakeUp();
 
   /**
    * @param options - Where Redis is, and how to use it.
@@ -81,12 +75,13 @@ export class RedisTenantEvents implements TenantEvents {
   constructor(options: RedisTenantEventsOptions) {
     this.options = resolveRedisTenantEventsOptions(options);
     const {prefix, signingKey, maxRetryDelay} = this.options;
-    this.streamKey = `${prefix}events`;
-    this.suspendedKey = `${prefix}suspended`;
+    this.keys = {
+      streamKey: `${prefix}events`,
+      suspendedKey: `${prefix}suspended`,
+    };
     this.signer = signingKey && new MessageSigner(signingKey);
     this.reader = new RedisEventReader({
-      streamKey: this.streamKey,
-      suspendedKey: this.suspendedKey,
+      ...this.keys,
       signer: this.signer,
       blockTime: BLOCK_TIME,
       maxRetryDelay,
@@ -111,19 +106,26 @@ export class RedisTenantEvents implements TenantEvents {
           commandTimeout,
         });
       const reader = connect('events', BLOCK_TIME + COMMAND_TIMEOUT);
-      this.commands = connect('commands', COMMAND_TIMEOUT);
+      const commands = connect('commands', COMMAND_TIMEOUT);
+      commands.on('ready', () => this.commandsReady.wake());
+      this.commands = commands;
       this.reader.start(reader);
-      for (const client of [this.commands, reader]) {
+      for (const client of [commands, reader]) {
         client.connect().catch(() => {});
       }
     }
+    const deadline = Date.now() + this.options.startTimeout;
     await this.reader.waitForSync(this.options.startTimeout);
+    if (this.commands?.status !== 'ready' && Date.now() < deadline) {
+      await this.commandsReady.wait(deadline - Date.now());
+    }
   }
 
   /** Disconnect both connections; no timer or socket of ours remains. */
   async stop(): Promise<void> {
     this.commands?.disconnect();
     this.commands = undefined;
+    this.commandsReady.wake();
     await this.reader.stop();
   }
 
@@ -141,35 +143,11 @@ export class RedisTenantEvents implements TenantEvents {
     if (commands?.status !== 'ready') {
       throw new Error('Not connected to Redis');
     }
-    const {tenantId} = valid;
-    const writes: RedisArgument[][] = [];
-    if (valid.type === 'suspend') {
-      const value = suspendedTenantValue(tenantId, this.signer);
-      writes.push(['hset', this.suspendedKey, tenantId, value]);
-    } else if (valid.type === 'resume') {
-      writes.push(['hdel', this.suspendedKey, tenantId]);
-    }
-    const {maxStreamLength} = this.options;
-    const entry = encodeStreamEntry(valid, this.signer);
-    writes.push([
-      'xadd',
-      this.streamKey,
-      'MAXLEN',
-      '~',
-      maxStreamLength,
-      '*',
-      ...entry,
-    ]);
-    const replies = await commands
-      .multi(writes)
-      .exec()
-      .catch((error: unknown) => {
-        reconnectIfTimedOut(commands, error);
-        throw error;
-      });
-    if (replies === null) throw new Error('The Redis transaction was aborted');
-    const failed = replies.find(([error]) => error !== null);
-    if (failed) throw failed[0];
+    await writeTenantEvent(commands, valid, {
+      ...this.keys,
+      maxStreamLength: this.options.maxStreamLength,
+      signer: this.signer,
+    });
   }
 
   /** Receive events (validated and, with `signingKey`, authenticated). */
@@ -191,19 +169,27 @@ export class RedisTenantEvents implements TenantEvents {
     }
     const {tenantIds} = await readSuspendedTenants(
       this.commands,
-      this.suspendedKey,
+      this.keys.suspendedKey,
       this.signer,
     );
     return tenantIds;
   }
 
+  /**
+   * In sync when the event reader is and publishing would be accepted: an
+   * instance that cannot publish refuses admin actions with 503.
+   */
   status(): TenantEventsStatus {
-    return this.reader.status();
+    const status = this.reader.status();
+    if (status.isInSync && this.commands?.status !== 'ready') {
+      return {...status, isInSync: false, reason: NOT_PUBLISHING};
+    }
+    return status;
   }
 
   /** Whether this instance is connected and in sync with the fleet. */
   isConnected(): boolean {
-    return this.reader.status().isInSync;
+    return this.status().isInSync;
   }
 }
 

@@ -35,7 +35,7 @@ describe('a fleet over Redis through outages (integration; skipped where redis-s
   it('an instance started while Redis is down joins once it is up, with the suspensions made before and after', async () => {
     fleet = await givenRedisFleet(2);
     const [first, second] = fleet.instances;
-    await first.call('suspend', 'before');
+    expect(await first.call('suspend', 'before')).to.containDeep({ok: true});
     await fleet.redis.kill();
 
     const late = await fleet.startInstance({startTimeout: 100});
@@ -55,7 +55,8 @@ describe('a fleet over Redis through outages (integration; skipped where redis-s
     recordTime('late joiner, Redis back: %d ms', Date.now() - restarted);
     expect((await late.call('status')).status.isInSync).to.be.true();
 
-    await second.call('suspend', 'after');
+    await fleet.waitForAll(isInSync);
+    expect(await second.call('suspend', 'after')).to.containDeep({ok: true});
     recordTime(
       'late joiner, suspend after: %d ms',
       await fleet.waitForAll(answers('after', 403)),
@@ -68,8 +69,10 @@ describe('a fleet over Redis through outages (integration; skipped where redis-s
     await loadEverywhere(fleet, 'acme');
     away.proxy.cut();
     await fleet.waitForAll(async i => i !== away || !(await isInSync(i)));
-    await publisher.call('evict', 'acme');
-    await publisher.call('suspend', 'globex');
+    expect(await publisher.call('evict', 'acme')).to.containDeep({ok: true});
+    expect(await publisher.call('suspend', 'globex')).to.containDeep({
+      ok: true,
+    });
     await fleet.waitForAll(
       async i => i === away || (await hasReleased('acme')(i)),
     );

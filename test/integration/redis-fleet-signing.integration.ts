@@ -44,7 +44,7 @@ describe('a fleet over Redis with signingKey (integration; skipped where redis-s
     // A signed suspend after the forgeries: each instance reads the forged
     // events before it, then the hash (with the forged entry) after it.
     const started = Date.now();
-    await first.call('suspend', 'globex');
+    expect(await first.call('suspend', 'globex')).to.containDeep({ok: true});
     await fleet.waitForAll(answers('globex', 403));
     recordTime('signed suspend: %d ms', Date.now() - started);
     await fleet.waitForAll(

@@ -46,7 +46,9 @@ describe('tenant events across a fleet over Redis (integration; skipped where re
   it('suspends a tenant on every instance and on one that starts later; resume restores it', async () => {
     const {instances} = fleet!;
     await loadEverywhere(fleet!, 'globex');
-    await instances[1].call('suspend', 'globex');
+    expect(await instances[1].call('suspend', 'globex')).to.containDeep({
+      ok: true,
+    });
     recordTime(
       'suspend: %d ms',
       await fleet!.waitForAll(answers('globex', 403)),
@@ -63,7 +65,9 @@ describe('tenant events across a fleet over Redis (integration; skipped where re
     expect(await late.probe('globex')).to.equal(403);
     expect(await late.probe('initech')).to.equal(200);
 
-    await instances[2].call('resume', 'globex');
+    expect(await instances[2].call('resume', 'globex')).to.containDeep({
+      ok: true,
+    });
     recordTime(
       'resume: %d ms',
       await fleet!.waitForAll(answers('globex', 200)),
@@ -72,7 +76,9 @@ describe('tenant events across a fleet over Redis (integration; skipped where re
 
   it('follows the suspended hash, not messages: a forged suspend or resume changes nothing', async () => {
     const {instances} = fleet!;
-    await instances[0].call('suspend', 'globex');
+    expect(await instances[0].call('suspend', 'globex')).to.containDeep({
+      ok: true,
+    });
     await fleet!.waitForAll(answers('globex', 403));
     const raw = await fleet!.redisClient();
     const forged = (type: string, tenantId: string) =>
@@ -85,7 +91,9 @@ describe('tenant events across a fleet over Redis (integration; skipped where re
     await forged('suspend', 'acme');
     await forged('resume', 'globex');
     // A real event after the forged ones: once it is everywhere, so are they.
-    await instances[0].call('suspend', 'marker');
+    expect(await instances[0].call('suspend', 'marker')).to.containDeep({
+      ok: true,
+    });
     await fleet!.waitForAll(answers('marker', 403));
     for (const instance of instances) {
       expect(await instance.probe('acme')).to.equal(200);
