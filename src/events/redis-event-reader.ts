@@ -139,13 +139,15 @@ export class RedisEventReader {
     const isFirst = this.lastId === undefined;
     const hasMissedEvictions =
       !isFirst && mayHaveLostEntriesAfter(this.lastId!, this.seen, info);
-    // After a gap every tenant is evicted: what is left to replay is moot.
+    await this.readSuspended(client, hasMissedEvictions);
+    // Moved only once the resync was delivered, so that a gap is reported
+    // again if it was not. After a gap every tenant was evicted: what is
+    // left to replay is moot.
     if (isFirst || hasMissedEvictions) {
       this.lastId = end;
       this.seen = info === undefined ? 0 : info.entriesAdded;
     }
     this.replayUntil = isFirst || hasMissedEvictions ? undefined : end;
-    await this.readSuspended(client, hasMissedEvictions);
     this.counters.resyncs++;
     this.isInSync = true;
     this.synced.wake();
