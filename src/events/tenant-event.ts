@@ -60,11 +60,11 @@ export function parseTenantEvent(message: unknown): TenantEvent | undefined {
 
 /** How an instance stands with the fleet's events. */
 export interface TenantEventsStatus {
-  /** Subscribed and caught up with the fleet's state. */
+  /** Connected, subscribed and caught up with the fleet's state. */
   isInSync: boolean;
   /** Why not, when not (for health; never a secret). */
   reason?: string;
-  /** Times the instance re-read the fleet's state after (re)connecting. */
+  /** Times the instance re-read the fleet's state (each (re)connect). */
   resyncs: number;
   /** Events applied from a replay after a reconnect. */
   replayed: number;
@@ -73,22 +73,48 @@ export interface TenantEventsStatus {
 }
 
 /**
+ * The fleet's state as a transport re-read it: on every (re)connect, and
+ * after a `suspend` or `resume` message (a message only says *that* the
+ * state changed; the state itself is the truth).
+ */
+export interface TenantEventsResync {
+  /** Every tenant suspended fleet-wide: the local copy is made equal to it. */
+  suspendedTenantIds: string[];
+  /**
+   * Evictions may have been missed (the instance was away longer than the
+   * transport keeps events): evict every tenant, as there is no telling which.
+   */
+  hasMissedEvictions: boolean;
+}
+
+/**
  * How tenant events travel between instances. The default is in-process;
- * `RedisTenantEvents` carries them over Redis pub/sub.
+ * `RedisTenantEvents` carries them over Redis.
  */
 export interface TenantEvents {
   /**
    * Publish an event to every instance (this one included).
    *
-   * @throws When the transport is down: the caller learns the fleet was not
-   * told (this instance has already acted on it).
+   * @throws When the transport is down: the fleet was not told, and the
+   * caller must not act on the event either.
    */
   publish(event: TenantEvent): Promise<void>;
   /** Receive events; returns the function that stops receiving. */
   subscribe(listener: (event: TenantEvent) => void): () => void;
+  /**
+   * Receive the fleet's state each time the transport re-reads it; returns
+   * the function that stops receiving.
+   *
+   * @remarks
+   * A transport that implements this is the authority on suspension: its
+   * `suspend` and `resume` events are then only notices, and the instance
+   * follows the resyncs. Without it, events are applied as they come and
+   * `suspendedTenants()` is read once at start.
+   */
+  subscribeResync?(listener: (resync: TenantEventsResync) => void): () => void;
   /** Tenants suspended fleet-wide, for an instance that starts. */
   suspendedTenants(): Promise<string[]>;
-  /** Connect (called by the `RegistryManager` on start). */
+  /** Connect (called by the tenant events observer on start). */
   start?(): Promise<void>;
   /** Disconnect (called on stop). */
   stop?(): Promise<void>;

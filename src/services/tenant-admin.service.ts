@@ -21,7 +21,10 @@ import type {ModelRegistry} from '../registry/model-registry';
  * An action is published first and applied here only once the transport has
  * taken it: when the transport is down the call fails with 503
  * `TENANT_EVENTS_UNAVAILABLE` and nothing changes anywhere, so instances
- * never disagree because of a half-done action.
+ * never disagree because of a half-done action. Actions are not queued:
+ * retry them (they are idempotent). When the connection drops after the
+ * action was sent, it may have been applied fleet-wide (this instance
+ * included, through the transport) although the call failed.
  */
 @injectable({scope: BindingScope.SINGLETON})
 export class TenantAdminService {

@@ -1,0 +1,59 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import type {MessageSigner} from './message-signer';
+import type {RedisArgument, RedisClient} from './redis-client';
+import {reconnectIfTimedOut} from './redis-client';
+import {suspendedTenantValue} from './redis-suspended-tenants';
+import {encodeStreamEntry} from './stream-entry';
+import type {TenantEvent} from './tenant-event';
+
+/** Where and how an event is written. @internal */
+export interface RedisEventWriteOptions {
+  streamKey: string;
+  suspendedKey: string;
+  maxStreamLength: number;
+  signer: MessageSigner | undefined;
+}
+
+/**
+ * Write an event in one `MULTI`: a suspend or resume to the suspended hash
+ * (the truth), and the event to the stream (the news).
+ *
+ * @throws The first error of the transaction, or the connection's.
+ * @internal
+ */
+export async function writeTenantEvent(
+  client: RedisClient,
+  event: TenantEvent,
+  options: RedisEventWriteOptions,
+): Promise<void> {
+  const {streamKey, suspendedKey, maxStreamLength, signer} = options;
+  const {type, tenantId} = event;
+  const writes: RedisArgument[][] = [];
+  if (type === 'suspend') {
+    const value = suspendedTenantValue(tenantId, signer);
+    writes.push(['hset', suspendedKey, tenantId, value]);
+  } else if (type === 'resume') {
+    writes.push(['hdel', suspendedKey, tenantId]);
+  }
+  const entry = encodeStreamEntry(event, signer);
+  writes.push([
+    'xadd',
+    streamKey,
+    'MAXLEN',
+    '~',
+    maxStreamLength,
+    '*',
+    ...entry,
+  ]);
+  let replies: [Error | null, unknown][] | null;
+  try {
+    replies = await client.multi(writes).exec();
+  } catch (error: unknown) {
+    reconnectIfTimedOut(client, error);
+    throw error;
+  }
+  if (replies === null) throw new Error('The Redis transaction was aborted');
+  const failed = replies.find(([error]) => error !== null);
+  if (failed) throw failed[0];
+}
