@@ -10,7 +10,6 @@ import type {
   DataSourceHolder,
   TenantDataSourceCacheOptions,
   TenantDataSourceCacheStats,
-  TenantDataSourceFactory,
   TenantDataSourceFactorySource,
 } from './tenant-datasource-types';
 
@@ -251,11 +250,12 @@ export class TenantDataSourceCache<DS extends object = object> {
     this.retired.delete(entry);
     entry.state = 'closing';
     this.closing.add(entry);
-    entry.close(this.options.disconnectTimeout).finally(() => {
+    const closed = () => {
       entry.state = 'closed';
       this.closing.delete(entry);
       this.slots.release();
-    });
+    };
+    entry.close(this.options.disconnectTimeout).then(closed, closed);
   }
 
   private watchWork(isWaiting: boolean): void {
