@@ -53,10 +53,9 @@ describePg(
       pgApp = undefined;
     });
 
-    it(`300 tenants cycling with maxOpen ${MAX_OPEN} and pools of ${POOL_SIZE}: never over ${MAX_OPEN * POOL_SIZE} connections, no request fails`, async function () {
+    it(`300 tenants cycling with maxOpen ${MAX_OPEN} and pools of ${POOL_SIZE}: never over ${MAX_OPEN * POOL_SIZE} connections, no request fails`, async () => {
       // About 600 PostgreSQL sessions start and end; on a loaded 2-core
       // machine that takes a while (no timing is asserted).
-      this.timeout(120000);
       pgApp = await givenPgApp(cluster, 'schema', {
         dataSources: {maxOpen: MAX_OPEN, acquireTimeout: 10000},
       });
@@ -95,7 +94,7 @@ describePg(
         closedForRoom: TENANTS.length - MAX_OPEN,
       });
       expect(cache.getStats().slots).to.be.belowOrEqual(MAX_OPEN);
-    });
+    }).timeout(120000);
 
     /** Sample pg_stat_activity as fast as it answers until `stop()`. */
     function samplePeak(): {stop(): Promise<Peak>} {

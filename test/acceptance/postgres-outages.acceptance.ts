@@ -124,8 +124,7 @@ describePg(
       expect(after).to.not.equal(before);
     });
 
-    it('fails fast with 503 while PostgreSQL restarts, and serves again afterwards without an app restart', async function () {
-      this.timeout(60000);
+    it('fails fast with 503 while PostgreSQL restarts, and serves again afterwards without an app restart', async () => {
       pgApp = await givenPgApp(cluster, 'schema');
       const tenants = SCHEMA_TENANTS.slice(1);
       const seen = {ok: 0, unavailable: 0, other: [] as unknown[]};
@@ -160,6 +159,6 @@ describePg(
       expect(seen.other).to.deepEqual([]);
       expect(downSeen.ok).to.equal(0);
       for (const tenantId of tenants) await get(tenantId).expect(200);
-    });
+    }).timeout(60000);
   },
 );
