@@ -104,7 +104,10 @@ export class TenantDataSourceCache<DS extends object = object> {
         this.retire(entry).catch(() => {});
       }
       if (attempt === 3) {
-        throw tenantDataSourceUnavailableError(tenantId, 'broken on open');
+        throw tenantDataSourceUnavailableError(
+          tenantId,
+          new Error('its DataSource broke again right after opening'),
+        );
       }
     }
   }
@@ -112,10 +115,15 @@ export class TenantDataSourceCache<DS extends object = object> {
   /** The cache's counters. */
   getStats(): TenantDataSourceCacheStats {
     const {open, slots} = this;
+    let connections = 0;
+    for (const entries of [open.values(), this.retired, this.closing]) {
+      for (const entry of entries) connections += entry.connections;
+    }
     return {
       live: open.size,
       slots: slots.inUse,
       waiting: slots.waiting,
+      connections,
       ...this.counts,
     };
   }

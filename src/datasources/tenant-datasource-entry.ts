@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import {tenantDataSourceUnavailableError} from '../errors';
+import {TenantRegistryError, tenantDataSourceUnavailableError} from '../errors';
 import {releaseDataSourceModels} from '../eviction/footprint-release';
 import type {DataSourceLike} from '../registry/juggler-shapes';
 import {isConnectionError} from './connection-errors';
@@ -91,9 +91,12 @@ export class TenantDataSourceEntry<DS extends object = object> {
     const pool = pgPoolOf(ds.connector);
     this.pool = pool && new PgPoolWatch(ds.connector as object, pool, broken);
     ds.connector?.observe?.('after execute error', (context, next) => {
-      if (!isConnectionError(context.error)) return next();
-      this.markBroken(context.error);
-      next(tenantDataSourceUnavailableError(tenantId, context.error));
+      const error = context.error;
+      if (error instanceof TenantRegistryError || !isConnectionError(error)) {
+        return next();
+      }
+      this.markBroken(error);
+      next(tenantDataSourceUnavailableError(tenantId, error));
     });
     // The registry releases a tenant's DataSources on eviction: it sees this
     // handle, so its disconnect goes through the cache, which knows when the

@@ -22,10 +22,16 @@ export type TenantDataSourceFactorySource<DS extends object = object> =
   | TenantDataSourceFactory<DS>
   | {get(): Promise<TenantDataSourceFactory<DS> | undefined>};
 
-/** Limits of a {@link TenantDataSourceCache}, all in milliseconds but `maxOpen`. */
+/** Limits of a `TenantDataSourceCache`. */
 export interface TenantDataSourceCacheOptions {
+  /** Most DataSources open (or opening, or closing) at once; `Infinity`: no cap. */
   maxOpen: number;
+  /** Milliseconds a request waits for a slot before 503. */
   acquireTimeout: number;
+  /**
+   * Milliseconds a close may take, and a replaced DataSource may wait for the
+   * requests holding it.
+   */
   disconnectTimeout: number;
 }
 
@@ -35,14 +41,17 @@ export interface DataSourceHolder {
   readonly closed?: boolean;
 }
 
-/** Counters of a {@link TenantDataSourceCache}. */
+/** Counters of a `TenantDataSourceCache`. */
 export interface TenantDataSourceCacheStats {
-  /** DataSources handed out to requests now. */
+  /** Open DataSources that requests are given now (one per tenant). */
   live: number;
   /** Slots held: opening, open, retired and closing DataSources. */
   slots: number;
   /** Requests waiting for a slot. */
   waiting: number;
+  /** Connections of their pools not closed yet (pg pools only). */
+  connections: number;
+  /** DataSources opened, since start. */
   creations: number;
   /** Opens that failed (factory or connect check). */
   failures: number;
