@@ -11,6 +11,7 @@
  * - throughput with `maxOpen: 20` over 60 tenants in round robin (every
  *   request reopens a DataSource) against no cap, in alternating rounds;
  * - 300 tenants on a server allowing 200 connections: no cap against the cap.
+ * `--quick` (the smoke run of `npm test`) scales everything down by 2.5.
  * Skipped with a message where PostgreSQL is not installed.
  */
 
@@ -27,6 +28,11 @@ import {
 } from '../test/fixtures/postgres-server';
 import {fixed, isQuick, printTable, recordSuite, summarize} from './lib/report';
 import {showFigure, type Figure} from './lib/timing';
+
+/** The figures above, or a smaller smoke run. */
+const SCALE = isQuick()
+  ? {maxConnections: 80, churnTenants: 24, maxOpen: 8, overloadTenants: 120}
+  : {maxConnections: 200, churnTenants: 60, maxOpen: 20, overloadTenants: 300};
 
 const ids = (prefix: string, n: number) =>
   Array.from({length: n}, (_, i) => `${prefix}-${i}`);
@@ -148,12 +154,12 @@ async function round(
 
 /**
  * Alternating rounds over 60 tenants: no cap (every DataSource stays open)
- * against `maxOpen: 20` (every request reopens one).
+ * against `maxOpen: 20` (every request reopens one), 20 clients.
  */
 async function churn(cluster: PostgresCluster, pairs: number, seconds: number) {
-  const tenants = ids('t', 60);
+  const tenants = ids('t', SCALE.churnTenants);
   const uncapped = await startPgServer(cluster, Infinity);
-  const capped = await startPgServer(cluster, 20);
+  const capped = await startPgServer(cluster, SCALE.maxOpen);
   const a: Round[] = [];
   const b: Round[] = [];
   try {
@@ -182,14 +188,14 @@ async function churn(cluster: PostgresCluster, pairs: number, seconds: number) {
 /** Each of 300 tenants once, against max_connections 200: no cap, the cap. */
 async function overload(cluster: PostgresCluster) {
   const rows: Record<string, Round> = {};
-  for (const maxOpen of [Infinity, 20]) {
+  for (const maxOpen of [Infinity, SCALE.maxOpen]) {
     const server = await startPgServer(cluster, maxOpen);
     try {
       rows[maxOpen === Infinity ? 'uncapped' : 'capped'] = await round(
         cluster,
         server,
-        ids('t', 300),
-        {amount: 300},
+        ids('t', SCALE.overloadTenants),
+        {amount: SCALE.overloadTenants},
       );
     } finally {
       await server.stop();
@@ -206,10 +212,10 @@ export async function runDataSourcesSuite(): Promise<unknown> {
     return undefined;
   }
   const quick = isQuick();
-  const cluster = await PostgresCluster.create(200);
+  const cluster = await PostgresCluster.create(SCALE.maxConnections);
   try {
     await givenSharedDatabase(cluster);
-    await provisionTenants(cluster, 'schema', ids('t', 300));
+    await provisionTenants(cluster, 'schema', ids('t', SCALE.overloadTenants));
     const first = await firstRequest(cluster, quick ? 2 : 10, 10);
     const churned = await churn(cluster, quick ? 1 : 5, quick ? 1 : 2);
     const overloaded = await overload(cluster);
@@ -243,8 +249,8 @@ function report(figures: {
     ],
   );
   printTable(
-    'datasources: 60 tenants round robin, 20 connections, maxOpen 20 (every request reopens) vs no cap, alternating rounds',
-    ['figure', 'no cap', 'maxOpen 20'],
+    `datasources: ${SCALE.churnTenants} tenants round robin, 20 connections, maxOpen ${SCALE.maxOpen} (every request reopens) vs no cap, alternating rounds`,
+    ['figure', 'no cap', `maxOpen ${SCALE.maxOpen}`],
     [
       ['req/s', f(med(c.uncapped, 'rps'), 0), f(med(c.capped, 'rps'), 0)],
       ['p99 ms', f(med(c.uncapped, 'p99'), 0), f(med(c.capped, 'p99'), 0)],
@@ -263,12 +269,12 @@ function report(figures: {
         String(c.uncapped.reduce((n, r) => n + r.errors, 0)),
         String(c.capped.reduce((n, r) => n + r.errors, 0)),
       ],
-      ['throughput ratio (maxOpen 20 / no cap)', '', f(c.ratio, 3)],
+      ['throughput ratio (capped / no cap)', '', f(c.ratio, 3)],
     ],
   );
   printTable(
-    'datasources: each of 300 tenants once, 20 connections, against max_connections 200',
-    ['figure', 'no cap', 'maxOpen 20'],
+    `datasources: each of ${SCALE.overloadTenants} tenants once, 20 connections, against max_connections ${SCALE.maxConnections}`,
+    ['figure', 'no cap', `maxOpen ${SCALE.maxOpen}`],
     [
       ['req/s', fixed(o.uncapped.rps, 0), fixed(o.capped.rps, 0)],
       [
