@@ -4,6 +4,7 @@ import debugFactory from 'debug';
 import {onTenantWorkDone} from '../context/tenant-work';
 import {tenantDataSourceUnavailableError} from '../errors';
 import type {ModelRegistry} from '../registry/model-registry';
+import {DataSourceRetirement} from './datasource-retirement';
 import {OpenSlots} from './open-slots';
 import {TenantDataSourceEntry as Entry} from './tenant-datasource-entry';
 import type {
@@ -38,10 +39,8 @@ export class TenantDataSourceCache<DS extends object = object> {
   /** Open DataSources by tenant, least recently used first. */
   private readonly open = new Map<string, Entry<DS>>();
   private readonly opening = new Map<string, Promise<Entry<DS>>>();
-  private readonly closing = new Set<Entry<DS>>();
-  private readonly retired = new Set<Entry<DS>>();
-  private readonly holders = new WeakMap<DataSourceHolder, Entry<DS>[]>();
   private readonly slots: OpenSlots;
+  private readonly retirement: DataSourceRetirement<DS>;
   private readonly counts = {
     creations: 0,
     failures: 0,
@@ -76,6 +75,13 @@ export class TenantDataSourceCache<DS extends object = object> {
       {
         makeRoom: () => this.makeRoom(),
         waitingChanged: waiting => this.watchWork(waiting > 0),
+      },
+    );
+    this.retirement = new DataSourceRetirement(
+      this.slots,
+      this.options.disconnectTimeout,
+      () => {
+        if (this.slots.waiting > 0) this.makeRoom();
       },
     );
     registry.on('tenantEvicted', ({tenantId}) => {
@@ -115,10 +121,8 @@ export class TenantDataSourceCache<DS extends object = object> {
   /** The cache's counters. */
   getStats(): TenantDataSourceCacheStats {
     const {open, slots} = this;
-    let connections = 0;
-    for (const entries of [open.values(), this.retired, this.closing]) {
-      for (const entry of entries) connections += entry.connections;
-    }
+    let connections = this.retirement.connections;
+    for (const entry of open.values()) connections += entry.connections;
     return {
       live: open.size,
       slots: slots.inUse,
@@ -133,11 +137,10 @@ export class TenantDataSourceCache<DS extends object = object> {
     this.generation++;
     this.slots.rejectAll(new Error('the application is stopping'));
     await Promise.allSettled([...this.opening.values()]);
-    for (const entry of [...this.open.values(), ...this.retired]) {
-      this.open.delete(entry.tenantId);
-      this.close(entry);
+    for (const entry of [...this.open.values()]) {
+      this.retire(entry).catch(() => {});
     }
-    await Promise.allSettled([...this.closing].map(e => e.closed));
+    await this.retirement.closeAll();
   }
 
   private opened(tenantId: string): Promise<Entry<DS>> {
@@ -179,7 +182,7 @@ export class TenantDataSourceCache<DS extends object = object> {
       this.counts.failures++;
       debug('opening the DataSource of %s failed: %s', tenantId, error);
       if (entry === undefined) this.slots.release();
-      else this.close(entry);
+      else this.retirement.close(entry);
       throw tenantDataSourceUnavailableError(tenantId, error);
     }
     entry.state = 'open';
@@ -192,25 +195,8 @@ export class TenantDataSourceCache<DS extends object = object> {
   private lend(entry: Entry<DS>, holder?: DataSourceHolder): DS {
     this.open.delete(entry.tenantId);
     this.open.set(entry.tenantId, entry);
-    if (holder === undefined || holder.closed === true) return entry.dataSource;
-    entry.checkouts++;
-    let lent = this.holders.get(holder);
-    if (lent === undefined) {
-      const held: Entry<DS>[] = (lent = []);
-      this.holders.set(holder, held);
-      holder.once('close', () => this.giveBack(holder, held));
-    }
-    lent.push(entry);
+    if (holder !== undefined) this.retirement.checkOut(entry, holder);
     return entry.dataSource;
-  }
-
-  private giveBack(holder: DataSourceHolder, held: Entry<DS>[]): void {
-    this.holders.delete(holder);
-    for (const entry of held) {
-      entry.checkouts--;
-      if (entry.state === 'retired' && entry.checkouts === 0) this.close(entry);
-    }
-    if (this.slots.waiting > 0) this.makeRoom();
   }
 
   /**
@@ -221,7 +207,7 @@ export class TenantDataSourceCache<DS extends object = object> {
    * tracking it in the same step.
    */
   private makeRoom(): void {
-    let needed = this.slots.waiting - this.closing.size;
+    let needed = this.slots.waiting - this.retirement.closing.size;
     for (const [tenantId, entry] of this.open) {
       if (needed <= 0) return;
       if (entry.checkouts > 0 || this.registry.isLeased(tenantId)) continue;
@@ -233,37 +219,12 @@ export class TenantDataSourceCache<DS extends object = object> {
     }
   }
 
+  /** Stop handing it out (see `DataSourceRetirement`). */
   private retire(entry: Entry<DS>): Promise<void> {
     if (this.open.get(entry.tenantId) === entry) {
       this.open.delete(entry.tenantId);
     }
-    if (entry.state === 'open') {
-      entry.state = 'retired';
-      this.retired.add(entry);
-      if (entry.checkouts === 0) this.close(entry);
-      else {
-        entry.retireTimer = setTimeout(
-          () => this.close(entry),
-          this.options.disconnectTimeout,
-        );
-        entry.retireTimer.unref();
-      }
-    }
-    return entry.closed;
-  }
-
-  private close(entry: Entry<DS>): void {
-    if (entry.state === 'closing' || entry.state === 'closed') return;
-    clearTimeout(entry.retireTimer);
-    this.retired.delete(entry);
-    entry.state = 'closing';
-    this.closing.add(entry);
-    const closed = () => {
-      entry.state = 'closed';
-      this.closing.delete(entry);
-      this.slots.release();
-    };
-    entry.close(this.options.disconnectTimeout).then(closed, closed);
+    return this.retirement.retire(entry);
   }
 
   private watchWork(isWaiting: boolean): void {
