@@ -106,7 +106,7 @@ describePg(
       );
       for (const error of [
         syntax,
-        duplicate,
+        divideByZero,
         canceled,
         undefined,
         'ECONNREFUSED',
