@@ -1,94 +1,248 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
+import {onTenantWorkDone} from '../context/tenant-work';
 import {tenantDataSourceUnavailableError} from '../errors';
 import type {ModelRegistry} from '../registry/model-registry';
+import {DataSourceRetirement} from './datasource-retirement';
+import {OpenSlots} from './open-slots';
+import {TenantDataSourceEntry as Entry} from './tenant-datasource-entry';
+import type {
+  DataSourceHolder,
+  TenantDataSourceCacheOptions,
+  TenantDataSourceCacheStats,
+  TenantDataSourceFactorySource,
+} from './tenant-datasource-types';
+
+export type {TenantDataSourceFactory} from './tenant-datasource-types';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
 /**
- * Creates a tenant's DataSource, typically from a configuration template
- * with the tenant's database, schema or credentials filled in.
- *
- * @example
- * ```ts
- * const factory: TenantDataSourceFactory = tenantId =>
- *   new juggler.DataSource({...dbConfig, database: `shop_${tenantId}`});
- * ```
- */
-export type TenantDataSourceFactory<DS extends object = object> = (
-  tenantId: string,
-) => DS | Promise<DS>;
-
-/**
- * One DataSource per tenant, created on first use, at most once even under
- * concurrent first requests (single flight), and released with the tenant.
+ * One DataSource per tenant, opened on first use (single flight), checked
+ * connected before it is handed out, at most `maxOpen` open at once, and
+ * closed with the tenant.
  *
  * @remarks
- * Each DataSource is tracked with `registry.trackDataSource()`, so evicting
- * the tenant drops its models, disconnects it (bounded by
- * `disconnectTimeout`) and forgets it here; the next request creates a new
- * one. A failed creation is not cached: the next request tries again.
+ * A slot is held from the moment a DataSource starts opening until its pool
+ * has closed. At `maxOpen`, the least recently used DataSource with nothing
+ * in flight (its tenant has no work in progress and no response holds it)
+ * is closed first by evicting its tenant; when all are busy the request
+ * waits up to `acquireTimeout`, then gets 503. A DataSource that saw a
+ * connection error is never handed out again: the next request opens a new
+ * one, and the old one closes once the responses holding it have closed.
+ * A request is never given a DataSource that is closing.
  *
  * @internal
  */
 export class TenantDataSourceCache<DS extends object = object> {
-  private readonly created = new Map<string, DS>();
-  private readonly creating = new Map<string, Promise<DS>>();
-  private creations = 0;
-  private failures = 0;
+  /** Open DataSources by tenant, least recently used first. */
+  private readonly open = new Map<string, Entry<DS>>();
+  private readonly opening = new Map<string, Promise<Entry<DS>>>();
+  private readonly slots: OpenSlots;
+  private readonly retirement: DataSourceRetirement<DS>;
+  private readonly counts = {
+    creations: 0,
+    failures: 0,
+    replaced: 0,
+    closedForRoom: 0,
+    timeouts: 0,
+  };
+  private stopWatchingWork: (() => void) | undefined;
+  private generation = 0;
 
+  private readonly options: TenantDataSourceCacheOptions;
+
+  /**
+   * @param registry - Tracks each DataSource with its tenant.
+   * @param factory - The application's factory, or where to look it up
+   * when a DataSource is first needed.
+   * @param options - Limits; defaults: no cap, 1000 ms, 10000 ms.
+   */
   constructor(
     private readonly registry: ModelRegistry,
-    private readonly factory: TenantDataSourceFactory<DS>,
+    private readonly factory: TenantDataSourceFactorySource<DS>,
+    options: Partial<TenantDataSourceCacheOptions> = {},
   ) {
-    registry.on('tenantEvicted', ({tenantId}) => this.forget(tenantId));
+    this.options = {
+      maxOpen: options.maxOpen ?? Infinity,
+      acquireTimeout: options.acquireTimeout ?? 1000,
+      disconnectTimeout: options.disconnectTimeout ?? 10000,
+    };
+    this.slots = new OpenSlots(
+      this.options.maxOpen,
+      this.options.acquireTimeout,
+      {
+        makeRoom: () => this.makeRoom(),
+        waitingChanged: waiting => this.watchWork(waiting > 0),
+      },
+    );
+    this.retirement = new DataSourceRetirement(
+      this.slots,
+      this.options.disconnectTimeout,
+      () => {
+        if (this.slots.waiting > 0) this.makeRoom();
+      },
+    );
+    registry.on('tenantEvicted', ({tenantId}) => {
+      const entry = this.open.get(tenantId);
+      if (entry !== undefined) this.retire(entry).catch(() => {});
+    });
   }
 
   /**
-   * The tenant's DataSource, created on first use.
+   * The tenant's DataSource, opened on first use.
    *
    * @param tenantId - A validated tenant id.
-   * @throws TenantRegistryError `TENANT_DATASOURCE_UNAVAILABLE` when the
-   * factory fails.
+   * @param holder - When given (the HTTP response), the DataSource counts
+   * as in use until it emits `close`.
+   * @throws TenantRegistryError `TENANT_DATASOURCE_UNAVAILABLE` when it
+   * cannot be opened or no slot frees up within `acquireTimeout`.
    */
-  get(tenantId: string): Promise<DS> {
-    const existing = this.created.get(tenantId);
-    if (existing !== undefined) return Promise.resolve(existing);
-    let pending = this.creating.get(tenantId);
+  async get(tenantId: string, holder?: DataSourceHolder): Promise<DS> {
+    for (let attempt = 1; ; attempt++) {
+      const entry = this.open.get(tenantId) ?? (await this.opened(tenantId));
+      if (entry.state === 'open' && !entry.isBroken) {
+        return this.lend(entry, holder);
+      }
+      if (entry.state === 'open') {
+        this.counts.replaced++;
+        this.retire(entry).catch(() => {});
+      }
+      if (attempt === 3) {
+        throw tenantDataSourceUnavailableError(
+          tenantId,
+          new Error('its DataSource broke again right after opening'),
+        );
+      }
+    }
+  }
+
+  /** The cache's counters. */
+  getStats(): TenantDataSourceCacheStats {
+    const {open, slots} = this;
+    let connections = this.retirement.connections;
+    for (const entry of open.values()) connections += entry.connections;
+    return {
+      live: open.size,
+      slots: slots.inUse,
+      waiting: slots.waiting,
+      connections,
+      ...this.counts,
+    };
+  }
+
+  /** Close every DataSource and fail the waiting requests (app stop). */
+  async stop(): Promise<void> {
+    this.generation++;
+    this.slots.rejectAll(new Error('the application is stopping'));
+    await Promise.allSettled([...this.opening.values()]);
+    for (const entry of [...this.open.values()]) {
+      this.retire(entry).catch(() => {});
+    }
+    await this.retirement.closeAll();
+  }
+
+  private opened(tenantId: string): Promise<Entry<DS>> {
+    let pending = this.opening.get(tenantId);
     if (pending === undefined) {
-      pending = this.create(tenantId);
-      this.creating.set(tenantId, pending);
+      pending = this.openEntry(tenantId);
+      this.opening.set(tenantId, pending);
+      const forget = () => this.opening.delete(tenantId);
+      pending.then(forget, forget);
     }
     return pending;
   }
 
-  /** DataSources created and creation failures, since start. */
-  getStats(): {live: number; creations: number; failures: number} {
-    return {
-      live: this.created.size,
-      creations: this.creations,
-      failures: this.failures,
-    };
+  private async openEntry(tenantId: string): Promise<Entry<DS>> {
+    const source = this.factory;
+    const factory = typeof source === 'function' ? source : await source.get();
+    if (factory === undefined) throw missingFactoryError();
+    const generation = this.generation;
+    const retryAfter = Math.max(
+      1,
+      Math.ceil(this.options.acquireTimeout / 1000),
+    );
+    try {
+      await this.slots.acquire();
+    } catch (error: unknown) {
+      this.counts.timeouts++;
+      throw tenantDataSourceUnavailableError(tenantId, error, retryAfter);
+    }
+    let entry: Entry<DS> | undefined;
+    try {
+      const dataSource = await factory(tenantId);
+      const created: Entry<DS> = new Entry(tenantId, dataSource, () =>
+        this.retire(created),
+      );
+      entry = created;
+      await entry.connect();
+      if (generation !== this.generation) throw new Error('stopped');
+    } catch (error: unknown) {
+      this.counts.failures++;
+      debug('opening the DataSource of %s failed: %s', tenantId, error);
+      if (entry === undefined) this.slots.release();
+      else this.retirement.close(entry);
+      throw tenantDataSourceUnavailableError(tenantId, error);
+    }
+    entry.state = 'open';
+    this.counts.creations++;
+    this.open.set(tenantId, entry);
+    this.registry.trackDataSource(tenantId, entry.handle);
+    return entry;
   }
 
-  private async create(tenantId: string): Promise<DS> {
-    try {
-      const dataSource = await this.factory(tenantId);
-      this.creations++;
-      this.created.set(tenantId, dataSource);
-      this.registry.trackDataSource(tenantId, dataSource);
-      return dataSource;
-    } catch (error: unknown) {
-      this.failures++;
-      debug('creating the DataSource of %s failed: %s', tenantId, error);
-      throw tenantDataSourceUnavailableError(tenantId, error);
-    } finally {
-      this.creating.delete(tenantId);
+  private lend(entry: Entry<DS>, holder?: DataSourceHolder): DS {
+    this.open.delete(entry.tenantId);
+    this.open.set(entry.tenantId, entry);
+    if (holder !== undefined) this.retirement.checkOut(entry, holder);
+    return entry.dataSource;
+  }
+
+  /**
+   * Close the least recently used idle DataSources until the closes under
+   * way cover the waiters. It evicts the tenant rather than closing only the
+   * DataSource: the tenant's models live on that DataSource's builder, so
+   * keeping the tenant would keep dead models; and the registry then stops
+   * tracking it in the same step.
+   */
+  private makeRoom(): void {
+    let needed = this.slots.waiting - this.retirement.closing.size;
+    for (const [tenantId, entry] of this.open) {
+      if (needed <= 0) return;
+      if (entry.checkouts > 0 || this.registry.isLeased(tenantId)) continue;
+      this.counts.closedForRoom++;
+      needed--;
+      if (this.registry.evictTenant(tenantId, 'capacity') === undefined) {
+        this.retire(entry).catch(() => {});
+      }
     }
   }
 
-  private forget(tenantId: string): void {
-    this.created.delete(tenantId);
+  /** Stop handing it out (see `DataSourceRetirement`). */
+  private retire(entry: Entry<DS>): Promise<void> {
+    if (this.open.get(entry.tenantId) === entry) {
+      this.open.delete(entry.tenantId);
+    }
+    return this.retirement.retire(entry);
   }
+
+  private watchWork(isWaiting: boolean): void {
+    if (isWaiting && this.stopWatchingWork === undefined) {
+      this.stopWatchingWork = onTenantWorkDone(tenantId => {
+        if (this.open.has(tenantId)) this.makeRoom();
+      });
+    } else if (!isWaiting && this.stopWatchingWork !== undefined) {
+      this.stopWatchingWork();
+      this.stopWatchingWork = undefined;
+    }
+  }
+}
+
+function missingFactoryError(): Error {
+  return new Error(
+    'TenantRegistryBindings.TENANT_DATASOURCE needs a factory: bind a ' +
+      'function (tenantId) => DataSource at ' +
+      'TenantRegistryBindings.DATASOURCE_FACTORY.',
+  );
 }

@@ -1,35 +1,55 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {inject, injectable, BindingScope, type Provider} from '@loopback/core';
+import {
+  BindingScope,
+  inject,
+  lifeCycleObserver,
+  type Getter,
+  type Provider,
+} from '@loopback/core';
 import {
   TenantDataSourceCache,
   type TenantDataSourceFactory,
 } from '../datasources/tenant-datasource-cache';
 import {TenantRegistryBindings} from '../keys';
+import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
 
 /**
- * The per-tenant DataSource cache, from the application's factory.
+ * The per-tenant DataSource cache, from the application's factory and the
+ * `dataSources` options.
+ *
+ * @remarks
+ * Tagged as a lifecycle observer (group `tenant-registry`, which stops after
+ * the REST server): the cache's `stop()` closes every tenant DataSource on
+ * `app.stop()`, so no pool connection outlives the application. The factory
+ * is read when a DataSource is first needed, so it may be bound after
+ * `app.start()`.
  *
  * @internal
  */
-@injectable({scope: BindingScope.SINGLETON})
+@lifeCycleObserver('tenant-registry', {scope: BindingScope.SINGLETON})
 export class TenantDataSourceCacheProvider implements Provider<TenantDataSourceCache> {
   constructor(
     @inject(TenantRegistryBindings.REGISTRY)
     private readonly registry: ModelRegistry,
-    @inject(TenantRegistryBindings.DATASOURCE_FACTORY, {optional: true})
-    private readonly factory?: TenantDataSourceFactory,
+    @inject(TenantRegistryBindings.OPTIONS)
+    private readonly options: ResolvedTenantRegistryOptions,
+    @inject.getter(TenantRegistryBindings.DATASOURCE_FACTORY, {optional: true})
+    private readonly getFactory: Getter<TenantDataSourceFactory | undefined>,
   ) {}
 
   value(): TenantDataSourceCache {
-    if (this.factory === undefined) {
-      throw new Error(
-        'TenantRegistryBindings.TENANT_DATASOURCE needs a factory: bind a ' +
-          'function (tenantId) => DataSource at ' +
-          'TenantRegistryBindings.DATASOURCE_FACTORY.',
-      );
-    }
-    return new TenantDataSourceCache(this.registry, this.factory);
+    const {dataSources, disconnectTimeout} = this.options;
+    const getFactory = this.getFactory;
+    return new TenantDataSourceCache(
+      this.registry,
+      {get: getFactory},
+      {
+        maxOpen: dataSources.maxOpen,
+        acquireTimeout: dataSources.acquireTimeout,
+        disconnectTimeout,
+      },
+    );
   }
 }

@@ -12,7 +12,10 @@ import {toHttpError} from '../request/http-errors';
  * The current tenant's DataSource (see
  * `TenantRegistryBindings.TENANT_DATASOURCE`). A request without a tenant
  * gets `DEFAULT_DATASOURCE` when one is bound, else 400 `TENANT_REQUIRED`; a
- * failing factory answers 503 `TENANT_DATASOURCE_UNAVAILABLE`.
+ * DataSource that cannot be opened (factory failure, database unreachable,
+ * no slot under `dataSources.maxOpen` within `acquireTimeout`) answers 503
+ * `TENANT_DATASOURCE_UNAVAILABLE` with `Retry-After`. The DataSource counts
+ * as in use until the response closes.
  *
  * @internal
  */
@@ -34,7 +37,7 @@ export class TenantDataSourceProvider implements Provider<object> {
       throw toHttpError(tenantRequiredError());
     }
     try {
-      return await this.cache.get(tenantId);
+      return await this.cache.get(tenantId, this.response);
     } catch (error: unknown) {
       throw toHttpError(error, this.response);
     }

@@ -1,11 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {inject} from '@loopback/core';
-import {DefaultCrudRepository, juggler, repository} from '@loopback/repository';
-import {get, post, requestBody} from '@loopback/rest';
+import {juggler} from '@loopback/repository';
 import {expect, type Client} from '@loopback/testlab';
 import {
-  getCurrentTenant,
   TenantRegistryBindings,
   type ModelRegistry,
   type TenantRegistryOptions,
@@ -13,52 +10,20 @@ import {
 import {barrier, deferred, waitFor} from '../fixtures/async';
 import {
   connectorCounts,
+  connectorEvents,
+  connectorHooks,
   givenCountingDataSource,
   resetConnectorCounts,
+  TenantNoteController,
+  TenantNoteRepository,
 } from '../fixtures/counting-connector';
 import {anonymousModelNames, builderOf} from '../fixtures/juggler';
 import {
   givenTenantApp,
-  Note,
   probeHooks,
+  type Note,
   type TenantTestApp,
 } from '../fixtures/tenant-app';
-
-/** A repository on the current tenant's own DataSource. */
-class TenantNoteRepository extends DefaultCrudRepository<Note, number, {}> {
-  constructor(
-    @inject(TenantRegistryBindings.TENANT_DATASOURCE)
-    dataSource: juggler.DataSource,
-  ) {
-    super(Note, dataSource);
-  }
-}
-
-const JSON_OBJECT = {
-  content: {'application/json': {schema: {type: 'object' as const}}},
-};
-const RESPONSE = {responses: {'200': JSON_OBJECT}};
-
-class TenantNoteController {
-  constructor(
-    @repository(TenantNoteRepository)
-    private readonly notes: TenantNoteRepository,
-  ) {}
-
-  @post('/tenant-notes', RESPONSE)
-  create(@requestBody(JSON_OBJECT) body: Partial<Note>): Promise<Note> {
-    return this.notes.create(body);
-  }
-
-  @get('/tenant-notes', RESPONSE)
-  async list(): Promise<object> {
-    await probeHooks.whileHandling?.(getCurrentTenant());
-    return {
-      dataSource: (this.notes.dataSource as juggler.DataSource).name,
-      notes: await this.notes.find(),
-    };
-  }
-}
 
 describe('per-tenant DataSources (acceptance)', () => {
   let app: TenantTestApp;
@@ -125,7 +90,12 @@ describe('per-tenant DataSources (acceptance)', () => {
     expect(responses.map(r => r.status)).to.matchEach(200);
     expect(factoryCalls).to.deepEqual(['new-tenant']);
     expect(connectorCounts.created).to.equal(1);
-    expect(cache.getStats()).to.deepEqual({live: 1, creations: 1, failures: 0});
+    expect(cache.getStats()).to.containDeep({
+      live: 1,
+      slots: 1,
+      creations: 1,
+      failures: 0,
+    });
   });
 
   it('gives tenants different DataSources and never each other’s data', async () => {
@@ -214,7 +184,12 @@ describe('per-tenant DataSources (acceptance)', () => {
     expect(JSON.stringify(res.body)).to.not.containEql('secret-host');
     await client.get('/tenant-notes').set('x-tenant-id', 'a').expect(200);
     const cache = await app.get(TenantRegistryBindings.TENANT_DATASOURCES);
-    expect(cache.getStats()).to.deepEqual({live: 1, creations: 1, failures: 1});
+    expect(cache.getStats()).to.containDeep({
+      live: 1,
+      slots: 1,
+      creations: 1,
+      failures: 1,
+    });
   });
 
   it('answers 400 TENANT_REQUIRED without a tenant, or uses a default DataSource', async () => {
@@ -229,4 +204,146 @@ describe('per-tenant DataSources (acceptance)', () => {
     const ok = await client.get('/tenant-notes').expect(200);
     expect(ok.body.dataSource).to.equal('shared');
   });
+
+  describe('with a cap on open DataSources (dataSources.maxOpen)', () => {
+    const list = (tenantId: string) =>
+      client
+        .get('/tenant-notes')
+        .set('x-tenant-id', tenantId)
+        .then(res => res);
+    const cacheOf = () => app.get(TenantRegistryBindings.TENANT_DATASOURCES);
+
+    it('closes the least recently used idle DataSource, with its tenant, to open one more', async () => {
+      await givenApp({dataSources: {maxOpen: 2}});
+      const registry = await app.get<ModelRegistry>(
+        TenantRegistryBindings.REGISTRY,
+      );
+      for (const tenantId of ['a', 'b', 'a']) await list(tenantId);
+      expect((await list('c')).status).to.equal(200);
+      // b was the least recently used; c was created only once b had closed.
+      expect(connectorEvents).to.deepEqual([
+        'create db_a#1',
+        'create db_b#2',
+        'disconnect db_b#2',
+        'disconnected db_b#2',
+        'create db_c#3',
+      ]);
+      expect(registry.tenantIds()).to.deepEqual(['a', 'c']);
+      expect(registry.getStats().evictions.capacity).to.equal(1);
+      expect((await cacheOf()).getStats()).to.containDeep({
+        live: 2,
+        slots: 2,
+        closedForRoom: 1,
+      });
+    });
+
+    it('makes a request wait while every open DataSource is busy, then gives it the first slot freed', async () => {
+      await givenApp({dataSources: {maxOpen: 1, acquireTimeout: 10000}});
+      const cache = await cacheOf();
+      const held = holdFirstRequestOf('a');
+      const a = list('a');
+      await held.inside;
+      const b = list('b');
+      await waitFor(() => cache.getStats().waiting === 1);
+      expect(connectorEvents).to.deepEqual(['create db_a#1']);
+      held.release();
+      expect((await a).status).to.equal(200);
+      expect((await b).body.label).to.equal('db_b#2');
+      expect(connectorEvents).to.deepEqual([
+        'create db_a#1',
+        'disconnect db_a#1',
+        'disconnected db_a#1',
+        'create db_b#2',
+      ]);
+    });
+
+    it('answers 503 TENANT_DATASOURCE_UNAVAILABLE with Retry-After when none frees up within acquireTimeout', async () => {
+      await givenApp({dataSources: {maxOpen: 1, acquireTimeout: 20}});
+      const held = holdFirstRequestOf('a');
+      const a = list('a');
+      await held.inside;
+      const b = await list('b');
+      expect(b.status).to.equal(503);
+      expect(b.body.error.code).to.equal('TENANT_DATASOURCE_UNAVAILABLE');
+      expect(b.headers['retry-after']).to.equal('1');
+      held.release();
+      expect((await a).status).to.equal(200);
+      expect((await cacheOf()).getStats()).to.containDeep({
+        timeouts: 1,
+        waiting: 0,
+      });
+      expect(connectorEvents).to.deepEqual(['create db_a#1']);
+    });
+
+    it('never hands out a DataSource that is closing: a request arriving meanwhile gets a new one', async () => {
+      await givenApp({dataSources: {maxOpen: 1, acquireTimeout: 10000}});
+      const cache = await cacheOf();
+      await list('a');
+      const closing = deferred();
+      const finishClose = deferred();
+      connectorHooks.beforeDisconnect = async () => {
+        connectorHooks.beforeDisconnect = undefined;
+        closing.resolve();
+        await finishClose.promise;
+      };
+      const b = list('b');
+      await closing.promise;
+      // db_a#1 is closing: a request for a must not get it.
+      const a = list('a');
+      await waitFor(() => cache.getStats().waiting === 2);
+      finishClose.resolve();
+      expect((await b).body.label).to.equal('db_b#2');
+      expect((await a).body.label).to.equal('db_a#3');
+      expect(connectorEvents).to.deepEqual([
+        'create db_a#1',
+        'disconnect db_a#1',
+        'disconnected db_a#1',
+        'create db_b#2',
+        'disconnect db_b#2',
+        'disconnected db_b#2',
+        'create db_a#3',
+      ]);
+    });
+  });
+
+  it('replaces a DataSource that reported a connection error, and closes the old one when the responses holding it close', async () => {
+    await givenApp();
+    const cache = await app.get(TenantRegistryBindings.TENANT_DATASOURCES);
+    const held = holdFirstRequestOf('a');
+    const first = client
+      .get('/tenant-notes')
+      .set('x-tenant-id', 'a')
+      .then(res => res);
+    await held.inside;
+    const broken = (await cache.get('a')) as juggler.DataSource;
+    broken.emit(
+      'error',
+      Object.assign(new Error('read'), {code: 'ECONNRESET'}),
+    );
+
+    const second = await client
+      .get('/tenant-notes')
+      .set('x-tenant-id', 'a')
+      .expect(200);
+    expect(second.body.label).to.equal('db_a#2');
+    // The first request still holds db_a#1: it stays open until it is done.
+    expect(connectorEvents).to.deepEqual(['create db_a#1', 'create db_a#2']);
+    held.release();
+    expect((await first).body.label).to.equal('db_a#1');
+    await waitFor(() => connectorEvents.includes('disconnected db_a#1'));
+    expect(cache.getStats()).to.containDeep({replaced: 1, live: 1, slots: 1});
+  });
+
+  /** Hold the first request of a tenant inside the controller. */
+  function holdFirstRequestOf(tenantId: string) {
+    const inside = deferred();
+    const release = deferred();
+    probeHooks.whileHandling = async current => {
+      if (current !== tenantId) return;
+      probeHooks.whileHandling = undefined;
+      inside.resolve();
+      await release.promise;
+    };
+    return {inside: inside.promise, release: () => release.resolve()};
+  }
 });

@@ -1,0 +1,64 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+/**
+ * Creates a tenant's DataSource, typically from a configuration template
+ * with the tenant's database, schema or credentials filled in.
+ *
+ * @example
+ * ```ts
+ * const factory: TenantDataSourceFactory = tenantId =>
+ *   new juggler.DataSource({...dbConfig, database: `shop_${tenantId}`});
+ * ```
+ */
+export type TenantDataSourceFactory<DS extends object = object> = (
+  tenantId: string,
+) => DS | Promise<DS>;
+
+/**
+ * A factory, or where to look it up when a DataSource is first needed (so
+ * that it may be bound after the application started).
+ */
+export type TenantDataSourceFactorySource<DS extends object = object> =
+  | TenantDataSourceFactory<DS>
+  | {get(): Promise<TenantDataSourceFactory<DS> | undefined>};
+
+/** Limits of a `TenantDataSourceCache`. */
+export interface TenantDataSourceCacheOptions {
+  /** Most DataSources open (or opening, or closing) at once; `Infinity`: no cap. */
+  maxOpen: number;
+  /** Milliseconds a request waits for a slot before 503. */
+  acquireTimeout: number;
+  /**
+   * Milliseconds a close may take, and a replaced DataSource may wait for the
+   * requests holding it.
+   */
+  disconnectTimeout: number;
+}
+
+/** What holds a DataSource until it emits `close` (an HTTP response). */
+export interface DataSourceHolder {
+  once(event: 'close', listener: () => void): unknown;
+  readonly closed?: boolean;
+}
+
+/** Counters of a `TenantDataSourceCache`. */
+export interface TenantDataSourceCacheStats {
+  /** Open DataSources that requests are given now (one per tenant). */
+  live: number;
+  /** Slots held: opening, open, retired and closing DataSources. */
+  slots: number;
+  /** Requests waiting for a slot. */
+  waiting: number;
+  /** Connections of their pools not closed yet (pg pools only). */
+  connections: number;
+  /** DataSources opened, since start. */
+  creations: number;
+  /** Opens that failed (factory or connect check). */
+  failures: number;
+  /** Broken DataSources replaced after a connection error. */
+  replaced: number;
+  /** DataSources closed to make room under `maxOpen`. */
+  closedForRoom: number;
+  /** Requests that waited `acquireTimeout` in vain. */
+  timeouts: number;
+}

@@ -1,0 +1,166 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {expect} from '@loopback/testlab';
+import {TenantRegistryBindings} from '../../src';
+import {waitFor} from '../fixtures/async';
+import {
+  POSTGRES_SKIP_REASON,
+  PostgresCluster,
+  quoteIdentifier,
+} from '../fixtures/postgres';
+import {
+  givenPgApp,
+  givenSharedDatabase,
+  provisionTenants,
+  SHARED_DATABASE,
+  TENANT_APPLICATION,
+  tenantIdentifier,
+  type PgApp,
+} from '../fixtures/postgres-app';
+
+const describePg = POSTGRES_SKIP_REASON ? describe.skip : describe;
+const SKIPPED = POSTGRES_SKIP_REASON
+  ? ` (skipped: ${POSTGRES_SKIP_REASON})`
+  : '';
+const UNAVAILABLE = 'TENANT_DATASOURCE_UNAVAILABLE';
+const SCHEMA_TENANTS = ['acme', 'r1', 'r2', 'r3', 'r4'];
+
+describePg(
+  `per-tenant DataSources on PostgreSQL: outages (acceptance)${SKIPPED}`,
+  () => {
+    let cluster: PostgresCluster;
+    let pgApp: PgApp | undefined;
+
+    before(async () => {
+      cluster = await PostgresCluster.create();
+      await givenSharedDatabase(cluster);
+      await provisionTenants(cluster, 'schema', SCHEMA_TENANTS);
+      await provisionTenants(cluster, 'database', ['up', 'down']);
+    });
+    after(() => cluster?.destroy());
+    afterEach(async () => {
+      await pgApp?.app.stop();
+      pgApp = undefined;
+    });
+
+    const get = (tenantId: string) =>
+      pgApp!.client.get('/pg-notes').set('x-tenant-id', tenantId);
+
+    function expectUnavailable(res: {status: number; body: {error?: object}}) {
+      expect(res.status).to.equal(503);
+      expect(res.body.error).to.containDeep({code: UNAVAILABLE});
+    }
+
+    it('answers 503 for a tenant whose database is down while others get 200, and recovers', async () => {
+      pgApp = await givenPgApp(cluster, 'database');
+      await get('up').expect(200);
+      await get('down').expect(200);
+      const database = quoteIdentifier(tenantIdentifier('down'));
+      await cluster.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+      await cluster.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+        [tenantIdentifier('down')],
+      );
+      await waitFor(
+        async () =>
+          (await cluster.connections(`${TENANT_APPLICATION}down`)) === 0,
+      );
+
+      // The first request may still try the dying pool (its query's error is
+      // mapped); from then on the DataSource is reopened and refused.
+      expectUnavailable(await get('down'));
+      const refused = await get('down');
+      expectUnavailable(refused);
+      expect(refused.headers['retry-after']).to.equal('1');
+      await get('up').expect(200);
+
+      await cluster.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+      await get('down').expect(200);
+      await get('up').expect(200);
+      const cache = await pgApp.app.get(
+        TenantRegistryBindings.TENANT_DATASOURCES,
+      );
+      expect(cache.getStats().failures).to.be.aboveOrEqual(1);
+      // No broken pool is left behind: one connection per live DataSource.
+      await waitFor(
+        async () => (await cluster.connections(TENANT_APPLICATION)) === 2,
+      );
+    });
+
+    it('answers 503 for a tenant whose database does not exist yet, then 200 once it does', async () => {
+      pgApp = await givenPgApp(cluster, 'database');
+      const res = await get('late.tenant:1');
+      expectUnavailable(res);
+      expect(res.headers['retry-after']).to.equal('1');
+      expect(JSON.stringify(res.body)).to.not.containEql('does not exist');
+      await provisionTenants(cluster, 'database', ['late.tenant:1']);
+      await get('late.tenant:1').expect(200);
+      expect(pgApp.opened).to.deepEqual(['late.tenant:1', 'late.tenant:1']);
+    });
+
+    it('answers 503 when a query loses its connection, and gives the next request a new DataSource', async () => {
+      pgApp = await givenPgApp(cluster, 'schema');
+      const before = (await get('acme').expect(200)).body.dataSource;
+      await cluster.query('SELECT pg_advisory_lock(42)', [], SHARED_DATABASE);
+      // supertest sends on then(): start the request now.
+      const blocked = pgApp.client
+        .get('/pg-lock')
+        .set('x-tenant-id', 'acme')
+        .then(res => res);
+      const waiting = () =>
+        cluster.query(
+          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+          [`${TENANT_APPLICATION}acme`],
+        );
+      await waitFor(async () => (await waiting()).length === 1);
+      await cluster.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+        [`${TENANT_APPLICATION}acme`],
+      );
+      expectUnavailable(await blocked);
+      await cluster.query('SELECT pg_advisory_unlock(42)', [], SHARED_DATABASE);
+
+      const after = (await get('acme').expect(200)).body.dataSource;
+      expect(after).to.not.equal(before);
+    });
+
+    it('fails fast with 503 while PostgreSQL restarts, and serves again afterwards without an app restart', async () => {
+      pgApp = await givenPgApp(cluster, 'schema');
+      const tenants = SCHEMA_TENANTS.slice(1);
+      const seen = {ok: 0, unavailable: 0, other: [] as unknown[]};
+      let phase: 'up' | 'down' | 'back' | 'done' = 'up';
+      const downSeen = {unavailable: 0, ok: 0};
+      const workers = tenants.map(async tenantId => {
+        while (phase !== 'done') {
+          const during = phase;
+          const res = await get(tenantId);
+          if (res.status === 200) seen.ok++;
+          else if (res.status === 503 && res.body.error?.code === UNAVAILABLE) {
+            seen.unavailable++;
+          } else seen.other.push({status: res.status, body: res.body});
+          if (during === 'down' && phase === 'down') {
+            if (res.status === 503) downSeen.unavailable++;
+            else downSeen.ok++;
+          }
+        }
+      });
+      await waitFor(() => seen.ok >= 20);
+      await cluster.stop('fast');
+      phase = 'down';
+      // Requests keep answering, with 503, while nothing listens.
+      await waitFor(() => downSeen.unavailable >= 20, 20000);
+      // The server accepts connections before pg_ctl returns: leave the
+      // down phase first.
+      phase = 'back';
+      const okBefore = seen.ok;
+      await cluster.start();
+      await waitFor(() => seen.ok >= okBefore + 20, 20000);
+      phase = 'done';
+      await Promise.all(workers);
+
+      expect(seen.other).to.deepEqual([]);
+      expect(downSeen.ok).to.equal(0);
+      for (const tenantId of tenants) await get(tenantId).expect(200);
+    }).timeout(60000);
+  },
+);
