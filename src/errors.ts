@@ -17,7 +17,11 @@ export const TenantRegistryErrorCodes = {
   TENANT_NOT_FOUND: 'TENANT_NOT_FOUND',
   /** `maxTenants` is reached and every tenant is busy (HTTP 503). */
   TENANT_CAPACITY: 'TENANT_CAPACITY',
-  /** The tenant's DataSource could not be created (HTTP 503). */
+  /**
+   * The tenant's DataSource could not be opened, no slot under
+   * `dataSources.maxOpen` freed up in time, or a query lost its connection
+   * (HTTP 503).
+   */
   TENANT_DATASOURCE_UNAVAILABLE: 'TENANT_DATASOURCE_UNAVAILABLE',
   /** The fleet events transport is down; nothing was changed (HTTP 503). */
   TENANT_EVENTS_UNAVAILABLE: 'TENANT_EVENTS_UNAVAILABLE',

@@ -113,15 +113,18 @@ export interface AdmissionOptions {
 /** Options of per-tenant DataSources (`TenantRegistryBindings.TENANT_DATASOURCE`). */
 export interface DataSourceOptions {
   /**
-   * Most tenant DataSources open at once (each holds a connection pool):
-   * opening one more first disconnects the least recently used one with
-   * nothing in flight. `Infinity` turns the cap off.
+   * Most tenant DataSources open (or opening, or closing) at once, each with
+   * its connection pool: opening one more first closes the least recently
+   * used one with nothing in flight, evicting its tenant (reason
+   * `capacity`); a slot is freed only once that pool has really closed.
+   * `Infinity` turns the cap off.
    * @defaultValue `Infinity`
    */
   maxOpen?: number;
   /**
    * How long a request waits for a DataSource slot when every open one is
-   * busy, in milliseconds, before 503 `TENANT_DATASOURCE_UNAVAILABLE`.
+   * busy, in milliseconds, before 503 `TENANT_DATASOURCE_UNAVAILABLE`; `0`
+   * answers 503 whenever no slot is free at once.
    * @defaultValue 1000
    */
   acquireTimeout?: Milliseconds;
