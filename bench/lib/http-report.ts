@@ -51,7 +51,7 @@ export function printHttpTables(
   >,
   comparisons: Comparison[],
 ) {
-  const figures: Record<string, unknown> = {};
+  const figures: Record<string, Record<string, unknown>> = {};
   const runtime = [environment.node, ...environment.nodeFlags].join(' ');
   const sideRows: string[][] = [];
   const ratioRows: string[][] = [];
@@ -89,7 +89,8 @@ export function printHttpTables(
         `${fixed(Math.min(...loads), 2)}-${fixed(Math.max(...loads), 2)}`,
       ]);
     }
-    figures[`${name}.${method}`] = {sides, pairs, heapUsed, loads};
+    figures[name] ??= {};
+    figures[name][method] = {sides, pairs, heapUsed, loads};
   }
   printTable(
     `http (${runtime}): each side, ${environment.pairs} rounds (median, min-max)`,
