@@ -36,7 +36,12 @@ import {
 import {AsyncLocalStorage} from 'node:async_hooks';
 import {TenantRegistryBindings, TenantRegistryComponent} from '../../src';
 
-export type BenchAppKind = 'plain' | 'als' | 'component';
+export type BenchAppKind =
+  | 'plain'
+  | 'als'
+  | 'component'
+  // Diagnosis: the component with its middleware replaced by the bare one.
+  | 'component-als';
 export type BenchWorkload = 'parcels' | 'leaky' | 'tenant-ds';
 
 @model()
@@ -134,7 +139,7 @@ export async function startBenchApp(
   });
   const shared = new juggler.DataSource({name: 'db', connector: 'memory'});
   app.dataSource(shared, 'db');
-  if (kind === 'als') {
+  if (kind === 'als' || kind === 'component-als') {
     const storage = new AsyncLocalStorage<string>();
     app.middleware(
       (context, next) =>
@@ -146,11 +151,12 @@ export async function startBenchApp(
       },
     );
   }
-  if (kind === 'component') {
+  if (kind === 'component' || kind === 'component-als') {
     app
       .configure(TenantRegistryBindings.COMPONENT)
       .to({strategies: ['header']});
     app.component(TenantRegistryComponent);
+    if (kind === 'component-als') app.unbind(TenantRegistryBindings.MIDDLEWARE);
   }
   app.repository(ParcelRepository);
   if (workload === 'tenant-ds') {

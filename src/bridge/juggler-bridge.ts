@@ -55,9 +55,10 @@ const installations = new Map<Function, Installation>();
  * in the same builder; on a miss juggler builds it and the registry records
  * it. A definition object resolved again in the same builder reuses its
  * structure key while it still reads the same (see `DefinitionKeyCache`);
- * the model is still looked up in the current scope every time. Named models, strings and constructors go through juggler untouched. If
- * the registry fails, juggler's own behaviour runs and the failure is
- * counted: model building never fails because of the bridge.
+ * the model is still looked up in the current scope every time. Named
+ * models, strings and constructors go through juggler untouched. If the
+ * registry fails, juggler's own behaviour runs and the failure is counted:
+ * model building never fails because of the bridge.
  *
  * Also wraps `ModelDefinition.prototype.build` to note which models use a
  * tenant's anonymous models, so eviction never removes one that a live global

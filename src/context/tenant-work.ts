@@ -8,11 +8,11 @@ const debug = debugFactory('loopback:tenant-registry:context');
 // `runInTenant` both add to it, so a request is counted once, and eviction
 // asks only here whether a tenant is busy.
 //
-// A count that drops to zero stays in the map: deleting and re-adding a key
-// on every request makes V8 shrink and regrow the table each time (about
-// 1 us a request on Node 20, measured with 1,000 rotating tenants). Zero
-// counts are swept when the map has doubled since the last sweep, so it
-// stays within twice the busy tenants (and at least SWEEP_MIN entries).
+// A count that drops to zero stays in the map: adding a key and deleting it
+// again on every request measured 0.9 us a request on Node 20 (0.2 us on
+// Node 22) with 1,000 rotating tenants, against 0.08 us to update a kept
+// entry. Zero counts are swept when the map has doubled since the last
+// sweep, so it stays within twice the busy tenants (at least SWEEP_MIN).
 const SWEEP_MIN = 1024;
 const inFlight = new Map<string, number>();
 const doneListeners = new Set<(tenantId: string) => void>();
