@@ -17,7 +17,8 @@
  *
  *   node dist/bench/http.js [--quick] [--pairs=N] [--seconds=S]
  *     [--node=PATH] [--node-flags="--experimental-async-context-frame"]
- *     [--only=overhead|scenarios]
+ *     [--only=overhead|scenarios] [--methods=GET,POST]
+ *     [--with=component-als] [--results=NAME.json]
  */
 
 import os from 'node:os';
@@ -108,12 +109,15 @@ export async function runHttpSuite() {
   const loadBefore = os.loadavg()[0];
   const comparisons: Comparison[] = [];
   if (only !== 'scenarios') {
-    const overhead = {
+    // `--with=component-als` adds a diagnostic side (see lib/bench-app.ts).
+    const overhead: Record<string, string[]> = {
       plain: ['plain'],
       'plain-2': ['plain'],
       als: ['als'],
       component: ['component'],
     };
+    for (const kind of option('with')?.split(',') ?? [])
+      overhead[kind] = [kind];
     const methods = (option('methods') ?? 'GET,POST').split(',') as (
       'GET' | 'POST'
     )[];

@@ -13,6 +13,7 @@ import {showFigure, type Figure} from './timing';
 /** Ratios reported for the overhead comparison: [numerator, denominator]. */
 const OVERHEAD_RATIOS: [string, string][] = [
   ['component', 'als'],
+  ['component-als', 'als'],
   ['component', 'plain'],
   ['als', 'plain'],
   ['plain-2', 'plain'],
@@ -76,6 +77,7 @@ export function printHttpTables(
     const wanted =
       name === 'overhead' ? OVERHEAD_RATIOS : [['component', 'plain']];
     for (const [a, b] of wanted) {
+      if (rounds[a] === undefined || rounds[b] === undefined) continue;
       const pair = pairFigures(rounds[a], rounds[b]);
       pairs[`${a}/${b}`] = pair;
       const {low, high, coverage} = pair.throughputRatioInterval;
