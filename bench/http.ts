@@ -1,182 +1,168 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 /*
- * HTTP suite: autocannon against two LB4 apps, identical but for our
- * component, in alternating short rounds (A B, B A, ...) on 127.0.0.1, each
- * server pinned to core 0 and the load generator to core 1 where `taskset`
- * exists. Reports the median of per-pair ratios, with min and max.
+ * HTTP suite: what users pay per request. The same LB4 app (lib/bench-app.ts)
+ * as separate server processes, in rotating rounds (every side once per
+ * pair, the order shifting each pair so that drift hits all alike):
+ *
+ * - overhead: plain, a second plain process (the noise floor: plain / plain
+ *   measured in the same run), the bare-AsyncLocalStorage-middleware app and
+ *   the component; GET and POST on a shared DataSource;
+ * - registry scenarios: a model per tenant defined on every request
+ *   (`leaky`) and a DataSource per tenant (`tenant-ds`), component against
+ *   plain juggler, with the heap each server holds at the end.
+ *
+ * Ratios are medians of per-pair ratios with min-max and a ~95% interval;
+ * CPU is the server process's own (user + system) per request.
+ *
+ *   node dist/bench/http.js [--quick] [--pairs=N] [--seconds=S]
+ *     [--node=PATH] [--node-flags="--experimental-async-context-frame"]
+ *     [--only=overhead|scenarios] [--methods=GET,POST]
+ *     [--with=component-als] [--results=NAME.json]
  */
 
-import autocannon from 'autocannon';
-import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import path from 'node:path';
-import {isQuick, printTable, recordSuite, summarize} from './lib/report';
-import {showFigure} from './lib/timing';
+import os from 'node:os';
+import {spawnSync} from 'node:child_process';
+import {printHttpTables} from './lib/http-report';
+import {
+  hasTaskset,
+  nodeVersion,
+  round,
+  startServer,
+  stopServer,
+  ask,
+  type BenchServer,
+  type Round,
+  type ServerRuntime,
+} from './lib/http-round';
+import {isQuick, recordSuite} from './lib/report';
 
-interface Server {
-  mode: string;
-  child: ChildProcess;
-  port: string;
+function option(name: string): string | undefined {
+  const arg = process.argv.find(a => a.startsWith(`--${name}=`));
+  return arg?.slice(name.length + 3);
 }
 
-interface Round {
-  rps: number;
-  p99: number;
-  cpuMicrosPerRequest: number;
-  errors: number;
+/** Rounds per side, in pair order. */
+export type Rounds = Record<string, Round[]>;
+
+/** One comparison's raw rounds and the heap each server ended with. */
+export interface Comparison {
+  name: string;
+  method: 'GET' | 'POST';
+  rounds: Rounds;
+  heapUsed: Record<string, number>;
 }
 
-const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
-
-function startServer(mode: string): Promise<Server> {
-  const script = path.join(__dirname, 'http-server.js');
-  const [command, args] = hasTaskset
-    ? ['taskset', ['-c', '0', process.execPath, script, mode]]
-    : [process.execPath, [script, mode]];
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: {port: string}) =>
-      resolve({mode, child, port: message.port}),
-    );
-    child.once('exit', code =>
-      reject(new Error(`${mode} server exited: ${code}`)),
-    );
-  });
-}
-
-function cpuMicros(server: Server): Promise<number> {
-  return new Promise(resolve => {
-    server.child.once('message', (m: {cpuMicros: number}) =>
-      resolve(m.cpuMicros),
-    );
-    server.child.send('cpu');
-  });
-}
-
-async function round(
-  server: Server,
-  method: 'GET' | 'POST',
+async function compare(
+  name: string,
+  sides: Record<string, string[]>,
+  methods: ('GET' | 'POST')[],
+  pairs: number,
   seconds: number,
-): Promise<Round> {
-  let next = 0;
-  const before = await cpuMicros(server);
-  const result = await autocannon({
-    url: `http://127.0.0.1:${server.port}`,
-    connections: 10,
-    duration: seconds,
-    requests: [
-      {
-        method,
-        path: method === 'GET' ? '/parcels/1' : '/parcels',
-        headers: {'content-type': 'application/json'},
-        body:
-          method === 'POST'
-            ? JSON.stringify({
-                address: {street: 's', city: 'c'},
-                items: [{sku: 'a', qty: 1}],
-              })
-            : undefined,
-        setupRequest: request => ({
-          ...request,
-          headers: {
-            ...request.headers,
-            'x-tenant-id': `tenant-${next++ % 1000}`,
-          },
-        }),
-      },
-    ],
-  });
-  const after = await cpuMicros(server);
-  return {
-    rps: result.requests.average,
-    p99: result.latency.p99,
-    cpuMicrosPerRequest: (after - before) / Math.max(1, result.requests.total),
-    errors: result.errors + result.non2xx,
-  };
+  runtime: ServerRuntime,
+): Promise<Comparison[]> {
+  const labels = Object.keys(sides);
+  const started = labels.map(label =>
+    startServer(label, sides[label], runtime),
+  );
+  const servers: BenchServer[] = [];
+  for (const server of await Promise.allSettled(started)) {
+    if (server.status === 'fulfilled') servers.push(server.value);
+  }
+  try {
+    if (servers.length < labels.length) throw new Error('a server failed');
+    const comparisons: Comparison[] = [];
+    for (const method of methods) {
+      // JIT warm-up: throughput climbs for several seconds after start.
+      if (!isQuick()) {
+        for (const server of servers) await round(server, method, seconds);
+      }
+      const rounds: Rounds = Object.fromEntries(labels.map(l => [l, []]));
+      for (let pair = 0; pair < pairs; pair++) {
+        for (let i = 0; i < servers.length; i++) {
+          const server = servers[(i + pair) % servers.length];
+          rounds[server.label].push(await round(server, method, seconds));
+        }
+      }
+      const heapUsed: Record<string, number> = {};
+      for (const server of servers) {
+        heapUsed[server.label] = await ask(server, 'heap');
+      }
+      comparisons.push({name, method, rounds, heapUsed});
+    }
+    return comparisons;
+  } finally {
+    await Promise.all(servers.map(stopServer));
+  }
 }
 
 export async function runHttpSuite() {
   const quick = isQuick();
-  const pairsArg = process.argv.find(a => a.startsWith('--pairs='));
-  const pairs = pairsArg ? Number(pairsArg.split('=')[1]) : quick ? 2 : 30;
-  const seconds = 1;
+  const pairs = Number(option('pairs') ?? (quick ? 1 : 10));
+  const seconds = Number(option('seconds') ?? (quick ? 1 : 2));
+  const only = option('only');
+  const runtime: ServerRuntime = {
+    node: option('node'),
+    flags: option('node-flags')?.split(' ').filter(Boolean),
+  };
   if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
-  // `--compare=als-only` measures a bare AsyncLocalStorage middleware instead
-  // of the component, to tell its cost from ours.
-  const compareArg = process.argv.find(a => a.startsWith('--compare='));
-  const plain = await startServer('plain');
-  const component = await startServer(
-    compareArg ? compareArg.split('=')[1] : 'component',
-  );
-  const figures: Record<string, unknown> = {
+  const loadBefore = os.loadavg()[0];
+  const comparisons: Comparison[] = [];
+  if (only !== 'scenarios') {
+    // `--with=component-als` adds a diagnostic side (see lib/bench-app.ts).
+    const overhead: Record<string, string[]> = {
+      plain: ['plain'],
+      'plain-2': ['plain'],
+      als: ['als'],
+      component: ['component'],
+    };
+    for (const kind of option('with')?.split(',') ?? [])
+      overhead[kind] = [kind];
+    const methods = (option('methods') ?? 'GET,POST').split(',') as (
+      'GET' | 'POST'
+    )[];
+    comparisons.push(
+      ...(await compare(
+        'overhead',
+        overhead,
+        methods,
+        pairs,
+        seconds,
+        runtime,
+      )),
+    );
+  }
+  if (only !== 'overhead') {
+    for (const workload of ['leaky', 'tenant-ds']) {
+      const sides = {
+        plain: ['plain', workload],
+        component: ['component', workload],
+      };
+      const scenarioPairs = Math.max(1, Math.ceil(pairs / 2));
+      comparisons.push(
+        ...(await compare(
+          workload,
+          sides,
+          ['GET'],
+          scenarioPairs,
+          seconds,
+          runtime,
+        )),
+      );
+    }
+  }
+  const environment = {
+    node: nodeVersion(runtime.node ?? process.execPath),
+    nodeFlags: runtime.flags ?? [],
     pairs,
     secondsPerRound: seconds,
     pinned: hasTaskset,
+    cores: os.cpus().length,
+    loadBefore,
+    loadAfter: os.loadavg()[0],
   };
-  const rows: string[][] = [];
-  try {
-    for (const method of ['GET', 'POST'] as const) {
-      // JIT warm-up: throughput climbs for several seconds after start.
-      const warmup = quick ? 1 : 4;
-      await round(plain, method, warmup);
-      await round(component, method, warmup);
-      const a: Round[] = [];
-      const b: Round[] = [];
-      for (let i = 0; i < pairs; i++) {
-        // Alternate which side goes first, so drift hits both alike.
-        if (i % 2 === 0) {
-          a.push(await round(plain, method, seconds));
-          b.push(await round(component, method, seconds));
-        } else {
-          b.push(await round(component, method, seconds));
-          a.push(await round(plain, method, seconds));
-        }
-      }
-      const throughputRatio = summarize(a.map((r, i) => b[i].rps / r.rps));
-      const p99Ratio = summarize(
-        a.map((r, i) => b[i].p99 / Math.max(r.p99, 1)),
-      );
-      const cpuA = summarize(a.map(r => r.cpuMicrosPerRequest));
-      const cpuB = summarize(b.map(r => r.cpuMicrosPerRequest));
-      const errors = [...a, ...b].reduce((n, r) => n + r.errors, 0);
-      figures[method] = {
-        plainRps: summarize(a.map(r => r.rps)),
-        componentRps: summarize(b.map(r => r.rps)),
-        throughputRatio,
-        p99Ratio,
-        cpuMicrosPerRequestPlain: cpuA,
-        cpuMicrosPerRequestComponent: cpuB,
-        errors,
-      };
-      rows.push(
-        [`${method} req/s plain`, showFigure(summarize(a.map(r => r.rps)))],
-        [
-          `${method} req/s with component`,
-          showFigure(summarize(b.map(r => r.rps))),
-        ],
-        [
-          `${method} throughput ratio (component / plain)`,
-          showFigure(throughputRatio, 3),
-        ],
-        [`${method} p99 ratio (component / plain)`, showFigure(p99Ratio, 3)],
-        [`${method} server CPU us/request plain`, showFigure(cpuA, 1)],
-        [`${method} server CPU us/request component`, showFigure(cpuB, 1)],
-        [`${method} errors`, String(errors)],
-      );
-    }
-  } finally {
-    plain.child.send('stop');
-    component.child.send('stop');
-  }
-  printTable(
-    `http: ${pairs} alternating pairs of ${seconds}s rounds, 10 connections, 1,000 tenants` +
-      (hasTaskset ? ', servers on core 0, load on core 1' : ''),
-    ['figure', 'median (min-max)'],
-    rows,
-  );
-  recordSuite('http', figures);
+  const figures = printHttpTables(environment, comparisons);
+  recordSuite('http', {environment, ...figures});
   return figures;
 }
 

@@ -5,7 +5,8 @@
  * printing its table; the figures go to bench/results/latest.json.
  */
 
-import {rmSync} from 'node:fs';
+import {existsSync, rmSync} from 'node:fs';
+import path from 'node:path';
 import {runCleanupSuite} from './cleanup';
 import {runContextSuite} from './context';
 import {runHttpSuite} from './http';
@@ -21,9 +22,21 @@ async function main(): Promise<void> {
   runRegistrySuite();
   runContextSuite();
   runCleanupSuite();
-  runMemorySuite();
+  await runMemorySuite();
   await runHttpSuite();
+  await runDataSourcesSuiteIfPresent();
   process.stdout.write(`\nFigures written to ${RESULTS_FILE}\n`);
+}
+
+/**
+ * The PostgreSQL DataSources suite (`bench/datasources.ts`, maintained
+ * separately), when this tree has it.
+ */
+async function runDataSourcesSuiteIfPresent(): Promise<void> {
+  const file = path.join(__dirname, 'datasources.js');
+  if (!existsSync(file)) return;
+  const suite = require(file) as {runDataSourcesSuite?: () => Promise<unknown>};
+  await suite.runDataSourcesSuite?.();
 }
 
 main().catch(error => {

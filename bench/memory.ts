@@ -7,7 +7,8 @@
  *   npm run bench:memory [-- --quick] [-- --tenants=5000] [-- --requests=3]
  */
 
-import {execFileSync} from 'node:child_process';
+import {execFile} from 'node:child_process';
+import {promisify} from 'node:util';
 import path from 'node:path';
 import {fixed, isQuick, printTable, recordSuite} from './lib/report';
 import {SCENARIOS} from './memory-scenario';
@@ -29,15 +30,15 @@ function option(name: string, fallback: number): number {
   return arg ? Number(arg.split('=')[1]) : fallback;
 }
 
-function runScenario(
+async function runScenario(
   scenario: string,
   mode: string,
   tenants: number,
   requests: number,
   v8Flags: string[],
-): ScenarioResult {
+): Promise<ScenarioResult> {
   const script = path.join(__dirname, 'memory-scenario.js');
-  const output = execFileSync(
+  const {stdout: output} = await promisify(execFile)(
     process.execPath,
     [
       '--expose-gc',
@@ -53,41 +54,46 @@ function runScenario(
   return JSON.parse(output.trim().split('\n').pop()!);
 }
 
-export function runMemorySuite(): ScenarioResult[] {
+export async function runMemorySuite(): Promise<ScenarioResult[]> {
   const tenants = option('tenants', isQuick() ? 40 : 1000);
   const requests = option('requests', 3);
   const results: ScenarioResult[] = [];
   const rows: (string | number)[][] = [];
-  for (const scenario of Object.keys(SCENARIOS)) {
-    for (const mode of ['plain', 'bridge']) {
-      const result = runScenario(scenario, mode, tenants, requests, []);
-      // The same run without V8's compilation cache: juggler compiles one
-      // `new Function` constructor per model name, and V8 keeps that source
-      // cached until it flushes the cache; this column leaves it out. Only
-      // the scenario with a model name per tenant is affected.
-      const uncached =
-        scenario === 'shared-ds-model-per-tenant'
-          ? runScenario(scenario, mode, tenants, requests, [
-              '--no-compilation-cache',
-            ])
-          : result;
-      results.push(result);
-      rows.push([
-        scenario,
-        mode,
-        result.anonymousLoaded,
-        result.anonymousReleased,
-        fixed(result.bytesPerTenantLoaded / 1024),
-        fixed(result.bytesPerTenantReleased / 1024),
-        fixed(result.bytesPerTenantSecondCycle / 1024),
-        fixed(uncached.bytesPerTenantSecondCycle / 1024),
-      ]);
-      results[results.length - 1] = {
-        ...result,
-        bytesPerTenantSecondCycleNoCompilationCache:
-          uncached.bytesPerTenantSecondCycle,
-      } as ScenarioResult;
-    }
+  // One process per scenario and mode, two at a time (heap is per process).
+  const jobs = Object.keys(SCENARIOS).flatMap(scenario =>
+    ['plain', 'bridge'].map(mode => ({scenario, mode})),
+  );
+  const done = await inPairs(jobs, async ({scenario, mode}) => {
+    const result = await runScenario(scenario, mode, tenants, requests, []);
+    // The same run without V8's compilation cache: juggler compiles one
+    // `new Function` constructor per model name, and V8 keeps that source
+    // cached until it flushes the cache; this column leaves it out. Only
+    // the scenario with a model name per tenant is affected (not run in
+    // --quick, which only checks that the suite works).
+    const uncached =
+      scenario === 'shared-ds-model-per-tenant' && !isQuick()
+        ? await runScenario(scenario, mode, tenants, requests, [
+            '--no-compilation-cache',
+          ])
+        : result;
+    return {result, uncached};
+  });
+  for (const {result, uncached} of done) {
+    rows.push([
+      result.scenario,
+      result.mode,
+      result.anonymousLoaded,
+      result.anonymousReleased,
+      fixed(result.bytesPerTenantLoaded / 1024),
+      fixed(result.bytesPerTenantReleased / 1024),
+      fixed(result.bytesPerTenantSecondCycle / 1024),
+      fixed(uncached.bytesPerTenantSecondCycle / 1024),
+    ]);
+    results.push({
+      ...result,
+      bytesPerTenantSecondCycleNoCompilationCache:
+        uncached.bytesPerTenantSecondCycle,
+    } as ScenarioResult);
   }
   printTable(
     `memory: ${tenants} tenants x ${requests} requests (KiB per tenant; heapUsed after GC)`,
@@ -107,4 +113,26 @@ export function runMemorySuite(): ScenarioResult[] {
   return results;
 }
 
-if (require.main === module) runMemorySuite();
+/** Run `task` over `items`, two at a time, results in order. */
+async function inPairs<T, R>(
+  items: T[],
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return results;
+}
+
+if (require.main === module) {
+  runMemorySuite().catch(error => {
+    process.stderr.write(`${error?.stack ?? error}\n`);
+    process.exit(1);
+  });
+}

@@ -34,15 +34,20 @@ function definition(): Record<string, unknown> {
   };
 }
 
-export function runRegistrySuite() {
-  const quick = isQuick();
-  const rounds = quick ? 3 : 15;
-  const n = quick ? 2000 : 50000;
-  const builder = (
+/** A new memory DataSource's model builder. */
+function givenBuilder(): Builder {
+  return (
     new juggler.DataSource({connector: 'memory'}) as unknown as {
       modelBuilder: Builder;
     }
   ).modelBuilder;
+}
+
+export function runRegistrySuite() {
+  const quick = isQuick();
+  const rounds = quick ? 3 : 15;
+  const n = quick ? 2000 : 50000;
+  const builder = givenBuilder();
   const resolveTypeName = (name: string) =>
     builder.constructor.schemaTypes[name.toLowerCase()] ?? builder.models[name];
   const props = definition();
@@ -57,21 +62,11 @@ export function runRegistrySuite() {
   // A same-process yardstick for this machine's speed.
   const stringify = nsPerOp(() => JSON.stringify(props), n, rounds);
 
-  // juggler alone: resolveType on an object literal builds a new model.
-  const build = nsPerOp(
-    () => builder.resolveType(definition()),
-    Math.max(50, n / 100),
-    rounds,
-  );
-
   const registry = new ModelRegistry();
   const uninstall = installJugglerBridge(registry);
-  let hit;
-  let miss;
-  let register;
   try {
     runInTenant('bench', () => builder.resolveType(definition()));
-    hit = nsPerOp(
+    const hit = nsPerOp(
       () =>
         runInTenant('bench', () =>
           registry.findModelByStructure(props, builder),
@@ -80,7 +75,7 @@ export function runRegistrySuite() {
       rounds,
     );
     const other = {...props, extra: String};
-    miss = nsPerOp(
+    const miss = nsPerOp(
       () =>
         runInTenant('bench', () =>
           registry.findModelByStructure(other, builder),
@@ -88,20 +83,43 @@ export function runRegistrySuite() {
       n,
       rounds,
     );
+    // Through the bridge: resolveType on a structure seen before, with a
+    // tenant context entered per call, then inside one context: a fresh
+    // literal per call, and the same definition object again.
+    const bridgedHit = nsPerOp(
+      () => runInTenant('bench', () => builder.resolveType(definition())),
+      n,
+      rounds,
+    );
+    const bridgedHits = () =>
+      runInTenant('bench', () => {
+        builder.resolveType(props);
+        builder.resolveType(props);
+        return [
+          nsPerOp(() => builder.resolveType(definition()), n, rounds),
+          nsPerOp(() => builder.resolveType(props), n * 4, rounds),
+        ];
+      });
+    const [bridgedFresh, bridgedReused] = bridgedHits();
     const model = runInTenant('bench', () =>
       builder.resolveType(definition()),
     ) as {
       modelName: string;
     };
-    register = nsPerOp(
+    const register = nsPerOp(
       i => registry.registerModel(model, props, `t${i % 1000}`),
       n,
       rounds,
     );
-    // Through the bridge: resolveType on a structure seen before.
-    const bridgedHit = nsPerOp(
-      () => runInTenant('bench', () => builder.resolveType(definition())),
-      n,
+    // The same hits with 1,000 other live tenants: each hit marks its tenant
+    // as used (the registry's LRU order).
+    const [bridgedFreshManyTenants, bridgedReusedManyTenants] = bridgedHits();
+    // juggler alone: resolveType on an object literal builds a new model
+    // (last, in a builder of its own: thousands of models grow the heap,
+    // which slows every later figure's garbage collection).
+    const build = nsPerOp(
+      () => givenBuilder().resolveType(definition()),
+      Math.max(50, n / 100),
       rounds,
     );
     const figures = {
@@ -111,6 +129,10 @@ export function runRegistrySuite() {
       missNs: miss,
       registerModelNs: register,
       bridgedResolveTypeHitNs: bridgedHit,
+      bridgedFreshLiteralHitNs: bridgedFresh,
+      bridgedReusedDefinitionHitNs: bridgedReused,
+      bridgedFreshLiteralHitManyTenantsNs: bridgedFreshManyTenants,
+      bridgedReusedDefinitionHitManyTenantsNs: bridgedReusedManyTenants,
       jugglerBuildNs: build,
       buildOverHitRatio: build.median / hit.median,
       buildOverBridgedHitRatio: build.median / bridgedHit.median,
@@ -124,7 +146,26 @@ export function runRegistrySuite() {
         ['findModelByStructure, hit', showFigure(hit)],
         ['findModelByStructure, miss', showFigure(miss)],
         ['registerModel', showFigure(register)],
-        ['resolveType through the bridge, hit', showFigure(bridgedHit)],
+        [
+          'resolveType through the bridge, hit (runInTenant per call)',
+          showFigure(bridgedHit),
+        ],
+        [
+          'bridged hit in a tenant context, fresh literal per call',
+          showFigure(bridgedFresh),
+        ],
+        [
+          'bridged hit in a tenant context, reused definition object',
+          showFigure(bridgedReused),
+        ],
+        [
+          'the same, fresh literal, 1,000 other live tenants',
+          showFigure(bridgedFreshManyTenants),
+        ],
+        [
+          'the same, reused definition, 1,000 other live tenants',
+          showFigure(bridgedReusedManyTenants),
+        ],
         ['juggler builds the model (no bridge)', showFigure(build)],
         ['build / hit', `${figures.buildOverHitRatio.toFixed(0)}x`],
         [

@@ -6,12 +6,14 @@ import path from 'node:path';
 
 /**
  * Where `npm run bench` writes its JSON record; `--quick` smoke runs write
- * `quick.json`, so they never overwrite the figures the README quotes.
+ * `quick.json`, so they never overwrite the figures the README quotes, and
+ * `--results=NAME.json` names another file (one per Node version).
  */
 export const RESULTS_FILE = path.resolve(
   __dirname,
   '../../../bench/results',
-  process.argv.includes('--quick') ? 'quick.json' : 'latest.json',
+  process.argv.find(a => a.startsWith('--results='))?.slice(10) ??
+    (process.argv.includes('--quick') ? 'quick.json' : 'latest.json'),
 );
 
 /** Print an aligned table to stdout. */
@@ -81,4 +83,36 @@ export function isQuick(): boolean {
 /** A number with at most `digits` decimals, for tables. */
 export function fixed(value: number, digits = 1): string {
   return Number.isFinite(value) ? value.toFixed(digits) : String(value);
+}
+
+/**
+ * A distribution-free confidence interval of the median (binomial order
+ * statistics): the narrowest pair of ranks whose coverage is at least 95%,
+ * or min-max with its own (lower) coverage when there are too few values.
+ */
+export function medianInterval(values: number[]): {
+  low: number;
+  high: number;
+  coverage: number;
+} {
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return {low: NaN, high: NaN, coverage: 0};
+  let below = 0; // P(X <= j - 1) for X ~ Binomial(n, 1/2)
+  let rank = 1;
+  let coverage = 1 - 2 / 2 ** n;
+  for (let j = 2; j <= Math.ceil(n / 2); j++) {
+    below += binomial(n, j - 2) / 2 ** n;
+    const next = 1 - 2 * (below + binomial(n, j - 1) / 2 ** n);
+    if (next < 0.95) break;
+    rank = j;
+    coverage = next;
+  }
+  return {low: sorted[rank - 1], high: sorted[n - rank], coverage};
+}
+
+function binomial(n: number, k: number): number {
+  let result = 1;
+  for (let i = 1; i <= k; i++) result = (result * (n - i + 1)) / i;
+  return result;
 }

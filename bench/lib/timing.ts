@@ -10,8 +10,15 @@ export interface Figure {
 }
 
 /**
- * Nanoseconds per call of `fn`, as the median of `rounds` rounds of
+ * CPU nanoseconds per call of `fn`, as the median of `rounds` rounds of
  * `iterations` calls each (after one warm-up round).
+ *
+ * @remarks
+ * CPU time of this process (user + system), not wall time: on a machine
+ * shared with other work, wall time counts the time other processes ran too
+ * (two to three times the CPU time at a load of 7 on 2 cores here), while
+ * CPU time moves far less. It includes V8's garbage-collection threads:
+ * allocation is part of the cost.
  */
 export function nsPerOp(
   fn: (i: number) => unknown,
@@ -21,9 +28,10 @@ export function nsPerOp(
   const samples: number[] = [];
   let sink: unknown;
   for (let round = -1; round < rounds; round++) {
-    const start = process.hrtime.bigint();
+    const start = process.cpuUsage();
     for (let i = 0; i < iterations; i++) sink = fn(i);
-    const elapsed = Number(process.hrtime.bigint() - start);
+    const used = process.cpuUsage(start);
+    const elapsed = (used.user + used.system) * 1000;
     if (round >= 0) samples.push(elapsed / iterations);
   }
   if (sink === Symbol.for('never')) process.stdout.write('');

@@ -2,13 +2,12 @@
 
 import {getEffectiveScope} from '../context/tenant-context';
 import type {ModelRegistry} from '../registry';
-import {
-  resolveTypeNameIn,
-  type ModelBuilderLike,
-  type ModelClassLike,
-  type ModelDefinitionLike,
+import type {
+  ModelBuilderLike,
+  ModelClassLike,
+  ModelDefinitionLike,
 } from '../registry/juggler-shapes';
-import {computeStructureKey} from '../registry/structure-key';
+import {DefinitionKeyCache} from './definition-cache';
 import {
   modelDefinitionClassOf,
   resolveJugglerModelBuilder,
@@ -54,9 +53,12 @@ const installations = new Map<Function, Installation>();
  * `AnonymousModel_N` for every nested object-literal property: the registry
  * is asked first, in the effective scope, for a model of the same structure
  * in the same builder; on a miss juggler builds it and the registry records
- * it. Named models, strings and constructors go through juggler untouched. If
- * the registry fails, juggler's own behaviour runs and the failure is
- * counted: model building never fails because of the bridge.
+ * it. A definition object resolved again in the same builder reuses its
+ * structure key while it still reads the same (see `DefinitionKeyCache`);
+ * the model is still looked up in the current scope every time. Named
+ * models, strings and constructors go through juggler untouched. If the
+ * registry fails, juggler's own behaviour runs and the failure is counted:
+ * model building never fails because of the bridge.
  *
  * Also wraps `ModelDefinition.prototype.build` to note which models use a
  * tenant's anonymous models, so eviction never removes one that a live global
@@ -126,6 +128,7 @@ function patch(builderClass: ModelBuilderClass): Installation {
     registries: [],
   };
   const {originalResolveType, originalBuild, registries} = installation;
+  const keys = new DefinitionKeyCache();
 
   builderProto.resolveType = function resolveTypeThroughRegistry(
     prop,
@@ -139,12 +142,10 @@ function patch(builderClass: ModelBuilderClass): Installation {
     let key: string;
     try {
       scope = getEffectiveScope();
-      key = computeStructureKey(prop as object, {
-        resolveTypeName: name => resolveTypeNameIn(this, name),
-        // Same expression as juggler's resolveType, falsy values included.
-        // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
-        settings: {strict: this.settings?.strictEmbeddedModels || false},
-      });
+      // Same expression as juggler's resolveType, falsy values included.
+      // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+      const strict = this.settings?.strictEmbeddedModels || false;
+      key = keys.keyOf(this, prop as object, strict);
       const existing = registry.lookupAnonymous(this, key, scope);
       if (existing !== undefined) return existing;
     } catch (error: unknown) {

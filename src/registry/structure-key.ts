@@ -14,6 +14,19 @@ export interface StructureKeyOptions {
   resolveTypeName?: (name: string) => unknown;
   /** The anonymous model's settings that change behaviour (`strict`). */
   settings?: {strict?: unknown};
+  /** Told about everything the key is computed from (see {@link StructureReads}). */
+  reads?: StructureReads;
+}
+
+/**
+ * Receives everything a key is computed from, so that a cache can later tell
+ * whether the same definition would still give the same key.
+ */
+export interface StructureReads {
+  /** A plain object or an array whose own entries the key reads. */
+  node(node: object): void;
+  /** A type written as a string, and {@link typeIdentity} of what it resolved to. */
+  typeName(name: string, identity: number): void;
 }
 
 /** Raised when a definition cannot be keyed (a cycle, a symbol). */
@@ -53,8 +66,8 @@ export function computeStructureKey(
   properties: object,
   options: StructureKeyOptions = {},
 ): string {
-  const strict = keyOfValue(options.settings?.strict, 0);
-  return `${keyOfProperties(properties, options, 0)}|strict=${strict}`;
+  const strict = keyOfValue(options.settings?.strict, 0, options.reads);
+  return `${keyOfProperties(properties, options, 0)}|${strict}`;
 }
 
 function keyOfProperties(
@@ -63,6 +76,7 @@ function keyOfProperties(
   depth: number,
 ): string {
   checkDepth(depth);
+  options.reads?.node(properties);
   const record = properties as Record<string, unknown>;
   const names = sortedKeys(record);
   let key = '{';
@@ -85,33 +99,38 @@ function keyOfType(
 ): string {
   checkDepth(depth);
   if (typeof type === 'string') {
-    const resolved = options.resolveTypeName?.(type);
-    return typeof resolved === 'function'
-      ? `T${identityOf(resolved)}`
-      : `S${quote(type)}`;
+    const identity = typeIdentity(options.resolveTypeName?.(type));
+    options.reads?.typeName(type, identity);
+    return identity === 0 ? `S${quote(type)}` : `T${identity}`;
   }
   if (typeof type === 'function') return `T${identityOf(type)}`;
   if (Array.isArray(type)) {
+    options.reads?.node(type);
     return `[${type
       .map(item => keyOfType(item, false, options, depth + 1))
       .join(',')}]`;
   }
-  if (!isPlainObject(type)) return keyOfValue(type, depth);
+  if (!isPlainObject(type)) return keyOfValue(type, depth, options.reads);
   const definition = type as Record<string, unknown>;
   if (isSubProperty || !definition.type) {
     return `M${keyOfProperties(definition, options, depth + 1)}`;
   }
+  options.reads?.node(definition);
   let key = '(';
   for (const name of sortedKeys(definition)) {
     key +=
       name === 'type'
         ? `type=${keyOfType(definition.type, true, options, depth + 1)},`
-        : `${quote(name)}=${keyOfValue(definition[name], depth + 1)},`;
+        : `${quote(name)}=${keyOfValue(definition[name], depth + 1, options.reads)},`;
   }
   return key + ')';
 }
 
-function keyOfValue(value: unknown, depth: number): string {
+function keyOfValue(
+  value: unknown,
+  depth: number,
+  reads?: StructureReads,
+): string {
   checkDepth(depth);
   switch (typeof value) {
     case 'string':
@@ -131,13 +150,17 @@ function keyOfValue(value: unknown, depth: number): string {
   }
   if (value === null) return 'null';
   if (Array.isArray(value)) {
-    return `[${value.map(item => keyOfValue(item, depth + 1)).join(',')}]`;
+    reads?.node(value);
+    return `[${value
+      .map(item => keyOfValue(item, depth + 1, reads))
+      .join(',')}]`;
   }
   if (!isPlainObject(value)) return `I${identityOf(value as object)}`;
+  reads?.node(value as object);
   const record = value as Record<string, unknown>;
   let key = '{';
   for (const name of sortedKeys(record)) {
-    key += `${quote(name)}=${keyOfValue(record[name], depth + 1)},`;
+    key += `${quote(name)}=${keyOfValue(record[name], depth + 1, reads)},`;
   }
   return key + '}';
 }
@@ -164,15 +187,28 @@ function sortedKeys(record: object): string[] {
 
 const PLAIN = /^[\w$.-]*$/;
 
-/** JSON.stringify for strings, without its cost for the usual plain names. */
+/**
+ * A name or string as the key writes it: as is when it holds none of the
+ * key's delimiters (the usual plain names: shorter keys hash faster), else
+ * JSON-quoted (a quoted text starts with `"`, which a plain one cannot).
+ */
 function quote(text: string): string {
-  return PLAIN.test(text) ? `"${text}"` : JSON.stringify(text);
+  return PLAIN.test(text) ? text : JSON.stringify(text);
 }
 
 function isPlainObject(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The number a key uses for a resolved type: a class (any function) by
+ * identity, starting at 1; 0 for anything else (a name that resolved to
+ * nothing).
+ */
+export function typeIdentity(resolved: unknown): number {
+  return typeof resolved === 'function' ? identityOf(resolved) : 0;
 }
 
 function identityOf(value: object): number {

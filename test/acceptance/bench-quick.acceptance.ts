@@ -44,7 +44,33 @@ describe('npm run bench -- --quick (smoke)', () => {
       if (result.mode === 'bridge')
         expect(result.anonymousReleased).to.equal(0);
     }
-    expect(http.GET.throughputRatio.median).to.be.a.Number();
-    expect(http.GET.errors + http.POST.errors).to.equal(0);
+    expect(registry.bridgedReusedDefinitionHitNs.median).to.be.a.Number();
+    for (const method of ['GET', 'POST']) {
+      const overhead = http.overhead[method];
+      for (const pair of [
+        'component/als',
+        'component/plain',
+        'plain-2/plain',
+      ]) {
+        expect(overhead.pairs[pair].throughputRatio.median).to.be.a.Number();
+        expect(
+          overhead.pairs[pair].extraCpuMicrosPerRequest.median,
+        ).to.be.a.Number();
+      }
+      for (const side of ['plain', 'plain-2', 'als', 'component']) {
+        expect(overhead.sides[side].errors).to.equal(0);
+        expect(overhead.sides[side].p99Ms.median).to.be.a.Number();
+      }
+    }
+    for (const scenario of ['leaky', 'tenant-ds']) {
+      const figures = http[scenario].GET;
+      expect(
+        figures.pairs['component/plain'].throughputRatio.median,
+      ).to.be.a.Number();
+      expect(figures.heapUsed.component).to.be.above(0);
+      expect(
+        figures.sides.plain.errors + figures.sides.component.errors,
+      ).to.equal(0);
+    }
   }).timeout(300000);
 });

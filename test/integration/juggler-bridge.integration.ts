@@ -140,6 +140,57 @@ describe('installJugglerBridge() (real juggler)', () => {
       }
     });
 
+    it('reuses a definition object within a tenant and never across tenants', () => {
+      const ds = givenMemoryDataSource();
+      const address = {street: String, city: String};
+      const nestedType = (tenantId: string) =>
+        runInTenant(tenantId, () =>
+          crud(ds.createModel(`C_${tenantId}`, {address})),
+        ).definition.properties.address.type;
+      const a = [nestedType('a'), nestedType('a'), nestedType('a')];
+      const b = [nestedType('b'), nestedType('b'), nestedType('b')];
+      expect(new Set(a).size).to.equal(1);
+      expect(new Set(b).size).to.equal(1);
+      expect(a[0]).to.not.equal(b[0]);
+      expect(nestedType('a')).to.equal(a[0]);
+      expect(anonymousModelNames(builderOf(ds))).to.have.length(2);
+    });
+
+    it('builds anew when a reused definition object changes', async () => {
+      const ds = givenMemoryDataSource();
+      const address: Record<string, unknown> = {street: String};
+      const define = () => crud(ds.createModel('Customer', {address}));
+      for (let i = 0; i < 3; i++) define();
+      address.zip = Number;
+      const C = define();
+      const created = await C.create({address: {street: 's', zip: 42}});
+      expect((await C.findById(created.id)).toJSON().address).to.deepEqual({
+        street: 's',
+        zip: 42,
+      });
+      (address as {street: unknown}).street = Date;
+      const nested = define().definition.properties.address.type as {
+        definition: {properties: Record<string, {type: unknown}>};
+      };
+      expect(nested.definition.properties.street.type).to.equal(Date);
+    });
+
+    it('follows a named type redefined between uses of a definition', () => {
+      const ds = givenMemoryDataSource();
+      const home = {place: 'Place'};
+      const placeOf = () => {
+        const M = crud(ds.createModel('M', {home}));
+        const nested = M.definition.properties.home.type as {
+          definition: {properties: {place: {type: unknown}}};
+        };
+        return nested.definition.properties.place.type;
+      };
+      const first = ds.createModel('Place', {lat: Number});
+      for (let i = 0; i < 3; i++) expect(placeOf()).to.equal(first);
+      const second = ds.createModel('Place', {lat: Number, lng: Number});
+      expect(placeOf()).to.equal(second);
+    });
+
     it('falls back when registering fails, and the model still works', () => {
       const failing = new ModelRegistry();
       failing.registerAnonymous = () => {

@@ -1,0 +1,201 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+/*
+ * The LB4 apps the http suite and the request profile compare: the same
+ * controllers with nothing (`plain`), with a bare AsyncLocalStorage
+ * middleware registered by `app.middleware(fn)` (`als`, the fair baseline:
+ * what every multi-tenant, APM or CLS app already carries), or with
+ * TenantRegistryComponent (`component`). Three workloads:
+ *
+ * - `parcels`: a repository on one shared memory DataSource (LB4 caches its
+ *   model, so no request reaches the registry);
+ * - `leaky`: a model per tenant defined on every request from a fresh
+ *   literal with two nested objects (the pattern that leaks anonymous models);
+ * - `tenant-ds`: a DataSource per tenant, created on first use.
+ */
+
+import {inject} from '@loopback/core';
+import {
+  DefaultCrudRepository,
+  Entity,
+  juggler,
+  model,
+  property,
+  repository,
+  RepositoryMixin,
+} from '@loopback/repository';
+import {
+  get,
+  param,
+  post,
+  requestBody,
+  RestApplication,
+  RestBindings,
+  type Request,
+} from '@loopback/rest';
+import {AsyncLocalStorage} from 'node:async_hooks';
+import {TenantRegistryBindings, TenantRegistryComponent} from '../../src';
+
+export type BenchAppKind =
+  | 'plain'
+  | 'als'
+  | 'component'
+  // Diagnosis: the component with its middleware replaced by the bare one.
+  | 'component-als';
+export type BenchWorkload = 'parcels' | 'leaky' | 'tenant-ds';
+
+@model()
+export class Parcel extends Entity {
+  @property({id: true, generated: true}) id?: number;
+  @property({type: {street: 'string', city: 'string'}})
+  address?: {street: string; city: string};
+  @property.array({sku: 'string', qty: 'number'})
+  items?: {sku: string; qty: number}[];
+}
+
+class ParcelRepository extends DefaultCrudRepository<Parcel, number, {}> {
+  constructor(@inject('datasources.db') ds: juggler.DataSource) {
+    super(Parcel, ds);
+  }
+}
+
+const JSON_OBJECT = {
+  content: {'application/json': {schema: {type: 'object' as const}}},
+};
+const SPEC = {responses: {'200': JSON_OBJECT}};
+const PARCEL = {address: {street: 's', city: 'c'}, items: [{sku: 'a', qty: 1}]};
+
+class ParcelController {
+  constructor(
+    @repository(ParcelRepository) private readonly parcels: ParcelRepository,
+  ) {}
+
+  @get('/parcels/{id}', SPEC)
+  find(@param.path.number('id') id: number): Promise<Parcel> {
+    return this.parcels.findById(id);
+  }
+
+  @post('/parcels', SPEC)
+  create(@requestBody(JSON_OBJECT) body: Partial<Parcel>): Promise<Parcel> {
+    return this.parcels.create(body);
+  }
+}
+
+/** The leaky pattern: a tenant's model defined again on every request. */
+class CustomerController {
+  constructor(
+    @inject(RestBindings.Http.REQUEST) private readonly request: Request,
+    @inject('datasources.db') private readonly dataSource: juggler.DataSource,
+  ) {}
+
+  @get('/parcels/{id}', SPEC)
+  find(@param.path.number('id') id: number): Promise<object> {
+    const tenantId = String(this.request.headers['x-tenant-id']);
+    const Customer = this.dataSource.createModel(`Customer_${tenantId}`, {
+      id: {type: Number, id: true, generated: true},
+      name: String,
+      address: {street: String, city: String},
+      items: [{sku: String, qty: Number}],
+    }) as unknown as {find(filter: object): Promise<object[]>};
+    return Customer.find({where: {id}, limit: 1});
+  }
+}
+
+class TenantParcelRepository extends DefaultCrudRepository<Parcel, number, {}> {
+  constructor(@inject('bench.tenant-datasource') ds: juggler.DataSource) {
+    super(Parcel, ds);
+  }
+}
+
+/** A repository on the tenant's own DataSource. */
+class TenantParcelController {
+  constructor(
+    @repository(TenantParcelRepository)
+    private readonly parcels: TenantParcelRepository,
+  ) {}
+
+  @get('/parcels/{id}', SPEC)
+  async find(): Promise<object> {
+    return (await this.parcels.findOne()) ?? this.parcels.create(PARCEL);
+  }
+}
+
+const CONTROLLERS: Record<BenchWorkload, new (...args: never[]) => object> = {
+  parcels: ParcelController,
+  leaky: CustomerController,
+  'tenant-ds': TenantParcelController,
+};
+
+/**
+ * An LB4 app of the given kind and workload on 127.0.0.1, started, with a
+ * parcel in the shared DataSource.
+ */
+export async function startBenchApp(
+  kind: BenchAppKind,
+  workload: BenchWorkload = 'parcels',
+): Promise<RestApplication> {
+  const app = new (RepositoryMixin(RestApplication))({
+    rest: {port: 0, host: '127.0.0.1'},
+  });
+  const shared = new juggler.DataSource({name: 'db', connector: 'memory'});
+  app.dataSource(shared, 'db');
+  if (kind === 'als' || kind === 'component-als') {
+    const storage = new AsyncLocalStorage<string>();
+    app.middleware(
+      (context, next) =>
+        storage.run(String(context.request.headers['x-tenant-id']), next),
+      {
+        group: 'tenancy',
+        upstreamGroups: ['findRoute'],
+        downstreamGroups: ['invokeMethod'],
+      },
+    );
+  }
+  if (kind === 'component' || kind === 'component-als') {
+    app
+      .configure(TenantRegistryBindings.COMPONENT)
+      .to({strategies: ['header']});
+    app.component(TenantRegistryComponent);
+    if (kind === 'component-als') app.unbind(TenantRegistryBindings.MIDDLEWARE);
+  }
+  app.repository(ParcelRepository);
+  if (workload === 'tenant-ds') {
+    bindTenantDataSource(app, kind, shared);
+    app.repository(TenantParcelRepository);
+  }
+  app.controller(CONTROLLERS[workload] as new () => object);
+  await app.start();
+  const parcels = await app.getRepository(ParcelRepository);
+  await parcels.create(PARCEL);
+  return app;
+}
+
+/** The tenant's own DataSource, created on first use. */
+function bindTenantDataSource(
+  app: RestApplication,
+  kind: BenchAppKind,
+  shared: juggler.DataSource,
+): void {
+  const key = 'bench.tenant-datasource';
+  const createDataSource = (tenantId: string) =>
+    new juggler.DataSource({name: `db_${tenantId}`, connector: 'memory'});
+  if (kind === 'component') {
+    app.bind(TenantRegistryBindings.DATASOURCE_FACTORY).to(createDataSource);
+    app.bind(TenantRegistryBindings.DEFAULT_DATASOURCE).to(shared);
+    app.bind(key).toAlias(TenantRegistryBindings.TENANT_DATASOURCE);
+    return;
+  }
+  // Without the component: the usual hand-made cache, never released.
+  const byTenant = new Map<string, juggler.DataSource>();
+  app.bind(key).toDynamicValue(async ({context}) => {
+    const request = await context.get(RestBindings.Http.REQUEST);
+    const header = request.headers['x-tenant-id'];
+    if (typeof header !== 'string') return shared;
+    let dataSource = byTenant.get(header);
+    if (dataSource === undefined) {
+      dataSource = createDataSource(header);
+      byTenant.set(header, dataSource);
+    }
+    return dataSource;
+  });
+}

@@ -1,0 +1,88 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {expect} from '@loopback/testlab';
+import {runInTenant} from '../../src';
+import {
+  beginTenantWork,
+  endTenantWork,
+  hasWorkInFlight,
+  onTenantWorkDone,
+  trackedWorkEntries,
+} from '../../src/context/tenant-work';
+import {deferred} from '../fixtures/async';
+
+describe('tenant work in flight', () => {
+  it('counts nested units and tells listeners once, when the last ends', () => {
+    const done: string[] = [];
+    const stop = onTenantWorkDone(tenantId => done.push(tenantId));
+    try {
+      beginTenantWork('work-a');
+      beginTenantWork('work-a');
+      endTenantWork('work-a');
+      expect(hasWorkInFlight('work-a')).to.be.true();
+      expect(done).to.deepEqual([]);
+      endTenantWork('work-a');
+      expect(hasWorkInFlight('work-a')).to.be.false();
+      endTenantWork('work-a');
+      expect(done).to.deepEqual(['work-a']);
+    } finally {
+      stop();
+    }
+  });
+
+  it('starts again from zero for a tenant whose work ended', () => {
+    beginTenantWork('work-b');
+    endTenantWork('work-b');
+    endTenantWork('work-b');
+    beginTenantWork('work-b');
+    expect(hasWorkInFlight('work-b')).to.be.true();
+    endTenantWork('work-b');
+    expect(hasWorkInFlight('work-b')).to.be.false();
+  });
+
+  it('keeps at most about twice the busy tenants (at least 1,024) as entries', () => {
+    beginTenantWork('work-busy');
+    for (let i = 0; i < 5000; i++) {
+      beginTenantWork(`work-idle-${i}`);
+      endTenantWork(`work-idle-${i}`);
+    }
+    expect(trackedWorkEntries()).to.be.belowOrEqual(1025);
+    expect(hasWorkInFlight('work-busy')).to.be.true();
+    expect(hasWorkInFlight('work-idle-4999')).to.be.false();
+    endTenantWork('work-busy');
+  });
+
+  it('ends runInTenant work when its promise settles, either way', async () => {
+    const gate = deferred();
+    const pending = runInTenant('work-c', async () => {
+      await gate.promise;
+      throw new Error('boom');
+    });
+    expect(hasWorkInFlight('work-c')).to.be.true();
+    gate.resolve();
+    await expect(pending).to.be.rejectedWith('boom');
+    expect(hasWorkInFlight('work-c')).to.be.false();
+  });
+
+  it('ends the work of a thenable that is not a native promise', async () => {
+    let settle: (() => void) | undefined;
+    const thenable = {
+      then(onFulfilled: () => void) {
+        settle = onFulfilled;
+      },
+    };
+    runInTenant('work-d', () => thenable);
+    expect(hasWorkInFlight('work-d')).to.be.true();
+    settle!();
+    expect(hasWorkInFlight('work-d')).to.be.false();
+  });
+
+  it('ends the work of a promise subclass in its own context', async () => {
+    class Tracked<T> extends Promise<T> {}
+    const result = runInTenant('work-e', () => Tracked.resolve(1));
+    expect(hasWorkInFlight('work-e')).to.be.true();
+    await result;
+    await Promise.resolve();
+    expect(hasWorkInFlight('work-e')).to.be.false();
+  });
+});
