@@ -5,10 +5,11 @@
  * printing its table; the figures go to bench/results/latest.json.
  */
 
-import {existsSync, rmSync} from 'node:fs';
-import path from 'node:path';
+import {rmSync} from 'node:fs';
+import {runAdmissionSuite} from './admission';
 import {runCleanupSuite} from './cleanup';
 import {runContextSuite} from './context';
+import {runDataSourcesSuite} from './datasources';
 import {runHttpSuite} from './http';
 import {isQuick, RESULTS_FILE} from './lib/report';
 import {runMemorySuite} from './memory';
@@ -24,19 +25,9 @@ async function main(): Promise<void> {
   runCleanupSuite();
   await runMemorySuite();
   await runHttpSuite();
-  await runDataSourcesSuiteIfPresent();
+  await runAdmissionSuite();
+  await runDataSourcesSuite();
   process.stdout.write(`\nFigures written to ${RESULTS_FILE}\n`);
-}
-
-/**
- * The PostgreSQL DataSources suite (`bench/datasources.ts`, maintained
- * separately), when this tree has it.
- */
-async function runDataSourcesSuiteIfPresent(): Promise<void> {
-  const file = path.join(__dirname, 'datasources.js');
-  if (!existsSync(file)) return;
-  const suite = require(file) as {runDataSourcesSuite?: () => Promise<unknown>};
-  await suite.runDataSourcesSuite?.();
 }
 
 main().catch(error => {
