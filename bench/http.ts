@@ -98,7 +98,7 @@ async function compare(
 
 export async function runHttpSuite() {
   const quick = isQuick();
-  const pairs = Number(option('pairs') ?? (quick ? 1 : 10));
+  const pairs = Number(option('pairs') ?? (quick ? 1 : 8));
   const seconds = Number(option('seconds') ?? (quick ? 1 : 2));
   const only = option('only');
   const runtime: ServerRuntime = {
