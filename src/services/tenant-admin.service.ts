@@ -11,6 +11,7 @@ import {
   type TenantEventType,
 } from '../events/tenant-event';
 import {TenantRegistryBindings} from '../keys';
+import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
 
 /**
@@ -35,6 +36,11 @@ export class TenantAdminService {
     private readonly suspended: SuspendedTenants,
     @inject(TenantRegistryBindings.TENANT_EVENTS)
     private readonly events: TenantEvents,
+    @inject(TenantRegistryBindings.OPTIONS, {optional: true})
+    private readonly options?: Pick<
+      ResolvedTenantRegistryOptions,
+      'tenantIdCase'
+    >,
   ) {}
 
   /**
@@ -84,7 +90,7 @@ export class TenantAdminService {
   ): Promise<void> {
     const event = {
       type,
-      tenantId: validateTenantId(tenantId),
+      tenantId: this.normalize(validateTenantId(tenantId)),
       instanceId: INSTANCE_ID,
     };
     try {
@@ -93,5 +99,12 @@ export class TenantAdminService {
       throw tenantEventsUnavailableError(error);
     }
     applyTenantEvent(event, this.registry, this.suspended);
+  }
+
+  /** Admin ids follow `tenantIdCase`, as request ids do. */
+  private normalize(tenantId: string): string {
+    return this.options?.tenantIdCase === 'lowercase'
+      ? tenantId.toLowerCase()
+      : tenantId;
   }
 }

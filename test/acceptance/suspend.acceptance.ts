@@ -59,6 +59,9 @@ describe('suspending a tenant, in one process (acceptance)', () => {
       }
       const res = await client.get('/probe').set('x-tenant-id', 'GLOBEX');
       expect(res.body.method).to.equal('globex');
+      // Admin ids follow the same rule: suspending GLOBEX suspends globex.
+      await admin.suspendTenantEverywhere('GLOBEX');
+      await client.get('/probe').set('x-tenant-id', 'globex').expect(403);
     } finally {
       await app.stop();
     }
