@@ -44,7 +44,7 @@ describe('faults (acceptance)', () => {
     }
   }).timeout(60000);
 
-  it('refuses a 1 MB bearer token without crashing (Node answers 431)', async () => {
+  it('refuses oversized bearer tokens without crashing (Node answers 431)', async () => {
     // Node refuses request headers over 16 KiB before LoopBack sees them
     // (LoopBack passes no maxHeaderSize to http.createServer); tokens under
     // that limit but over jwt.maxTokenLength get 401 from the strategy.
@@ -53,21 +53,30 @@ describe('faults (acceptance)', () => {
       strategies: ['jwt'],
       jwt: {secret},
     });
-    try {
-      const huge = jwt.sign(
-        {tenant: 'acme', pad: 'x'.repeat(1 << 20)},
-        secret,
-        {
-          expiresIn: '1h',
-        },
-      );
-      await client
-        .get('/probe')
-        .set('authorization', `Bearer ${huge}`)
-        .expect(431);
-      const big = jwt.sign({tenant: 'acme', pad: 'x'.repeat(10000)}, secret, {
+    const tokenOf = (pad: number) =>
+      jwt.sign({tenant: 'acme', pad: 'x'.repeat(pad)}, secret, {
         expiresIn: '1h',
       });
+    try {
+      // 20 KB fits the socket buffers, so the client has sent it all before
+      // Node answers and closes: the 431 always arrives.
+      await client
+        .get('/probe')
+        .set('authorization', `Bearer ${tokenOf(20000)}`)
+        .expect(431);
+      // With 1 MB Node answers 431 and closes while the client is still
+      // writing; the client then sees the 431 or a reset, whichever the
+      // kernel delivers first. Either way the server must go on serving.
+      try {
+        await client
+          .get('/probe')
+          .set('authorization', `Bearer ${tokenOf(1 << 20)}`)
+          .expect(431);
+      } catch (error: unknown) {
+        const code = (error as NodeJS.ErrnoException).code;
+        expect(['ECONNRESET', 'EPIPE']).to.containEql(code);
+      }
+      const big = tokenOf(10000);
       const res = await client
         .get('/probe')
         .set('authorization', `Bearer ${big}`)
