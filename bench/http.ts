@@ -2,8 +2,10 @@
 
 /*
  * HTTP suite: what users pay per request. The same LB4 app (lib/bench-app.ts)
- * as separate server processes, in rotating rounds (every side once per
- * pair, the order shifting each pair so that drift hits all alike):
+ * as separate server processes, fresh ones for each of `--processes` sets,
+ * each warmed up with 8 s of load, then rounds in serpentine order (every
+ * side once per pair, forward then backward, so neighbours alternate who
+ * goes first and drift cancels out of their ratio):
  *
  * - overhead: plain, a second plain process (the noise floor: plain / plain
  *   measured in the same run), the bare-AsyncLocalStorage-middleware app and
@@ -15,7 +17,7 @@
  * Ratios are medians of per-pair ratios with min-max and a ~95% interval;
  * CPU is the server process's own (user + system) per request.
  *
- *   node dist/bench/http.js [--quick] [--pairs=N] [--seconds=S]
+ *   node dist/bench/http.js [--quick] [--pairs=N] [--processes=N] [--seconds=S]
  *     [--node=PATH] [--node-flags="--experimental-async-context-frame"]
  *     [--only=overhead|scenarios] [--methods=GET,POST]
  *     [--with=component-als] [--results=NAME.json]
@@ -53,63 +55,100 @@ export interface Comparison {
   heapUsed: Record<string, number>;
 }
 
+/** Where a comparison runs: how many rounds, how long, on which Node. */
+interface Plan {
+  pairs: number;
+  /** Fresh server processes per side, the pairs split among them. */
+  processes: number;
+  seconds: number;
+  runtime: ServerRuntime;
+}
+
+/**
+ * Rounds of every side for each method. Each process set starts fresh
+ * servers (so one process's JIT luck does not decide a ratio), warms them
+ * up, then runs its share of the pairs in serpentine order (forward, then
+ * backward): sides next to each other in `sides` are always adjacent rounds,
+ * each going first half the time, so drift cancels out of their ratio.
+ */
 async function compare(
   name: string,
   sides: Record<string, string[]>,
   methods: ('GET' | 'POST')[],
-  pairs: number,
-  seconds: number,
-  runtime: ServerRuntime,
+  plan: Plan,
 ): Promise<Comparison[]> {
   const labels = Object.keys(sides);
-  const started = labels.map(label =>
-    startServer(label, sides[label], runtime),
+  const comparisons: Comparison[] = [];
+  for (const method of methods) {
+    const rounds: Rounds = Object.fromEntries(labels.map(l => [l, []]));
+    const heapUsed: Record<string, number> = {};
+    let pair = 0;
+    for (let set = 0; set < plan.processes; set++) {
+      const share = Math.ceil((plan.pairs - pair) / (plan.processes - set));
+      if (share === 0) break;
+      const servers = await startServers(labels, sides, plan.runtime);
+      try {
+        // JIT warm-up: throughput climbs for about 8 s of load after start.
+        if (!isQuick()) {
+          for (const server of servers) await round(server, method, 8);
+        }
+        for (let end = pair + share; pair < end; pair++) {
+          const order = pair % 2 === 0 ? servers : [...servers].reverse();
+          for (const server of order) {
+            rounds[server.label].push(
+              await round(server, method, plan.seconds),
+            );
+          }
+        }
+        for (const server of servers) {
+          heapUsed[server.label] = await ask(server, 'heap');
+        }
+      } finally {
+        await Promise.all(servers.map(stopServer));
+      }
+    }
+    comparisons.push({name, method, rounds, heapUsed});
+  }
+  return comparisons;
+}
+
+async function startServers(
+  labels: string[],
+  sides: Record<string, string[]>,
+  runtime: ServerRuntime,
+): Promise<BenchServer[]> {
+  const started = await Promise.allSettled(
+    labels.map(label => startServer(label, sides[label], runtime)),
   );
   const servers: BenchServer[] = [];
-  for (const server of await Promise.allSettled(started)) {
+  for (const server of started) {
     if (server.status === 'fulfilled') servers.push(server.value);
   }
-  try {
-    if (servers.length < labels.length) throw new Error('a server failed');
-    const comparisons: Comparison[] = [];
-    for (const method of methods) {
-      // JIT warm-up: throughput climbs for several seconds after start.
-      if (!isQuick()) {
-        for (const server of servers) await round(server, method, seconds);
-      }
-      const rounds: Rounds = Object.fromEntries(labels.map(l => [l, []]));
-      for (let pair = 0; pair < pairs; pair++) {
-        for (let i = 0; i < servers.length; i++) {
-          const server = servers[(i + pair) % servers.length];
-          rounds[server.label].push(await round(server, method, seconds));
-        }
-      }
-      const heapUsed: Record<string, number> = {};
-      for (const server of servers) {
-        heapUsed[server.label] = await ask(server, 'heap');
-      }
-      comparisons.push({name, method, rounds, heapUsed});
-    }
-    return comparisons;
-  } finally {
+  if (servers.length < labels.length) {
     await Promise.all(servers.map(stopServer));
+    throw new Error('a bench server failed to start');
   }
+  return servers;
 }
 
 export async function runHttpSuite() {
   const quick = isQuick();
   const pairs = Number(option('pairs') ?? (quick ? 1 : 8));
   const seconds = Number(option('seconds') ?? (quick ? 1 : 2));
+  const processes = Number(option('processes') ?? (quick ? 1 : 2));
   const only = option('only');
   const runtime: ServerRuntime = {
     node: option('node'),
     flags: option('node-flags')?.split(' ').filter(Boolean),
   };
+  const plan: Plan = {pairs, processes, seconds, runtime};
   if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
   const loadBefore = os.loadavg()[0];
   const comparisons: Comparison[] = [];
   if (only !== 'scenarios') {
     // `--with=component-als` adds a diagnostic side (see lib/bench-app.ts).
+    // Order matters (see compare): plain next to plain-2 (the noise floor),
+    // als next to component (the issue's ratio).
     const overhead: Record<string, string[]> = {
       plain: ['plain'],
       'plain-2': ['plain'],
@@ -121,16 +160,7 @@ export async function runHttpSuite() {
     const methods = (option('methods') ?? 'GET,POST').split(',') as (
       'GET' | 'POST'
     )[];
-    comparisons.push(
-      ...(await compare(
-        'overhead',
-        overhead,
-        methods,
-        pairs,
-        seconds,
-        runtime,
-      )),
-    );
+    comparisons.push(...(await compare('overhead', overhead, methods, plan)));
   }
   if (only !== 'overhead') {
     for (const workload of ['leaky', 'tenant-ds']) {
@@ -140,14 +170,11 @@ export async function runHttpSuite() {
       };
       const scenarioPairs = Math.max(1, Math.ceil(pairs / 2));
       comparisons.push(
-        ...(await compare(
-          workload,
-          sides,
-          ['GET'],
-          scenarioPairs,
-          seconds,
-          runtime,
-        )),
+        ...(await compare(workload, sides, ['GET'], {
+          ...plan,
+          pairs: scenarioPairs,
+          processes: 1,
+        })),
       );
     }
   }
@@ -155,6 +182,7 @@ export async function runHttpSuite() {
     node: nodeVersion(runtime.node ?? process.execPath),
     nodeFlags: runtime.flags ?? [],
     pairs,
+    processes,
     secondsPerRound: seconds,
     pinned: hasTaskset,
     cores: os.cpus().length,
