@@ -7,9 +7,13 @@
  * side once per pair, forward then backward, so neighbours alternate who
  * goes first and drift cancels out of their ratio):
  *
- * - overhead: plain, a second plain process (the noise floor: plain / plain
+ * - service: plain, a second plain app (the noise floor: plain / plain
  *   measured in the same run), the bare-AsyncLocalStorage-middleware app and
- *   the component; GET and POST on a shared DataSource;
+ *   the component, GET and POST on a shared DataSource, in one process, one
+ *   request at a time, interleaved, each request timed by its server
+ *   (lib/http-interleaved.ts): the precise per-request comparison;
+ * - overhead: the same four sides in throughput rounds (autocannon, 10
+ *   connections), with the server's CPU time per request;
  * - registry scenarios: a model per tenant defined on every request
  *   (`leaky`) and a DataSource per tenant (`tenant-ds`), component against
  *   plain juggler, with the heap each server holds at the end.
@@ -19,7 +23,8 @@
  *
  *   node dist/bench/http.js [--quick] [--pairs=N] [--processes=N] [--seconds=S]
  *     [--node=PATH] [--node-flags="--experimental-async-context-frame"]
- *     [--only=overhead|scenarios] [--methods=GET,POST]
+ *     [--only=service|overhead|scenarios] [--rounds=N] [--requests=N]
+ *     [--methods=GET,POST]
  *     [--with=component-als] [--results=NAME.json]
  */
 
@@ -37,6 +42,7 @@ import {
   type Round,
   type ServerRuntime,
 } from './lib/http-round';
+import {compareServiceTimes} from './lib/http-service';
 import {isQuick, recordSuite} from './lib/report';
 
 function option(name: string): string | undefined {
@@ -145,7 +151,28 @@ export async function runHttpSuite() {
   if (hasTaskset) spawnSync('taskset', ['-cp', '1', String(process.pid)]);
   const loadBefore = os.loadavg()[0];
   const comparisons: Comparison[] = [];
-  if (only !== 'scenarios') {
+  const methods = (option('methods') ?? 'GET,POST').split(',') as (
+    'GET' | 'POST'
+  )[];
+  const nodeLabel = [
+    nodeVersion(runtime.node ?? process.execPath),
+    ...(runtime.flags ?? []),
+  ].join(' ');
+  let service: Record<string, unknown> | undefined;
+  if (only === undefined || only === 'service') {
+    service = await compareServiceTimes(
+      methods,
+      {
+        processes,
+        rounds: Number(option('rounds') ?? (quick ? 1 : 5)),
+        requests: Number(option('requests') ?? (quick ? 50 : 1000)),
+        runtime,
+        extraKinds: option('with')?.split(',') ?? [],
+      },
+      nodeLabel,
+    );
+  }
+  if (only === undefined || only === 'overhead') {
     // `--with=component-als` adds a diagnostic side (see lib/bench-app.ts).
     // Order matters (see compare): plain next to plain-2 (the noise floor),
     // als next to component (the issue's ratio).
@@ -157,12 +184,9 @@ export async function runHttpSuite() {
     };
     for (const kind of option('with')?.split(',') ?? [])
       overhead[kind] = [kind];
-    const methods = (option('methods') ?? 'GET,POST').split(',') as (
-      'GET' | 'POST'
-    )[];
     comparisons.push(...(await compare('overhead', overhead, methods, plan)));
   }
-  if (only !== 'overhead') {
+  if (only === undefined || only === 'scenarios') {
     for (const workload of ['leaky', 'tenant-ds']) {
       const sides = {
         plain: ['plain', workload],
@@ -190,7 +214,7 @@ export async function runHttpSuite() {
     loadAfter: os.loadavg()[0],
   };
   const figures = printHttpTables(environment, comparisons);
-  recordSuite('http', {environment, ...figures});
+  recordSuite('http', {environment, service, ...figures});
   return figures;
 }
 
