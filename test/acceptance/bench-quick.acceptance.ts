@@ -62,6 +62,18 @@ describe('npm run bench -- --quick (smoke)', () => {
         expect(overhead.sides[side].p99Ms.median).to.be.a.Number();
       }
     }
+    for (const method of ['GET', 'POST']) {
+      // Interleaved service times: a non-200 answer fails the run itself.
+      const service = http.service[method];
+      expect(service.rounds).to.be.aboveOrEqual(1);
+      for (const side of ['plain', 'plain-2', 'als', 'component']) {
+        expect(service.sides[side].median.median).to.be.above(0);
+      }
+      for (const pair of ['component/als', 'plain-2/plain']) {
+        expect(service.pairs[pair].ratio.median).to.be.above(0);
+        expect(service.pairs[pair].extraMicros.median).to.be.a.Number();
+      }
+    }
     for (const scenario of ['leaky', 'tenant-ds']) {
       const figures = http[scenario].GET;
       expect(
