@@ -63,11 +63,7 @@ export class ModelRegistry extends TenantResources {
    * @internal
    */
   admitTenant(tenantId: string): number {
-    const live = this.scopes.get(tenantId);
-    if (live !== undefined) {
-      this.scopes.touch(live);
-      return 0;
-    }
+    if (this.scopes.touchTenant(tenantId) !== undefined) return 0;
     const wait = this.evictor.makeRoom(this.maxTenants, this.protectionWindow);
     if (wait > 0) {
       this.recordAdmission('capacity');

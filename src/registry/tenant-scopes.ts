@@ -61,10 +61,30 @@ export class TenantScopes {
 
   /** Mark a scope as used now and move it to the most recent end. */
   touch(registry: TenantRegistry): void {
-    registry.lastAccessed = this.clock.now();
-    if (registry === this.global || this.newest?.registry === registry) return;
+    if (registry === this.global) {
+      registry.lastAccessed = this.clock.now();
+      return;
+    }
     const entry = this.tenants.get(registry.tenantId);
-    if (entry?.registry !== registry) return;
+    if (entry?.registry === registry) this.touchEntry(entry);
+    else registry.lastAccessed = this.clock.now();
+  }
+
+  /**
+   * A tenant's registry marked as used now, or `undefined` when it has none
+   * (nothing is created). One lookup: the request path's admission.
+   */
+  touchTenant(tenantId: string): TenantRegistry | undefined {
+    const entry = this.tenants.get(tenantId);
+    if (entry === undefined) return undefined;
+    this.touchEntry(entry);
+    return entry.registry;
+  }
+
+  private touchEntry(entry: Entry): void {
+    const registry = entry.registry;
+    registry.lastAccessed = this.clock.now();
+    if (this.newest === entry) return;
     this.unlink(entry);
     if (this.walkers === 0) {
       this.append(entry);

@@ -58,6 +58,31 @@ describe('validateTenantId()', () => {
     });
   }
 
+  it('agrees with the documented pattern on every character and on mixed strings', () => {
+    const pattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+    const agrees = (id: string) =>
+      isValidTenantId(id) ===
+      (id.length <= MAX_TENANT_ID_LENGTH && pattern.test(id));
+    // Every UTF-16 code unit, first and later in the id.
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      for (const id of [c, `a${c}`, `${c}a`, `a${c}b`]) {
+        if (!agrees(id)) throw new Error(`disagrees on ${JSON.stringify(id)}`);
+      }
+    }
+    // Mixed strings from an alphabet around the edges of the allowed set
+    // (a fixed-seed generator, so a failure is reproducible).
+    const alphabet = 'aZz09AY.-_:/@ ,\n\u00e9\u0000[`{';
+    let state = 42;
+    const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31);
+    for (let n = 0; n < 20000; n++) {
+      let id = '';
+      const length = next() % 140;
+      for (let i = 0; i < length; i++) id += alphabet[next() % alphabet.length];
+      if (!agrees(id)) throw new Error(`disagrees on ${JSON.stringify(id)}`);
+    }
+  });
+
   it('shows the offending value escaped and truncated', () => {
     const error = captureError(() =>
       validateTenantId('\u0007' + 'y'.repeat(500)),
