@@ -133,6 +133,30 @@ describe('observability (acceptance)', () => {
       await expect(readyCheck()).to.be.rejectedWith(/over the limit/);
     });
 
+    it('warns when the tenant cap is reached, and shows the cap', async () => {
+      await given({maxTenants: 2});
+      await traffic(['a'], 1);
+      const before = await client.get('/health/tenant-registry').expect(200);
+      expect(before.body).to.containDeep({
+        status: 'healthy',
+        metrics: {tenants: 1, maxTenants: 2},
+      });
+      await traffic(['b'], 1);
+      const res = await client.get('/health/tenant-registry').expect(200);
+      expect(res.body.status).to.equal('warning');
+      expect(res.body.warnings).to.deepEqual([
+        'the tenant cap of 2 is reached',
+      ]);
+    });
+
+    it('shows an unlimited tenant cap as null', async () => {
+      await given({maxTenants: Infinity});
+      await traffic(['a'], 1);
+      const res = await client.get('/health/tenant-registry').expect(200);
+      expect(res.body.status).to.equal('healthy');
+      expect(res.body.metrics.maxTenants).to.be.null();
+    });
+
     it('warns when the reuse rate is under the floor', async () => {
       await given({health: {minReuseRate: 0.99, minLookups: 1}});
       await traffic(['a', 'b', 'c'], 1);
