@@ -36,8 +36,14 @@ const debug = debugFactory('loopback:tenant-registry:datasource');
  * @internal
  */
 export class TenantDataSourceCache<DS extends object = object> {
-  /** Open DataSources by tenant, least recently used first. */
+  /**
+   * Open DataSources by tenant. Recency is a counter stamped on each entry
+   * when it is lent, not the map's order: moving a key to the end of a `Map`
+   * (delete, then set) on every request leaves dead entries in its hash
+   * chain until the next rehash, and that cost grows with the tenants.
+   */
   private readonly open = new Map<string, Entry<DS>>();
+  private lendings = 0;
   private readonly opening = new Map<string, Promise<Entry<DS>>>();
   private readonly slots: OpenSlots;
   private readonly retirement: DataSourceRetirement<DS>;
@@ -187,14 +193,14 @@ export class TenantDataSourceCache<DS extends object = object> {
     }
     entry.state = 'open';
     this.counts.creations++;
+    entry.lastLent = ++this.lendings; // newest until it is lent
     this.open.set(tenantId, entry);
     this.registry.trackDataSource(tenantId, entry.handle);
     return entry;
   }
 
   private lend(entry: Entry<DS>, holder?: DataSourceHolder): DS {
-    this.open.delete(entry.tenantId);
-    this.open.set(entry.tenantId, entry);
+    entry.lastLent = ++this.lendings;
     if (holder !== undefined) this.retirement.checkOut(entry, holder);
     return entry.dataSource;
   }
@@ -208,9 +214,15 @@ export class TenantDataSourceCache<DS extends object = object> {
    */
   private makeRoom(): void {
     let needed = this.slots.waiting - this.retirement.closing.size;
-    for (const [tenantId, entry] of this.open) {
+    if (needed <= 0) return;
+    // Rare (only while requests wait for a slot) and over at most maxOpen
+    // entries: sorting here keeps lending O(1).
+    const idle = [...this.open.values()]
+      .filter(e => e.checkouts === 0 && !this.registry.isLeased(e.tenantId))
+      .sort((a, b) => a.lastLent - b.lastLent);
+    for (const entry of idle) {
       if (needed <= 0) return;
-      if (entry.checkouts > 0 || this.registry.isLeased(tenantId)) continue;
+      const tenantId = entry.tenantId;
       this.counts.closedForRoom++;
       needed--;
       if (this.registry.evictTenant(tenantId, 'capacity') === undefined) {

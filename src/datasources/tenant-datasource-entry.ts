@@ -61,6 +61,8 @@ export class TenantDataSourceEntry<DS extends object = object> {
   checkouts = 0;
   /** A connection error was seen: do not hand it out again. */
   isBroken = false;
+  /** When it was last handed out, in the cache's own order (not a time). */
+  lastLent = 0;
   /** Closes a retired entry whose requests did not finish in time. */
   retireTimer: NodeJS.Timeout | undefined;
   /** What the registry tracks for the tenant; see `handle`. */
