@@ -50,14 +50,12 @@ export function startServer(
   runtime: ServerRuntime = {},
 ): Promise<BenchServer> {
   const script = path.join(__dirname, '..', 'http-server.js');
-  const node = runtime.node ?? process.execPath;
-  const nodeArgs = ['--expose-gc', ...(runtime.flags ?? []), script, ...args];
-  const [command, commandArgs] = hasTaskset
-    ? ['taskset', ['-c', '0', node, ...nodeArgs]]
-    : [node, nodeArgs];
-  const child = spawn(command, commandArgs, {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = spawnBenchProcess(runtime, [
+    '--expose-gc',
+    ...(runtime.flags ?? []),
+    script,
+    ...args,
+  ]);
   return new Promise((resolve, reject) => {
     child.once('message', (message: {port: string}) =>
       resolve({label, child, port: message.port}),
@@ -65,6 +63,23 @@ export function startServer(
     child.once('exit', code =>
       reject(new Error(`${label} server exited: ${code}`)),
     );
+  });
+}
+
+/**
+ * A bench child process on the Node binary asked for, pinned to core 0
+ * where `taskset` exists (the parent runs on core 1), with an IPC channel.
+ */
+export function spawnBenchProcess(
+  runtime: ServerRuntime,
+  nodeArgs: string[],
+): ChildProcess {
+  const node = runtime.node ?? process.execPath;
+  const [command, commandArgs] = hasTaskset
+    ? ['taskset', ['-c', '0', node, ...nodeArgs]]
+    : [node, nodeArgs];
+  return spawn(command, commandArgs, {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
 }
 

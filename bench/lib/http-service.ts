@@ -8,9 +8,8 @@
  * per request, as the median over all rounds (min-max) with its interval.
  */
 
-import {spawn} from 'node:child_process';
 import path from 'node:path';
-import {hasTaskset, type ServerRuntime} from './http-round';
+import {spawnBenchProcess, type ServerRuntime} from './http-round';
 import {fixed, medianInterval, printTable, summarize} from './report';
 import {showFigure} from './timing';
 
@@ -42,8 +41,7 @@ function runProcess(
   seed: number,
 ): Promise<RoundResult[]> {
   const script = path.join(__dirname, '..', 'service-process.js');
-  const node = plan.runtime.node ?? process.execPath;
-  const args = [
+  const child = spawnBenchProcess(plan.runtime, [
     ...(plan.runtime.flags ?? []),
     script,
     method,
@@ -51,13 +49,7 @@ function runProcess(
     String(plan.rounds),
     String(seed),
     plan.extraKinds.join(','),
-  ];
-  const [command, commandArgs] = hasTaskset
-    ? ['taskset', ['-c', '0', node, ...args]]
-    : [node, args];
-  const child = spawn(command, commandArgs, {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  ]);
   return new Promise((resolve, reject) => {
     let results: RoundResult[] | undefined;
     child.once('message', (m: {results: RoundResult[]}) => {
