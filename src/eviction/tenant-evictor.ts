@@ -140,11 +140,15 @@ export class TenantEvictor {
     const tenantId = registry.tenantId;
     this.clearPending(tenantId);
     const records = registry.records();
-    this.scopes.remove(registry, records);
+    // Release while the tenant's records are still indexed: releasing a
+    // named model skips the children the registry knows (they go, or stay
+    // pinned by a live referrer, with the records), and tells this tenant's
+    // own anonymous referrers from outside ones.
     const released = releaseModels(
       {tenantId, records, trackedModels: registry.trackedModels},
       this.scopes.recordOf,
     );
+    this.scopes.remove(registry, records);
     for (const dataSource of registry.dataSources) {
       releaseDataSourceModels(dataSource);
       this.closer.close(dataSource, tenantId);

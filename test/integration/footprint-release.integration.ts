@@ -191,6 +191,35 @@ describe('tenant footprint release (real juggler, memory connector)', () => {
     expect(anonymousModelNames(builderOf(ds))).to.have.length(2);
   });
 
+  it('keeps a tenant model that a live global model uses by class, and releases the rest', async () => {
+    const ds = givenMemoryDataSource();
+    const Customer = runInTenant('a', () => {
+      const m = ds.createModel('Customer_a', customerProperties());
+      registry.trackModel('a', m);
+      return m as unknown as {
+        definition: {properties: Record<string, {type: {modelName: string}}>};
+      };
+    });
+    const Address = Customer.definition.properties.address.type;
+    const Report = crud(
+      ds.createModel('Report', {
+        id: {type: Number, id: true, generated: true},
+        address: Address,
+      }),
+    );
+    await registry.cleanupTenant('a');
+    const models = builderOf(ds).models;
+    expect(models.Customer_a).to.be.undefined();
+    // The live Report pins the class it uses: still mapped under its name.
+    expect(models[Address.modelName]).to.equal(Address);
+    expect(anonymousModelNames(builderOf(ds))).to.deepEqual([
+      Address.modelName,
+    ]);
+    const created = await Report.create({address: {street: 's', city: 'c'}});
+    const found = await Report.findById(created.id);
+    expect(found.address.constructor).to.equal(Address);
+  });
+
   it('never removes a model redefined since it was tracked', async () => {
     const ds = givenMemoryDataSource();
     runInTenant('a', () => {
