@@ -20,6 +20,7 @@
 
 import http, {type Server} from 'node:http';
 import {performance} from 'node:perf_hooks';
+import {summarize} from './report';
 
 /** A server to send to. */
 export interface Target {
@@ -122,12 +123,6 @@ function shuffle<T>(items: T[], random: () => number): void {
 
 /** The median and the mean of a sample. */
 export function centre(values: number[]): {median: number; mean: number} {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  const median =
-    sorted.length % 2 === 0
-      ? (sorted[middle - 1] + sorted[middle]) / 2
-      : sorted[middle];
   const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-  return {median, mean};
+  return {median: summarize(values).median, mean};
 }
