@@ -24,7 +24,7 @@
  *   node dist/bench/http.js [--quick] [--pairs=N] [--processes=N] [--seconds=S]
  *     [--node=PATH] [--node-flags="--experimental-async-context-frame"]
  *     [--only=service|overhead|scenarios] [--rounds=N] [--requests=N]
- *     [--methods=GET,POST]
+ *     [--methods=GET,POST] [--burst=N]
  *     [--with=component-als] [--results=NAME.json]
  */
 
@@ -168,6 +168,7 @@ export async function runHttpSuite() {
         requests: Number(option('requests') ?? (quick ? 50 : 1000)),
         runtime,
         extraKinds: option('with')?.split(',') ?? [],
+        burst: Number(option('burst') ?? 1),
       },
       nodeLabel,
     );

@@ -8,7 +8,7 @@
  * parent over IPC.
  *
  *   node dist/bench/service-process.js <GET|POST> <requests> <rounds> <seed>
- *     [extra,kinds] (diagnostic sides, e.g. component-als)
+ *     [extra,kinds] (diagnostic sides, e.g. component-als) [burst]
  */
 
 import type {RestApplication} from '@loopback/rest';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[4]);
   const seed = Number(process.argv[5]);
   const extra = (process.argv[6] ?? '').split(',').filter(Boolean);
+  const burst = Number(process.argv[7] ?? 1);
   const sides = [
     ...SIDES,
     ...extra.map(kind => [kind, kind] as (typeof SIDES)[0]),
@@ -49,11 +50,17 @@ async function main(): Promise<void> {
       targets.push({label, port: new URL(app.restServer.url!).port});
     }
     // JIT warm-up: about 8,000 requests per side settle it here.
-    await interleave(targets, method, Math.max(100, requests * 4), seed);
+    await interleave(
+      targets,
+      method,
+      Math.max(100, requests * 4),
+      seed,
+      burst,
+    );
     const results: Record<string, {median: number; mean: number}>[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const label of Object.keys(times)) times[label].length = 0;
-      await interleave(targets, method, requests, seed + round + 1);
+      await interleave(targets, method, requests, seed + round + 1, burst);
       results.push(
         Object.fromEntries(
           Object.entries(times).map(([label, list]) => [label, centre(list)]),

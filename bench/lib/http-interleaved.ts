@@ -16,6 +16,11 @@
  * The order of the sides is shuffled every turn: a fixed order favours a
  * side that comes twice in a row (its caches are still warm: 30-110 us of a
  * 900 us request here) and whichever side follows a given one.
+ *
+ * With `burst` above 1 each side gets that many requests in a row per turn
+ * (each for another tenant), as a loaded server runs one app's requests back
+ * to back: the code is warm and only the first of a burst follows another
+ * app. A burst of 1 measures a request that finds the caches cold.
  */
 
 import http, {type Server} from 'node:http';
@@ -67,14 +72,16 @@ function send(
 }
 
 /**
- * `requests` requests to every target, one at a time, the order shuffled
- * each turn (seeded, so runs are repeatable). The servers time themselves.
+ * `requests` requests to every target, one at a time, `burst` in a row per
+ * target, the order of the targets shuffled each turn (seeded, so runs are
+ * repeatable). The servers time themselves.
  */
 export async function interleave(
   targets: Target[],
   method: 'GET' | 'POST',
   requests: number,
   seed = 0x5eed,
+  burst = 1,
 ): Promise<void> {
   const order = targets.map(target => ({
     port: target.port,
@@ -82,9 +89,12 @@ export async function interleave(
   }));
   try {
     const random = seededRandom(seed);
-    for (let i = 0; i < requests; i++) {
+    for (let i = 0; i < requests; i += burst) {
       shuffle(order, random);
-      for (const {agent, port} of order) await send(agent, port, method, i);
+      const end = Math.min(requests, i + burst);
+      for (const {agent, port} of order) {
+        for (let n = i; n < end; n++) await send(agent, port, method, n);
+      }
     }
   } finally {
     for (const {agent} of order) agent.destroy();

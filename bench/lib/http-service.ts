@@ -33,6 +33,8 @@ export interface ServicePlan {
   runtime: ServerRuntime;
   /** Diagnostic sides (`--with=component-als`). */
   extraKinds: string[];
+  /** Requests in a row per side and turn (`--burst`); 1 = always cold. */
+  burst: number;
 }
 
 function runProcess(
@@ -49,6 +51,7 @@ function runProcess(
     String(plan.rounds),
     String(seed),
     plan.extraKinds.join(','),
+    String(plan.burst),
   ]);
   return new Promise((resolve, reject) => {
     let results: RoundResult[] | undefined;
@@ -114,16 +117,20 @@ export async function compareServiceTimes(
         showFigure(summarize(extraMean), 1),
       ]);
     }
-    figures[method] = {sides, pairs, rounds: rounds.length};
+    figures[method] = {sides, pairs, rounds: rounds.length, burst: plan.burst};
   }
+  const order =
+    plan.burst > 1
+      ? `in bursts of ${plan.burst} per side (warm code)`
+      : 'one at a time (cold caches)';
   const shape = `${plan.processes} processes x ${plan.rounds} rounds x ${plan.requests} requests per side`;
   printTable(
-    `http service time (${runtimeLabel}), us per request, one at a time, interleaved in one process; ${shape}; per round (median, min-max)`,
+    `http service time (${runtimeLabel}), us per request, ${order}, interleaved in one process; ${shape}; per round (median, min-max)`,
     ['method', 'side', 'median', 'mean'],
     sideRows,
   );
   printTable(
-    `http service time (${runtimeLabel}): per-round ratios and differences (median, min-max; ~95% interval of the median)`,
+    `http service time (${runtimeLabel}, ${order}): per-round ratios and differences (median, min-max; ~95% interval of the median)`,
     [
       'method',
       'ratio',
