@@ -50,13 +50,7 @@ async function main(): Promise<void> {
       targets.push({label, port: new URL(app.restServer.url!).port});
     }
     // JIT warm-up: about 8,000 requests per side settle it here.
-    await interleave(
-      targets,
-      method,
-      Math.max(100, requests * 4),
-      seed,
-      burst,
-    );
+    await interleave(targets, method, Math.max(100, requests * 4), seed, burst);
     const results: Record<string, {median: number; mean: number}>[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const label of Object.keys(times)) times[label].length = 0;

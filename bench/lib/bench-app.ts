@@ -34,14 +34,21 @@ import {
   type Request,
 } from '@loopback/rest';
 import {AsyncLocalStorage} from 'node:async_hooks';
-import {TenantRegistryBindings, TenantRegistryComponent} from '../../src';
+import {
+  runInTenant,
+  TenantRegistryBindings,
+  TenantRegistryComponent,
+} from '../../src';
 
 export type BenchAppKind =
   | 'plain'
   | 'als'
   | 'component'
   // Diagnosis: the component with its middleware replaced by the bare one.
-  | 'component-als';
+  | 'component-als'
+  // Diagnosis: the bare middleware calling our runInTenant instead of a bare
+  // AsyncLocalStorage run (validation, the work count and its reaction).
+  | 'als-run-in-tenant';
 export type BenchWorkload = 'parcels' | 'leaky' | 'tenant-ds';
 
 @model()
@@ -144,6 +151,17 @@ export async function startBenchApp(
     app.middleware(
       (context, next) =>
         storage.run(String(context.request.headers['x-tenant-id']), next),
+      {
+        group: 'tenancy',
+        upstreamGroups: ['findRoute'],
+        downstreamGroups: ['invokeMethod'],
+      },
+    );
+  }
+  if (kind === 'als-run-in-tenant') {
+    app.middleware(
+      (context, next) =>
+        runInTenant(String(context.request.headers['x-tenant-id']), next),
       {
         group: 'tenancy',
         upstreamGroups: ['findRoute'],

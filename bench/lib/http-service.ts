@@ -18,6 +18,8 @@ const RATIOS: [string, string][] = [
   ['component', 'als'],
   ['component-als', 'als'],
   ['component', 'component-als'],
+  ['als-run-in-tenant', 'als'],
+  ['component', 'als-run-in-tenant'],
   ['component', 'plain'],
   ['als', 'plain'],
   ['plain-2', 'plain'],

@@ -34,6 +34,7 @@ export class TenantResolver {
       const answer = strategies[i].resolve(request);
       if (answer === undefined) continue;
       if (answer === null) return undefined;
+      if (typeof answer === 'string') return this.accept(answer);
       if (typeof (answer as Partial<Promise<unknown>>).then !== 'function') {
         return this.accept(answer);
       }

@@ -173,6 +173,38 @@ describe('tenant resolution over HTTP (acceptance)', () => {
       expect(res.body.error.code).to.equal('TENANT_REQUIRED');
       await client.get('/probe').set('x-tenant-id', 'a').expect(200);
     });
+
+    it('lets our own endpoints through without a tenant, and only them', async () => {
+      ({app, client} = await givenTenantApp({
+        requireTenant: true,
+        dashboard: {enabled: true, token: 'dashboard-token'},
+      }));
+      const own = [
+        '/health/tenant-registry',
+        '/health/tenant-registry?verbose=1',
+        '/tenant-registry/metrics',
+        '/tenant-registry/dashboard?token=dashboard-token',
+        '/tenant-registry/dashboard/api/stats',
+      ];
+      for (const url of own) {
+        await client
+          .get(url)
+          .set('authorization', 'Bearer dashboard-token')
+          .expect(200);
+      }
+      const lookalikes = [
+        '/health/tenant-registryx',
+        '/health/tenant-registry/x',
+        '/health',
+        '/tenant-registry/metrics2',
+        '/tenant-registry/dashboardx?token=dashboard-token',
+        '/tenant-registry',
+      ];
+      for (const url of lookalikes) {
+        const res = await client.get(url).expect(400);
+        expect(res.body.error.code).to.equal('TENANT_REQUIRED');
+      }
+    });
   });
 
   describe('with the legacy DefaultSequence', () => {
