@@ -20,7 +20,8 @@ import {
   performance,
   PerformanceObserver,
 } from 'node:perf_hooks';
-import {installJugglerBridge, ModelRegistry, runInTenant} from '../src';
+import {installJugglerBridge, ModelRegistry} from '../src';
+import {runInCountedTenant} from '../src/context/tenant-context';
 import {TenantAdmission} from '../src/eviction/tenant-admission';
 import {RegistryManager} from '../src/observers/registry-manager.observer';
 import {resolveOptions} from '../src/options/resolve-options';
@@ -43,14 +44,16 @@ function givenTenants(count: number, maxTenants = Infinity) {
   let refused = 0;
   for (let i = 0; i < count; i++) {
     const tenantId = `tenant-${i}`;
+    let work;
     try {
       // No admission check is bound: admit() answers synchronously.
-      if (admission.admit(tenantId) !== true) throw new Error('async admit');
+      work = admission.admit(tenantId);
+      if (work instanceof Promise) throw new Error('async admit');
     } catch {
       refused++;
       continue;
     }
-    runInTenant(tenantId, () =>
+    runInCountedTenant(work, () =>
       registry.defineTenantModel(ds, 'Order', ORDER()),
     );
   }

@@ -48,7 +48,16 @@ export function runInTenant<T>(tenantId: string, fn: () => T): T {
  * @internal
  */
 export function runInValidTenant<T>(tenantId: string, fn: () => T): T {
-  const work = beginTenantWork(tenantId);
+  return runInCountedTenant(beginTenantWork(tenantId), fn);
+}
+
+/**
+ * `runInTenant` for a unit of work already begun (admission begins it): it
+ * ends when `fn` returns or its promise settles, or if `fn` throws.
+ *
+ * @internal
+ */
+export function runInCountedTenant<T>(work: TenantWork, fn: () => T): T {
   try {
     return tenantStorage.run(work, runCounted, fn);
   } catch (error: unknown) {

@@ -29,6 +29,8 @@ const SWEEP_MIN = 1024;
 export interface TenantWork {
   readonly tenantId: string;
   count: number;
+  /** Dropped from the map while idle: begin again by id, not on this one. */
+  swept: boolean;
 }
 const inFlight = new Map<string, TenantWork>();
 const doneListeners = new Set<(tenantId: string) => void>();
@@ -46,9 +48,25 @@ export function beginTenantWork(tenantId: string): TenantWork {
     return work;
   }
   if (inFlight.size >= sweepAt) sweepIdleTenants();
-  const started: TenantWork = {tenantId, count: 1};
+  const started: TenantWork = {tenantId, count: 1, swept: false};
   inFlight.set(tenantId, started);
   return started;
+}
+
+/**
+ * {@link beginTenantWork} through a count kept from an earlier call (a
+ * tenant's registry scope keeps one), without the lookup while it is still
+ * the tenant's.
+ *
+ * @internal
+ */
+export function beginTenantWorkOn(
+  work: TenantWork | undefined,
+  tenantId: string,
+): TenantWork {
+  if (work === undefined || work.swept) return beginTenantWork(tenantId);
+  work.count++;
+  return work;
 }
 
 /**
@@ -116,7 +134,10 @@ export function trackedWorkEntries(): number {
 
 function sweepIdleTenants(): void {
   for (const [tenantId, work] of inFlight) {
-    if (work.count === 0) inFlight.delete(tenantId);
+    if (work.count === 0) {
+      work.swept = true;
+      inFlight.delete(tenantId);
+    }
   }
   sweepAt = Math.max(SWEEP_MIN, inFlight.size * 2);
 }

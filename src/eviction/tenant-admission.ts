@@ -1,7 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import {runInValidTenant} from '../context/tenant-context';
+import {runInCountedTenant} from '../context/tenant-context';
+import type {TenantWork} from '../context/tenant-work';
 import {validateTenantId} from '../context/tenant-id';
 import {tenantCapacityError, tenantNotFoundError} from '../errors';
 import type {AdmissionOptions} from '../options/tenant-registry-options';
@@ -60,12 +61,16 @@ export class TenantAdmission {
   ) {}
 
   /**
-   * Admit a validated tenant id: `true` when admitted now, a promise while
-   * the check answers asynchronously.
+   * Admit a validated tenant id and begin a unit of its work: the work count
+   * when admitted now, a promise of it while the check answers
+   * asynchronously. Run the work with `runInCountedTenant`, which ends it.
    *
    * @throws TenantRegistryError `TENANT_NOT_FOUND` or `TENANT_CAPACITY`.
    */
-  admit(tenantId: string, request?: TenantRequest): true | Promise<void> {
+  admit(
+    tenantId: string,
+    request?: TenantRequest,
+  ): TenantWork | Promise<TenantWork> {
     if (this.check === undefined) return this.admitToCapacity(tenantId);
     const now = this.settings.clock.now();
     if ((this.allowed.get(tenantId) ?? 0) > now) {
@@ -84,9 +89,9 @@ export class TenantAdmission {
     if (typeof answer === 'boolean') {
       return this.settle(tenantId, answer, now);
     }
-    return answer.then(isKnown => {
-      this.settle(tenantId, isKnown, this.settings.clock.now());
-    });
+    return answer.then(isKnown =>
+      this.settle(tenantId, isKnown, this.settings.clock.now()),
+    );
   }
 
   /**
@@ -97,9 +102,8 @@ export class TenantAdmission {
    * `TENANT_CAPACITY`; `fn` then does not run.
    */
   async runInTenant<T>(tenantId: string, fn: () => T | Promise<T>): Promise<T> {
-    const valid = validateTenantId(tenantId);
-    await this.admit(valid);
-    return runInValidTenant(valid, fn);
+    const work = await this.admit(validateTenantId(tenantId));
+    return runInCountedTenant(work, fn);
   }
 
   /** Forget cached answers (all, or one tenant's). */
@@ -128,7 +132,7 @@ export class TenantAdmission {
     return asking;
   }
 
-  private settle(tenantId: string, isKnown: boolean, now: number): true {
+  private settle(tenantId: string, isKnown: boolean, now: number): TenantWork {
     const {cacheTtl, negativeCacheTtl, cacheSize} = this.settings;
     if (isKnown) {
       remember(this.allowed, tenantId, now + cacheTtl, cacheSize);
@@ -140,11 +144,11 @@ export class TenantAdmission {
     throw tenantNotFoundError();
   }
 
-  private admitToCapacity(tenantId: string): true {
-    const wait = this.registry.admitTenant(tenantId);
-    if (wait === 0) return true;
+  private admitToCapacity(tenantId: string): TenantWork {
+    const admitted = this.registry.admitTenant(tenantId);
+    if (typeof admitted !== 'number') return admitted;
     debug('tenant %s refused: at capacity', tenantId);
-    throw tenantCapacityError(Math.max(1, Math.ceil(wait / 1000)));
+    throw tenantCapacityError(Math.max(1, Math.ceil(admitted / 1000)));
   }
 }
 

@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import type {TenantWork} from '../context/tenant-work';
 import {DataSourceCloser} from '../eviction/datasource-closer';
 import {TenantEvictor, type EvictionDecision} from '../eviction/tenant-evictor';
 import {collectStats, collectTenantInfo} from './collect-stats';
@@ -54,24 +55,26 @@ export class ModelRegistry extends TenantResources {
   }
 
   /**
-   * Admit a tenant: touch it when live; else, at `maxTenants`, evict the
-   * least recently used tenant that is neither busy nor used within the
-   * protection window, and create its scope.
+   * Admit a tenant and begin a unit of its work (for `runInTenant` to end):
+   * touch it when live; else, at `maxTenants`, evict the least recently used
+   * tenant that is neither busy nor used within the protection window, and
+   * create its scope.
    *
-   * @returns 0 when admitted; else the milliseconds after which room may
-   * free up (nothing is created then).
+   * @returns The tenant's work count when admitted; else the milliseconds
+   * after which room may free up (nothing is created or counted then).
    * @internal
    */
-  admitTenant(tenantId: string): number {
-    if (this.scopes.touchTenant(tenantId) !== undefined) return 0;
+  admitTenant(tenantId: string): TenantWork | number {
+    const live = this.scopes.beginWork(tenantId);
+    if (live !== undefined) return live;
     const wait = this.evictor.makeRoom(this.maxTenants, this.protectionWindow);
     if (wait > 0) {
       this.recordAdmission('capacity');
       return wait;
     }
     this.counters.admissions.admitted++;
-    this.scopes.touch(this.scopes.getOrCreate(tenantId));
-    return 0;
+    this.scopes.getOrCreate(tenantId);
+    return this.scopes.beginWork(tenantId)!;
   }
 
   /**

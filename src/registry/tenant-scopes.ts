@@ -1,6 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {GLOBAL_TENANT} from '../context/tenant-context';
+import {beginTenantWorkOn, type TenantWork} from '../context/tenant-work';
 import type {Clock} from './clock';
 import type {ModelRecord} from './model-record';
 import {TenantRegistry} from './tenant-registry';
@@ -12,6 +13,8 @@ interface Entry {
   newer: Entry | undefined;
   /** Out of the list; `newer` still leads on, for a walk paused here. */
   isRemoved: boolean;
+  /** The tenant's count of work in flight, kept to skip its lookup. */
+  work: TenantWork | undefined;
 }
 
 /**
@@ -71,27 +74,29 @@ export class TenantScopes {
   }
 
   /**
-   * A tenant's registry marked as used now, or `undefined` when it has none
-   * (nothing is created). One lookup: the request path's admission.
+   * Begin a unit of work for a tenant that has a registry, and mark it as
+   * used now; `undefined` when it has none (nothing is created or counted).
+   * One lookup: the request path's admission, which the request's
+   * `runInTenant` then ends.
    */
-  touchTenant(tenantId: string): TenantRegistry | undefined {
-    const entry = this.tenants.get(tenantId);
-    if (entry === undefined) return undefined;
-    this.touchEntry(entry);
-    return entry.registry;
+  beginWork(tenantId: string): TenantWork | undefined {
+    const found = this.tenants.get(tenantId);
+    if (found === undefined) return undefined;
+    const entry = this.touchEntry(found);
+    return (entry.work = beginTenantWorkOn(entry.work, tenantId));
   }
 
-  private touchEntry(entry: Entry): void {
+  /** Relink `entry` as the most recent; returns the entry now in the list. */
+  private touchEntry(entry: Entry): Entry {
     const registry = entry.registry;
     registry.lastAccessed = this.clock.now();
-    if (this.newest === entry) return;
+    if (this.newest === entry) return entry;
     this.unlink(entry);
-    if (this.walkers === 0) {
-      this.append(entry);
-    } else {
-      entry.isRemoved = true;
-      this.tenants.set(registry.tenantId, this.append(newEntry(registry)));
-    }
+    if (this.walkers === 0) return this.append(entry);
+    entry.isRemoved = true;
+    const moved = this.append(newEntry(registry, entry.work));
+    this.tenants.set(registry.tenantId, moved);
+    return moved;
   }
 
   /** Drop a tenant's registry and its models from the reverse index. */
@@ -159,6 +164,6 @@ export class TenantScopes {
   }
 }
 
-function newEntry(registry: TenantRegistry): Entry {
-  return {registry, older: undefined, newer: undefined, isRemoved: false};
+function newEntry(registry: TenantRegistry, work?: TenantWork): Entry {
+  return {registry, older: undefined, newer: undefined, isRemoved: false, work};
 }

@@ -9,7 +9,8 @@ import {
   type ValueOrPromise,
 } from '@loopback/core';
 import type {ServerResponse} from 'node:http';
-import {runInValidTenant} from '../context/tenant-context';
+import {runInCountedTenant} from '../context/tenant-context';
+import type {TenantWork} from '../context/tenant-work';
 import {
   invalidOptionError,
   tenantRequiredError,
@@ -47,6 +48,11 @@ export class TenantRequestHandler {
   private readonly ownPaths: readonly string[];
   /** The dashboard's path prefix (its bare path is in `ownPaths`). */
   private readonly ownPrefix: string | undefined;
+  /**
+   * One bit per own path, for its second character (`code & 31`): most
+   * requests are told apart from our endpoints by one integer test.
+   */
+  private readonly ownMask: number;
 
   constructor(
     @inject(TenantRegistryBindings.OPTIONS)
@@ -69,6 +75,10 @@ export class TenantRequestHandler {
     this.ownPrefix = options.dashboard.enabled
       ? `${options.dashboard.path}/`
       : undefined;
+    this.ownMask = ownPaths.reduce(
+      (mask, path) => mask | (1 << (path.charCodeAt(1) & 31)),
+      0,
+    );
   }
 
   /**
@@ -151,15 +161,17 @@ export class TenantRequestHandler {
     if (this.suspended.has(tenantId)) {
       throw toHttpError(tenantSuspendedError(), response);
     }
-    let admitted: true | Promise<void>;
+    let admitted: TenantWork | Promise<TenantWork>;
     try {
       admitted = this.admission.admit(tenantId, request);
     } catch (error: unknown) {
       throw toHttpError(error, response);
     }
-    if (admitted === true) return runInValidTenant(tenantId, next);
+    if (!(admitted instanceof Promise)) {
+      return runInCountedTenant(admitted, next);
+    }
     return admitted.then(
-      () => runInValidTenant(tenantId, next),
+      work => runInCountedTenant(work, next),
       (error: unknown) => {
         throw toHttpError(error, response);
       },
@@ -172,6 +184,8 @@ export class TenantRequestHandler {
    */
   private isOwnPath(url: string | undefined): boolean {
     if (url === undefined) return false;
+    // Every own path (and the dashboard prefix) starts with its bare path.
+    if ((this.ownMask & (1 << (url.charCodeAt(1) & 31))) === 0) return false;
     for (const path of this.ownPaths) {
       if (
         url.startsWith(path) &&

@@ -1,7 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {runInTenant} from '../../src';
+import {ModelRegistry, runInTenant} from '../../src';
+import {runInCountedTenant} from '../../src/context/tenant-context';
 import {
   beginTenantWork,
   endTenantWork,
@@ -84,5 +85,31 @@ describe('tenant work in flight', () => {
     await result;
     await Promise.resolve();
     expect(hasWorkInFlight('work-e')).to.be.false();
+  });
+
+  it('counts an admitted tenant whose kept count was swept while idle', async () => {
+    const registry = new ModelRegistry();
+    const first = registry.admitTenant('work-kept');
+    if (typeof first === 'number') throw new Error('not admitted');
+    await runInCountedTenant(first, () => Promise.resolve());
+    expect(hasWorkInFlight('work-kept')).to.be.false();
+    // Enough other tenants come and go for idle counts to be swept.
+    for (let i = 0; i < 5000; i++) {
+      beginTenantWork(`work-churn-${i}`);
+      endTenantWork(`work-churn-${i}`);
+    }
+    expect(first.swept).to.be.true();
+    const again = registry.admitTenant('work-kept');
+    if (typeof again === 'number') throw new Error('not admitted');
+    expect(again).to.not.equal(first);
+    expect(hasWorkInFlight('work-kept')).to.be.true();
+    expect(registry.isLeased('work-kept')).to.be.true();
+    runInCountedTenant(again, () => undefined);
+    expect(hasWorkInFlight('work-kept')).to.be.false();
+    // While it is kept and not swept, the same count is used again.
+    const third = registry.admitTenant('work-kept');
+    expect(third).to.equal(again);
+    runInCountedTenant(again, () => undefined);
+    expect(hasWorkInFlight('work-kept')).to.be.false();
   });
 });
