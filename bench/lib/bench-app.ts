@@ -31,6 +31,7 @@ import {
   requestBody,
   RestApplication,
   RestBindings,
+  type Middleware,
   type Request,
 } from '@loopback/rest';
 import {AsyncLocalStorage} from 'node:async_hooks';
@@ -48,7 +49,13 @@ export type BenchAppKind =
   | 'component-als'
   // Diagnosis: the bare middleware calling our runInTenant instead of a bare
   // AsyncLocalStorage run (validation, the work count and its reaction).
-  | 'als-run-in-tenant';
+  | 'als-run-in-tenant'
+  // Floors: the bare middleware plus the least any tenant-tracking
+  // middleware does: one Map lookup and a field write per request for 1,000
+  // tenants (`als-lookup`), and also an in-flight count ended by a reaction
+  // on the rest of the request (`als-counted`).
+  | 'als-lookup'
+  | 'als-counted';
 export type BenchWorkload = 'parcels' | 'leaky' | 'tenant-ds';
 
 @model()
@@ -158,6 +165,13 @@ export async function startBenchApp(
       },
     );
   }
+  if (kind === 'als-lookup' || kind === 'als-counted') {
+    app.middleware(floorMiddleware(kind === 'als-counted'), {
+      group: 'tenancy',
+      upstreamGroups: ['findRoute'],
+      downstreamGroups: ['invokeMethod'],
+    });
+  }
   if (kind === 'als-run-in-tenant') {
     app.middleware(
       (context, next) =>
@@ -186,6 +200,27 @@ export async function startBenchApp(
   const parcels = await app.getRepository(ParcelRepository);
   await parcels.create(PARCEL);
   return app;
+}
+
+/** See `als-lookup` and `als-counted` in {@link BenchAppKind}. */
+function floorMiddleware(counted: boolean): Middleware {
+  const storage = new AsyncLocalStorage<string>();
+  const tenants = new Map<string, {seen: number; busy: number}>();
+  return (context, next) => {
+    const tenantId = String(context.request.headers['x-tenant-id']);
+    let tenant = tenants.get(tenantId);
+    if (tenant === undefined) {
+      tenant = {seen: 0, busy: 0};
+      tenants.set(tenantId, tenant);
+    }
+    tenant.seen++;
+    if (!counted) return storage.run(tenantId, next);
+    tenant.busy++;
+    const done = () => tenant!.busy--;
+    const result = storage.run(tenantId, next);
+    Promise.resolve(result).then(done, done);
+    return result;
+  };
 }
 
 /** The tenant's own DataSource, created on first use. */

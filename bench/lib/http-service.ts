@@ -19,6 +19,8 @@ const RATIOS: [string, string][] = [
   ['component-als', 'als'],
   ['component', 'component-als'],
   ['als-run-in-tenant', 'als'],
+  ['als-lookup', 'als'],
+  ['als-counted', 'als'],
   ['component', 'als-run-in-tenant'],
   ['component', 'plain'],
   ['als', 'plain'],
