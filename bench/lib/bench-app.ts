@@ -36,10 +36,17 @@ import {
 } from '@loopback/rest';
 import {AsyncLocalStorage} from 'node:async_hooks';
 import {
+  ModelRegistry,
   runInTenant,
   TenantRegistryBindings,
   TenantRegistryComponent,
 } from '../../src';
+import {runInCountedTenant} from '../../src/context/tenant-context';
+import type {TenantWork} from '../../src/context/tenant-work';
+import {TenantAdmission} from '../../src/eviction/tenant-admission';
+import {resolveOptions} from '../../src/options/resolve-options';
+import {HeaderTenantStrategy} from '../../src/resolution/header.strategy';
+import {TenantResolver} from '../../src/resolution/tenant-resolver';
 
 export type BenchAppKind =
   | 'plain'
@@ -55,7 +62,10 @@ export type BenchAppKind =
   // tenants (`als-lookup`), and also an in-flight count ended by a reaction
   // on the rest of the request (`als-counted`).
   | 'als-lookup'
-  | 'als-counted';
+  | 'als-counted'
+  // Diagnosis: the bare middleware plus one of our parts.
+  | 'als-resolve'
+  | 'als-admit';
 export type BenchWorkload = 'parcels' | 'leaky' | 'tenant-ds';
 
 @model()
@@ -172,6 +182,13 @@ export async function startBenchApp(
       downstreamGroups: ['invokeMethod'],
     });
   }
+  if (kind === 'als-resolve' || kind === 'als-admit') {
+    app.middleware(partMiddleware(kind), {
+      group: 'tenancy',
+      upstreamGroups: ['findRoute'],
+      downstreamGroups: ['invokeMethod'],
+    });
+  }
   if (kind === 'als-run-in-tenant') {
     app.middleware(
       (context, next) =>
@@ -220,6 +237,23 @@ function floorMiddleware(counted: boolean): Middleware {
     const result = storage.run(tenantId, next);
     Promise.resolve(result).then(done, done);
     return result;
+  };
+}
+
+function partMiddleware(kind: 'als-resolve' | 'als-admit'): Middleware {
+  const storage = new AsyncLocalStorage<string>();
+  const resolver = new TenantResolver([new HeaderTenantStrategy()], false);
+  const admission = new TenantAdmission(
+    new ModelRegistry({maxTenants: 2000, protectionWindow: 60000}),
+    {...resolveOptions().admission, clock: Date},
+  );
+  if (kind === 'als-resolve') {
+    return (context, next) =>
+      storage.run(resolver.resolve(context.request) as string, next);
+  }
+  return (context, next) => {
+    const tenantId = String(context.request.headers['x-tenant-id']);
+    return runInCountedTenant(admission.admit(tenantId) as TenantWork, next);
   };
 }
 

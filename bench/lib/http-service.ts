@@ -21,6 +21,8 @@ const RATIOS: [string, string][] = [
   ['als-run-in-tenant', 'als'],
   ['als-lookup', 'als'],
   ['als-counted', 'als'],
+  ['als-resolve', 'als'],
+  ['als-admit', 'als'],
   ['component', 'als-run-in-tenant'],
   ['component', 'plain'],
   ['als', 'plain'],
