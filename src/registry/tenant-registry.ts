@@ -5,6 +5,7 @@ import type {
   ModelBuilderLike,
   ModelClassLike,
 } from './juggler-shapes';
+import type {TenantWork} from '../context/tenant-work';
 import {isStillMapped, type ModelRecord} from './model-record';
 
 /** Counters of one scope. */
@@ -44,6 +45,20 @@ export interface DefinedModel {
 export class TenantRegistry {
   /** When this scope was last used, in clock milliseconds. */
   lastAccessed: number;
+  /**
+   * The next older and newer tenant in the least-recently-used order.
+   *
+   * @internal Owned by `TenantScopes`.
+   */
+  older: TenantRegistry | undefined = undefined;
+  /** @internal Owned by `TenantScopes`. */
+  newer: TenantRegistry | undefined = undefined;
+  /**
+   * The tenant's count of work in flight, kept to skip its lookup.
+   *
+   * @internal Owned by `TenantScopes`.
+   */
+  work: TenantWork | undefined = undefined;
   /** Named models owned by this tenant (`ModelRegistry.trackModel`). */
   readonly trackedModels = new Set<ModelClassLike>();
   /** DataSources owned by this tenant (`ModelRegistry.trackDataSource`). */

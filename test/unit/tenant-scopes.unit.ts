@@ -1,6 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
+import {endWork} from '../../src/context/tenant-work';
 import {TenantScopes} from '../../src/registry/tenant-scopes';
 
 describe('TenantScopes (least-recently-used order)', () => {
@@ -53,5 +54,42 @@ describe('TenantScopes (least-recently-used order)', () => {
     expect(seen).to.deepEqual(['a', 'b', 'c', 'd', 'b']);
     expect(ids()).to.deepEqual(['a', 'c', 'd', 'b']);
     expect(scopes.tenantCount).to.equal(4);
+  });
+
+  it('visits a tenant touched just before a walk reaches it at the end only', () => {
+    const seen: string[] = [];
+    for (const registry of scopes.tenantRegistries()) {
+      seen.push(registry.tenantId);
+      if (registry.tenantId === 'a') scopes.touch(scopes.get('b')!);
+    }
+    expect(seen).to.deepEqual(['a', 'c', 'd', 'b']);
+  });
+
+  it('keeps two walks in progress apart, and a registry no longer linked once removed', () => {
+    const outer = scopes.tenantRegistries();
+    const inner = scopes.tenantRegistries();
+    expect(outer.next().value.tenantId).to.equal('a');
+    expect(inner.next().value.tenantId).to.equal('a');
+    expect(inner.next().value.tenantId).to.equal('b');
+    const c = scopes.get('c')!;
+    scopes.remove(c, []);
+    expect(c.older).to.be.undefined();
+    expect(c.newer).to.be.undefined();
+    expect(inner.next().value.tenantId).to.equal('d');
+    expect(outer.next().value.tenantId).to.equal('b');
+    expect(outer.next().value.tenantId).to.equal('d');
+    expect(outer.next().done).to.be.true();
+    expect(inner.next().done).to.be.true();
+    expect(ids()).to.deepEqual(['a', 'b', 'd']);
+  });
+
+  it('begins work on the count a registry keeps, and moves it to the newest end', () => {
+    const work = scopes.beginWork('b')!;
+    expect(work.count).to.equal(1);
+    expect(scopes.get('b')!.work).to.equal(work);
+    expect(ids()).to.deepEqual(['a', 'c', 'd', 'b']);
+    expect(scopes.beginWork('nobody')).to.be.undefined();
+    expect(scopes.tenantCount).to.equal(4);
+    endWork(work);
   });
 });
