@@ -65,7 +65,10 @@ export type BenchAppKind =
   | 'als-counted'
   // Diagnosis: the bare middleware plus one of our parts.
   | 'als-resolve'
-  | 'als-admit';
+  | 'als-admit'
+  // Diagnosis: the component with its middleware replaced by a bare one that
+  // admits through the component's own admission (no handler around it).
+  | 'component-lean';
 export type BenchWorkload = 'parcels' | 'leaky' | 'tenant-ds';
 
 @model()
@@ -154,6 +157,9 @@ const CONTROLLERS: Record<BenchWorkload, new (...args: never[]) => object> = {
  * An LB4 app of the given kind and workload on 127.0.0.1, started, with a
  * parcel in the shared DataSource.
  */
+/** The admission `component-lean`'s middleware uses (one such app a process). */
+let leanAdmission: TenantAdmission | undefined;
+
 export async function startBenchApp(
   kind: BenchAppKind,
   workload: BenchWorkload = 'parcels',
@@ -200,12 +206,33 @@ export async function startBenchApp(
       },
     );
   }
-  if (kind === 'component' || kind === 'component-als') {
+  if (
+    kind === 'component' ||
+    kind === 'component-als' ||
+    kind === 'component-lean'
+  ) {
     app
       .configure(TenantRegistryBindings.COMPONENT)
       .to({strategies: ['header']});
     app.component(TenantRegistryComponent);
     if (kind === 'component-als') app.unbind(TenantRegistryBindings.MIDDLEWARE);
+    if (kind === 'component-lean') {
+      app.unbind(TenantRegistryBindings.MIDDLEWARE);
+      app.middleware(
+        (context, next) =>
+          runInCountedTenant(
+            leanAdmission!.admit(
+              String(context.request.headers['x-tenant-id']),
+            ) as TenantWork,
+            next,
+          ),
+        {
+          group: 'tenancy',
+          upstreamGroups: ['findRoute'],
+          downstreamGroups: ['invokeMethod'],
+        },
+      );
+    }
   }
   app.repository(ParcelRepository);
   if (workload === 'tenant-ds') {
@@ -214,6 +241,9 @@ export async function startBenchApp(
   }
   app.controller(CONTROLLERS[workload] as new () => object);
   await app.start();
+  if (kind === 'component-lean') {
+    leanAdmission = await app.get(TenantRegistryBindings.ADMISSION);
+  }
   const parcels = await app.getRepository(ParcelRepository);
   await parcels.create(PARCEL);
   return app;

@@ -23,6 +23,8 @@ const RATIOS: [string, string][] = [
   ['als-counted', 'als'],
   ['als-resolve', 'als'],
   ['als-admit', 'als'],
+  ['component-lean', 'als'],
+  ['component', 'component-lean'],
   ['component', 'als-run-in-tenant'],
   ['component', 'plain'],
   ['als', 'plain'],
