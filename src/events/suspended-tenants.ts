@@ -8,21 +8,17 @@
  */
 export class SuspendedTenants {
   private readonly tenants = new Set<string>();
-  // Asked on every request: with none suspended (the usual case) the answer
-  // comes from this field, without touching the set's table.
-  private count = 0;
 
   has(tenantId: string): boolean {
-    return this.count > 0 && this.tenants.has(tenantId);
+    return this.tenants.size > 0 && this.tenants.has(tenantId);
   }
 
   add(tenantId: string): void {
-    this.count = this.tenants.add(tenantId).size;
+    this.tenants.add(tenantId);
   }
 
   delete(tenantId: string): void {
     this.tenants.delete(tenantId);
-    this.count = this.tenants.size;
   }
 
   /**
@@ -39,7 +35,6 @@ export class SuspendedTenants {
     const removed = [...this.tenants].filter(id => !next.has(id));
     for (const id of removed) this.tenants.delete(id);
     for (const id of added) this.tenants.add(id);
-    this.count = this.tenants.size;
     return {added, removed};
   }
 

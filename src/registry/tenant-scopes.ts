@@ -65,6 +65,8 @@ export class TenantScopes {
   /** Mark a scope as used now and move it to the most recent end. */
   touch(registry: TenantRegistry): void {
     registry.lastAccessed = this.clock.now();
+    // The bridge touches on every model lookup: skip the map when it can.
+    if (registry === this.global || this.newest === registry) return;
     if (this.tenants.get(registry.tenantId) === registry) {
       this.moveToNewest(registry);
     }

@@ -34,8 +34,10 @@ export class TenantResolver {
       const answer = strategies[i].resolve(request);
       if (answer === undefined) continue;
       if (answer === null) return undefined;
-      if (typeof answer === 'string') return this.accept(answer);
-      if (typeof (answer as Partial<Promise<unknown>>).then !== 'function') {
+      if (
+        typeof answer === 'string' ||
+        typeof (answer as Partial<Promise<unknown>>).then !== 'function'
+      ) {
         return this.accept(answer);
       }
       return this.continueAsync(
