@@ -68,7 +68,10 @@ export type BenchAppKind =
   | 'als-admit'
   // Diagnosis: the component with its middleware replaced by a bare one that
   // admits through the component's own admission (no handler around it).
-  | 'component-lean';
+  | 'component-lean'
+  // Diagnosis: the component with its middleware replaced by `als-admit`'s
+  // (a standalone admission): the component's presence plus admission.
+  | 'component-shell';
 export type BenchWorkload = 'parcels' | 'leaky' | 'tenant-ds';
 
 @model()
@@ -153,87 +156,49 @@ const CONTROLLERS: Record<BenchWorkload, new (...args: never[]) => object> = {
   'tenant-ds': TenantParcelController,
 };
 
+/** Where the bench apps put their tenancy middleware. */
+const TENANCY = {
+  group: 'tenancy',
+  upstreamGroups: ['findRoute'],
+  downstreamGroups: ['invokeMethod'],
+};
+
+/** Options of {@link startBenchApp}. */
+export interface BenchAppOptions {
+  /**
+   * Wraps the app's tenancy middleware, or the component's request handler
+   * (`handle(request, response, next)`): the last argument is always the
+   * rest of the request. For timing it (bench/middleware-time.ts).
+   */
+  wrapTenancy?: <F extends (...args: never[]) => unknown>(fn: F) => F;
+}
+
 /**
  * An LB4 app of the given kind and workload on 127.0.0.1, started, with a
  * parcel in the shared DataSource.
  */
-/** The admission `component-lean`'s middleware uses (one such app a process). */
-let leanAdmission: TenantAdmission | undefined;
-
 export async function startBenchApp(
   kind: BenchAppKind,
   workload: BenchWorkload = 'parcels',
+  options: BenchAppOptions = {},
 ): Promise<RestApplication> {
+  const wrap = options.wrapTenancy ?? (<F>(fn: F) => fn);
   const app = new (RepositoryMixin(RestApplication))({
     rest: {port: 0, host: '127.0.0.1'},
   });
   const shared = new juggler.DataSource({name: 'db', connector: 'memory'});
   app.dataSource(shared, 'db');
-  if (kind === 'als' || kind === 'component-als') {
-    const storage = new AsyncLocalStorage<string>();
-    app.middleware(
-      (context, next) =>
-        storage.run(String(context.request.headers['x-tenant-id']), next),
-      {
-        group: 'tenancy',
-        upstreamGroups: ['findRoute'],
-        downstreamGroups: ['invokeMethod'],
-      },
-    );
-  }
-  if (kind === 'als-lookup' || kind === 'als-counted') {
-    app.middleware(floorMiddleware(kind === 'als-counted'), {
-      group: 'tenancy',
-      upstreamGroups: ['findRoute'],
-      downstreamGroups: ['invokeMethod'],
-    });
-  }
-  if (kind === 'als-resolve' || kind === 'als-admit') {
-    app.middleware(partMiddleware(kind), {
-      group: 'tenancy',
-      upstreamGroups: ['findRoute'],
-      downstreamGroups: ['invokeMethod'],
-    });
-  }
-  if (kind === 'als-run-in-tenant') {
-    app.middleware(
-      (context, next) =>
-        runInTenant(String(context.request.headers['x-tenant-id']), next),
-      {
-        group: 'tenancy',
-        upstreamGroups: ['findRoute'],
-        downstreamGroups: ['invokeMethod'],
-      },
-    );
-  }
-  if (
-    kind === 'component' ||
-    kind === 'component-als' ||
-    kind === 'component-lean'
-  ) {
+  const isComponent = kind.startsWith('component');
+  if (isComponent) {
     app
       .configure(TenantRegistryBindings.COMPONENT)
       .to({strategies: ['header']});
     app.component(TenantRegistryComponent);
-    if (kind === 'component-als') app.unbind(TenantRegistryBindings.MIDDLEWARE);
-    if (kind === 'component-lean') {
-      app.unbind(TenantRegistryBindings.MIDDLEWARE);
-      app.middleware(
-        (context, next) =>
-          runInCountedTenant(
-            leanAdmission!.admit(
-              String(context.request.headers['x-tenant-id']),
-            ) as TenantWork,
-            next,
-          ),
-        {
-          group: 'tenancy',
-          upstreamGroups: ['findRoute'],
-          downstreamGroups: ['invokeMethod'],
-        },
-      );
-    }
+    if (kind !== 'component') app.unbind(TenantRegistryBindings.MIDDLEWARE);
   }
+  let admission: TenantAdmission | undefined;
+  const tenancy = bareTenancy(kind, () => admission!);
+  if (tenancy !== undefined) app.middleware(wrap(tenancy), TENANCY);
   app.repository(ParcelRepository);
   if (workload === 'tenant-ds') {
     bindTenantDataSource(app, kind, shared);
@@ -241,12 +206,52 @@ export async function startBenchApp(
   }
   app.controller(CONTROLLERS[workload] as new () => object);
   await app.start();
-  if (kind === 'component-lean') {
-    leanAdmission = await app.get(TenantRegistryBindings.ADMISSION);
+  if (isComponent) {
+    admission = await app.get(TenantRegistryBindings.ADMISSION);
+    const handler = await app.get(TenantRegistryBindings.REQUEST_HANDLER);
+    handler.handle = wrap(handler.handle.bind(handler));
   }
   const parcels = await app.getRepository(ParcelRepository);
   await parcels.create(PARCEL);
   return app;
+}
+
+/**
+ * The tenancy middleware of a kind that has its own (all but `plain` and
+ * `component`).
+ */
+function bareTenancy(
+  kind: BenchAppKind,
+  componentAdmission: () => TenantAdmission,
+): Middleware | undefined {
+  switch (kind) {
+    case 'als':
+    case 'component-als': {
+      const storage = new AsyncLocalStorage<string>();
+      return (context, next) =>
+        storage.run(String(context.request.headers['x-tenant-id']), next);
+    }
+    case 'als-lookup':
+    case 'als-counted':
+      return floorMiddleware(kind === 'als-counted');
+    case 'als-resolve':
+    case 'als-admit':
+    case 'component-shell':
+      return partMiddleware(kind === 'als-resolve' ? kind : 'als-admit');
+    case 'als-run-in-tenant':
+      return (context, next) =>
+        runInTenant(String(context.request.headers['x-tenant-id']), next);
+    case 'component-lean':
+      return (context, next) =>
+        runInCountedTenant(
+          componentAdmission().admit(
+            String(context.request.headers['x-tenant-id']),
+          ) as TenantWork,
+          next,
+        );
+    default:
+      return undefined;
+  }
 }
 
 /** See `als-lookup` and `als-counted` in {@link BenchAppKind}. */

@@ -85,4 +85,29 @@ describe('npm run bench -- --quick (smoke)', () => {
       ).to.equal(0);
     }
   }).timeout(300000);
+
+  it('times the tenancy middleware of each side inside real requests (npm run bench:middleware)', async () => {
+    const root = path.resolve(__dirname, '../..');
+    const {stdout} = await promisify(execFile)(
+      process.execPath,
+      [
+        path.join(root, 'bench/middleware-time.js'),
+        '--rounds=2',
+        '--requests=40',
+        '--kinds=als,als-admit,component',
+      ],
+      {encoding: 'utf8', timeout: 60000},
+    );
+    // One row per side: its own time and its extra over the first side,
+    // both finite (a side whose middleware was never timed would be NaN).
+    for (const side of ['als', 'als-admit', 'component']) {
+      const row = stdout
+        .split('\n')
+        .find(line => line.startsWith(`| ${side} `));
+      expect(row).to.not.be.undefined();
+      const figures = row!.match(/-?\d+\.\d+/g)!.map(Number);
+      expect(figures).to.have.length(6);
+      expect(figures[0]).to.be.above(0);
+    }
+  }).timeout(90000);
 });
