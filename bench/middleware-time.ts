@@ -17,13 +17,24 @@
  * The service time includes both.
  *
  *   node dist/bench/middleware-time.js [--method=GET] [--rounds=5]
- *     [--requests=3000] [--kinds=als,als-lookup,component]
+ *     [--requests=3000] [--kinds=als,als-lookup,component] [--builds=DIR,...]
+ *
+ * `--builds` adds the component app of each other build (a built checkout,
+ * from this version on) as a side `component@N:name`: a change measured
+ * against the code before it, in one process. Copy the same build twice to
+ * see the copy-to-copy noise (0.5-1.5 us here).
  *
  * The `plain` app (no tenancy middleware) is always there, so the caches
  * see the same traffic whichever sides are timed.
  */
 
-import {startBenchApp, type BenchAppKind} from './lib/bench-app';
+import type {RestApplication} from '@loopback/rest';
+import path from 'node:path';
+import {
+  startBenchApp,
+  type BenchAppKind,
+  type BenchAppOptions,
+} from './lib/bench-app';
 import {interleave, type Target} from './lib/http-interleaved';
 import {fixed, printTable, summarize} from './lib/report';
 
@@ -57,20 +68,49 @@ function timeOwn(times: number[]) {
     } as unknown as F;
 }
 
+/** A side: its label and how to start its app with the middleware timed. */
+interface Side {
+  label: string;
+  start: (options: BenchAppOptions) => Promise<RestApplication>;
+}
+
+/**
+ * The component app of another build (a checkout's root, built): each
+ * build's code is loaded and compiled on its own, so two builds compare in
+ * one process, under the same load, as precisely as two sides of one build.
+ * Every build installs its bridge on the same juggler: fine for the parcels
+ * workload, which builds no model per request.
+ */
+function buildSide(root: string, index: number): Side {
+  const modulePath = path.resolve(root, 'dist/bench/lib/bench-app.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const build = require(modulePath) as {startBenchApp: typeof startBenchApp};
+  return {
+    label: `component@${index}:${path.basename(path.resolve(root))}`,
+    start: options => build.startBenchApp('component', 'parcels', options),
+  };
+}
+
 async function main(): Promise<void> {
   const method = option('method', 'GET') as 'GET' | 'POST';
   const rounds = Number(option('rounds', '5'));
   const requests = Number(option('requests', '3000'));
-  const kinds = option('kinds', 'als,als-lookup,component').split(',');
+  const sides: Side[] = option('kinds', 'als,als-lookup,component')
+    .split(',')
+    .filter(Boolean)
+    .map(kind => ({
+      label: kind,
+      start: options => startBenchApp(kind as BenchAppKind, 'parcels', options),
+    }));
+  const builds = option('builds', '').split(',').filter(Boolean);
+  sides.push(...builds.map(buildSide));
+  const kinds = sides.map(side => side.label);
   const times: Record<string, number[]> = {};
   const apps = [await startBenchApp('plain')];
   const targets: Target[] = [];
-  for (const kind of kinds) {
-    times[kind] = [];
-    const app = await startBenchApp(kind as BenchAppKind, 'parcels', {
-      wrapTenancy: timeOwn(times[kind]),
-    });
-    apps.push(app);
+  for (const side of sides) {
+    times[side.label] = [];
+    apps.push(await side.start({wrapTenancy: timeOwn(times[side.label])}));
   }
   for (const app of apps) {
     targets.push({label: '', port: new URL(app.restServer.url!).port});

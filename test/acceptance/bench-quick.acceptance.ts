@@ -86,8 +86,10 @@ describe('npm run bench -- --quick (smoke)', () => {
     }
   }).timeout(300000);
 
-  it('times the tenancy middleware of each side inside real requests (npm run bench:middleware)', async () => {
+  it('times the tenancy middleware of each side and build inside real requests (npm run bench:middleware)', async () => {
     const root = path.resolve(__dirname, '../..');
+    // The checkout: `--builds` takes the root of a built checkout.
+    const checkout = path.resolve(root, '..');
     const {stdout} = await promisify(execFile)(
       process.execPath,
       [
@@ -95,12 +97,14 @@ describe('npm run bench -- --quick (smoke)', () => {
         '--rounds=2',
         '--requests=40',
         '--kinds=als,als-admit,component',
+        `--builds=${checkout}`,
       ],
       {encoding: 'utf8', timeout: 60000},
     );
     // One row per side: its own time and its extra over the first side,
     // both finite (a side whose middleware was never timed would be NaN).
-    for (const side of ['als', 'als-admit', 'component']) {
+    const build = `component@0:${path.basename(checkout)}`;
+    for (const side of ['als', 'als-admit', 'component', build]) {
       const row = stdout
         .split('\n')
         .find(line => line.startsWith(`| ${side} `));
