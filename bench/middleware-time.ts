@@ -83,7 +83,6 @@ interface Side {
  */
 function buildSide(root: string, index: number): Side {
   const modulePath = path.resolve(root, 'dist/bench/lib/bench-app.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const build = require(modulePath) as {startBenchApp: typeof startBenchApp};
   return {
     label: `component@${index}:${path.basename(path.resolve(root))}`,
