@@ -36,12 +36,7 @@ import {
   type BenchAppOptions,
 } from './lib/bench-app';
 import {interleave, type Target} from './lib/http-interleaved';
-import {fixed, printTable, summarize} from './lib/report';
-
-function option(name: string, fallback: string): string {
-  const arg = process.argv.find(a => a.startsWith(`--${name}=`));
-  return arg ? arg.slice(name.length + 3) : fallback;
-}
+import {cliOption, fixed, printTable, summarize} from './lib/report';
 
 const now = process.hrtime.bigint;
 
@@ -91,18 +86,20 @@ function buildSide(root: string, index: number): Side {
 }
 
 async function main(): Promise<void> {
-  const method = option('method', 'GET') as 'GET' | 'POST';
-  const rounds = Number(option('rounds', '5'));
-  const requests = Number(option('requests', '3000'));
-  const sides: Side[] = option('kinds', 'als,als-lookup,component')
+  const method = cliOption('method', 'GET') as 'GET' | 'POST';
+  const rounds = Number(cliOption('rounds', '5'));
+  const requests = Number(cliOption('requests', '3000'));
+  const sides: Side[] = cliOption('kinds', 'als,als-lookup,component')
     .split(',')
     .filter(Boolean)
     .map(kind => ({
       label: kind,
       start: options => startBenchApp(kind as BenchAppKind, 'parcels', options),
     }));
-  const builds = option('builds', '').split(',').filter(Boolean);
+  const builds = cliOption('builds', '').split(',').filter(Boolean);
   sides.push(...builds.map(buildSide));
+  if (sides.length === 0)
+    throw new Error('nothing to time: give --kinds or --builds');
   const kinds = sides.map(side => side.label);
   const times: Record<string, number[]> = {};
   const apps = [await startBenchApp('plain')];

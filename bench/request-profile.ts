@@ -13,12 +13,7 @@
 import {createHook} from 'node:async_hooks';
 import http from 'node:http';
 import {startBenchApp, type BenchAppKind} from './lib/bench-app';
-import {printTable} from './lib/report';
-
-function option(name: string, fallback: string): string {
-  const arg = process.argv.find(a => a.startsWith(`--${name}=`));
-  return arg ? arg.slice(name.length + 3) : fallback;
-}
+import {cliOption, printTable} from './lib/report';
 
 const agent = new http.Agent({keepAlive: true, maxSockets: 1});
 const BODY = JSON.stringify({address: {street: 's', city: 'c'}});
@@ -70,7 +65,7 @@ function send(port: number, method: string, count: number): Promise<void> {
 async function profile(kind: BenchAppKind, requests: number, method: string) {
   const app = await startBenchApp(
     kind,
-    option('workload', 'parcels') as 'parcels',
+    cliOption('workload', 'parcels') as 'parcels',
   );
   const port = Number(new URL(app.restServer.url!).port);
   await send(port, method, Math.min(requests, 2000));
@@ -99,9 +94,9 @@ async function profile(kind: BenchAppKind, requests: number, method: string) {
 }
 
 async function main(): Promise<void> {
-  const requests = Number(option('requests', '2000'));
-  const method = option('method', 'GET');
-  const kinds = option('kinds', 'plain,als,component').split(',');
+  const requests = Number(cliOption('requests', '2000'));
+  const method = cliOption('method', 'GET');
+  const kinds = cliOption('kinds', 'plain,als,component').split(',');
   const results: Awaited<ReturnType<typeof profile>>[] = [];
   for (const kind of kinds) {
     results.push(await profile(kind as BenchAppKind, requests, method));

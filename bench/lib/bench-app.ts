@@ -182,7 +182,7 @@ export async function startBenchApp(
   workload: BenchWorkload = 'parcels',
   options: BenchAppOptions = {},
 ): Promise<RestApplication> {
-  const wrap = options.wrapTenancy ?? (<F>(fn: F) => fn);
+  const wrap = options.wrapTenancy;
   const app = new (RepositoryMixin(RestApplication))({
     rest: {port: 0, host: '127.0.0.1'},
   });
@@ -198,7 +198,9 @@ export async function startBenchApp(
   }
   let admission: TenantAdmission | undefined;
   const tenancy = bareTenancy(kind, () => admission!);
-  if (tenancy !== undefined) app.middleware(wrap(tenancy), TENANCY);
+  if (tenancy !== undefined) {
+    app.middleware(wrap ? wrap(tenancy) : tenancy, TENANCY);
+  }
   app.repository(ParcelRepository);
   if (workload === 'tenant-ds') {
     bindTenantDataSource(app, kind, shared);
@@ -208,6 +210,9 @@ export async function startBenchApp(
   await app.start();
   if (isComponent) {
     admission = await app.get(TenantRegistryBindings.ADMISSION);
+  }
+  if (kind === 'component' && wrap) {
+    // The instance's own `handle` is what the middleware calls.
     const handler = await app.get(TenantRegistryBindings.REQUEST_HANDLER);
     handler.handle = wrap(handler.handle.bind(handler));
   }

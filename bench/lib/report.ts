@@ -75,6 +75,12 @@ export function summarize(values: number[]) {
   return {median, min: sorted[0], max: sorted[sorted.length - 1]};
 }
 
+/** The value of `--name=value` on the command line, else `fallback`. */
+export function cliOption(name: string, fallback: string): string {
+  const arg = process.argv.find(a => a.startsWith(`--${name}=`));
+  return arg ? arg.slice(name.length + 3) : fallback;
+}
+
 /** Whether `--quick` was passed. */
 export function isQuick(): boolean {
   return process.argv.includes('--quick');
