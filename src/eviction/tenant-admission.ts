@@ -63,9 +63,12 @@ export class TenantAdmission {
   /**
    * Admit a validated tenant id and begin a unit of its work: the work count
    * when admitted now, a promise of it while the check answers
-   * asynchronously. Run the work with `runInCountedTenant`, which ends it.
+   * asynchronously. Run the work with `runInCountedTenant`, which ends it:
+   * a unit of work never ended keeps the tenant busy, so it is never
+   * evicted. Applications call {@link TenantAdmission.runInTenant}.
    *
    * @throws TenantRegistryError `TENANT_NOT_FOUND` or `TENANT_CAPACITY`.
+   * @internal
    */
   admit(
     tenantId: string,

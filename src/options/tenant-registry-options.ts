@@ -100,7 +100,7 @@ export interface DashboardOptions {
   authorize?: (request: Request) => boolean | Promise<boolean>;
 }
 
-/** Options of tenant admission (see `TenantRegistryBindings.TENANT_ADMISSION`). */
+/** Options of tenant admission (see `TenantRegistryBindings.ADMISSION`). */
 export interface AdmissionOptions {
   /** How long a "yes" is cached, in milliseconds. @defaultValue 60000 */
   cacheTtl?: Milliseconds;
@@ -134,7 +134,7 @@ export interface DataSourceOptions {
 export interface MemoryPressureOptions {
   /** Start evicting above this fraction of the heap limit (0 to 1]. */
   high: number;
-  /** Stop once below this fraction. @defaultValue `high - 0.1` */
+  /** Stop once below this fraction. @defaultValue `max(high - 0.1, high / 2)` */
   low?: number;
   /** Most tenants evicted by one pass. @defaultValue 1000 */
   maxEvictionsPerPass?: number;
