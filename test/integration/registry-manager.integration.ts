@@ -12,6 +12,7 @@ import {
 } from '../../src';
 import {isJugglerBridgeInstalled} from '../../src/bridge/juggler-bridge';
 import type {HeapUsage} from '../../src/eviction/heap-usage';
+import {ESTIMATED_BYTES_PER_MODEL} from '../../src/eviction/memory-pressure';
 import {
   defineAnonymous,
   givenMemoryDataSource,
@@ -168,6 +169,30 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
       expect(await manager.runCleanupPass()).to.equal(2);
       expect(registry.tenantIds()).to.deepEqual(['c', 'd']);
       expect(registry.getStats().evictions.memory).to.equal(2);
+    });
+
+    // The default low watermark is max(high - 0.1, high / 2). The heap
+    // limits are chosen so that a tenant (one model) is a known fraction of
+    // the heap, and the two expressions evict different numbers.
+    it('stops at high - 0.1 by default when high is at least 0.2', async () => {
+      const model = ESTIMATED_BYTES_PER_MODEL;
+      const heap: HeapUsage = {usedBytes: 0, limitBytes: 30 * model};
+      await givenManager({memoryPressure: {high: 0.9}, heapUsage: () => heap});
+      givenTenants(Array.from({length: 20}, (_, i) => `t${i}`));
+      // 3 models' worth and a byte over 0.8 (4 tenants); 0.45 would be 14.
+      heap.usedBytes = 27 * model + 1;
+      expect(await manager.runCleanupPass()).to.equal(4);
+    });
+
+    it('stops at high / 2 by default when high is below 0.2', async () => {
+      const model = ESTIMATED_BYTES_PER_MODEL;
+      const heap: HeapUsage = {usedBytes: 0, limitBytes: 100 * model};
+      await givenManager({memoryPressure: 0.1, heapUsage: () => heap});
+      givenTenants(Array.from({length: 10}, (_, i) => `t${i}`));
+      // 5 models' worth and a byte over 0.05 (6 tenants); 0 would be all 10.
+      heap.usedBytes = 10 * model + 1;
+      expect(await manager.runCleanupPass()).to.equal(6);
+      expect(registry.tenantIds()).to.deepEqual(['t6', 't7', 't8', 't9']);
     });
 
     it('evicts at most maxEvictionsPerPass tenants in one pass', async () => {
