@@ -23,6 +23,11 @@ export const TenantRegistryErrorCodes = {
    * (HTTP 503).
    */
   TENANT_DATASOURCE_UNAVAILABLE: 'TENANT_DATASOURCE_UNAVAILABLE',
+  /**
+   * The admission check failed, did not answer within
+   * `admission.checkTimeout`, or too many checks were pending (HTTP 503).
+   */
+  TENANT_ADMISSION_UNAVAILABLE: 'TENANT_ADMISSION_UNAVAILABLE',
   /** The fleet events transport is down; nothing was changed (HTTP 503). */
   TENANT_EVENTS_UNAVAILABLE: 'TENANT_EVENTS_UNAVAILABLE',
   /** A dashboard or admin request without valid credentials (HTTP 401). */
@@ -45,6 +50,7 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   TENANT_NOT_FOUND: 404,
   TENANT_CAPACITY: 503,
   TENANT_DATASOURCE_UNAVAILABLE: 503,
+  TENANT_ADMISSION_UNAVAILABLE: 503,
   TENANT_EVENTS_UNAVAILABLE: 503,
   DASHBOARD_UNAUTHORIZED: 401,
   DASHBOARD_FORBIDDEN: 403,
@@ -235,6 +241,15 @@ export function tenantCapacityError(retryAfter: number): TenantRegistryError {
     TenantRegistryErrorCodes.TENANT_CAPACITY,
     'The service is at its tenant capacity and every tenant is busy; try again shortly.',
     retryAfter,
+  );
+}
+
+/** @internal */
+export function admissionUnavailableError(reason: string): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.TENANT_ADMISSION_UNAVAILABLE,
+    `The tenant could not be checked (${reason}); try again shortly.`,
+    1,
   );
 }
 

@@ -33,6 +33,8 @@ export const DEFAULT_TENANT_REGISTRY_OPTIONS = Object.freeze({
     cacheTtl: 60 * 1000,
     negativeCacheTtl: 10 * 1000,
     cacheSize: 10000,
+    checkTimeout: 5000,
+    maxPendingChecks: 1000,
   }),
   healthPath: '/health/tenant-registry',
   metricsPath: '/tenant-registry/metrics',
@@ -190,6 +192,17 @@ function checkNumbers(resolved: ResolvedTenantRegistryOptions): void {
     false,
   );
   checkCount('admission.cacheSize', resolved.admission.cacheSize, false);
+  checkDuration(
+    'admission.checkTimeout',
+    resolved.admission.checkTimeout,
+    1,
+    false,
+  );
+  checkCount(
+    'admission.maxPendingChecks',
+    resolved.admission.maxPendingChecks,
+    false,
+  );
   checkCount('maxTenants', resolved.maxTenants, true);
   checkCount('dataSources.maxOpen', resolved.dataSources.maxOpen, true);
   checkDuration(

@@ -108,6 +108,18 @@ export interface AdmissionOptions {
   negativeCacheTtl?: Milliseconds;
   /** Most answers cached (each side). @defaultValue 10000 */
   cacheSize?: number;
+  /**
+   * How long a request waits for the admission check, in milliseconds,
+   * before 503 `TENANT_ADMISSION_UNAVAILABLE` (the check keeps running and
+   * its answer is cached). @defaultValue 5000
+   */
+  checkTimeout?: Milliseconds;
+  /**
+   * Most tenants whose check is pending at once; a request for one more
+   * unchecked tenant answers 503 `TENANT_ADMISSION_UNAVAILABLE` at once, so
+   * a flood of ids cannot pile up checks. @defaultValue 1000
+   */
+  maxPendingChecks?: number;
 }
 
 /** Options of per-tenant DataSources (`TenantRegistryBindings.TENANT_DATASOURCE`). */
