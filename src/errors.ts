@@ -36,6 +36,12 @@ export const TenantRegistryErrorCodes = {
   DASHBOARD_FORBIDDEN: 'DASHBOARD_FORBIDDEN',
   /** A configuration option has a bad value (thrown at start, never HTTP). */
   INVALID_OPTION: 'INVALID_OPTION',
+  /**
+   * A name derived from a tenant id (`tenantIdentifier`, `defineTenantModel`)
+   * cannot fit the identifier limit because its prefix leaves no room for the
+   * shortened form (a programmer error, HTTP 500).
+   */
+  TENANT_IDENTIFIER_TOO_LONG: 'TENANT_IDENTIFIER_TOO_LONG',
 } as const;
 
 /** One of the {@link TenantRegistryErrorCodes}. */
@@ -55,6 +61,7 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   DASHBOARD_UNAUTHORIZED: 401,
   DASHBOARD_FORBIDDEN: 403,
   INVALID_OPTION: 500,
+  TENANT_IDENTIFIER_TOO_LONG: 500,
 };
 
 /**
@@ -279,5 +286,32 @@ export function dashboardForbiddenError(): TenantRegistryError {
   return new TenantRegistryError(
     TenantRegistryErrorCodes.DASHBOARD_FORBIDDEN,
     'Admin actions need a JSON request (content-type: application/json) or the x-tenant-registry-action header.',
+  );
+}
+
+/**
+ * A tenant's name does not fit `maxBytes`, even shortened: the prefix is too
+ * long.
+ *
+ * @param prefix - The prefix (a model's base name, a schema prefix).
+ * @param tenantId - The tenant id whose name needed shortening.
+ * @param maxBytes - The identifier limit.
+ * @param minimum - Bytes a shortened name needs besides the prefix.
+ * @internal
+ */
+export function tenantIdentifierTooLongError(
+  prefix: string,
+  tenantId: string,
+  maxBytes: number,
+  minimum: number,
+): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.TENANT_IDENTIFIER_TOO_LONG,
+    `The name of tenant ${describeValue(tenantId)} with prefix ${describeValue(
+      prefix,
+    )} does not fit in ${maxBytes} bytes: a shortened name needs the prefix ` +
+      `and ${minimum} bytes. Use a prefix of at most ${
+        maxBytes - minimum
+      } bytes (or a larger limit, if your database has one).`,
   );
 }

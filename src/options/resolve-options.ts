@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {DEFAULT_MAX_IDENTIFIER_BYTES} from '../context/tenant-identifier';
 import {invalidOptionError} from '../errors';
 import {readHeapUsage} from '../eviction/heap-usage';
 import {checkCount, checkDuration, isFraction} from './option-checks';
@@ -29,6 +30,7 @@ export const DEFAULT_TENANT_REGISTRY_OPTIONS = Object.freeze({
   requireTenant: false,
   bridge: true,
   disconnectTimeout: 10000,
+  maxIdentifierBytes: DEFAULT_MAX_IDENTIFIER_BYTES,
   admission: Object.freeze({
     cacheTtl: 60 * 1000,
     negativeCacheTtl: 10 * 1000,
@@ -90,6 +92,7 @@ export function resolveOptions(
       maxOpen: options.dataSources?.maxOpen ?? Infinity,
       acquireTimeout: options.dataSources?.acquireTimeout ?? 1000,
     },
+    maxIdentifierBytes: options.maxIdentifierBytes ?? d.maxIdentifierBytes,
     clock: options.clock ?? Date,
     heapUsage: options.heapUsage ?? readHeapUsage,
     health: {
@@ -205,6 +208,7 @@ function checkNumbers(resolved: ResolvedTenantRegistryOptions): void {
   );
   checkCount('maxTenants', resolved.maxTenants, true);
   checkCount('dataSources.maxOpen', resolved.dataSources.maxOpen, true);
+  checkCount('maxIdentifierBytes', resolved.maxIdentifierBytes, false);
   checkDuration(
     'dataSources.acquireTimeout',
     resolved.dataSources.acquireTimeout,

@@ -229,6 +229,16 @@ export interface TenantRegistryOptions {
   disconnectTimeout?: Milliseconds;
   /** Per-tenant DataSources: the cap on open ones. */
   dataSources?: DataSourceOptions;
+  /**
+   * The identifier limit of the target database, in bytes: model names of
+   * `defineTenantModel` longer than this are shortened with a hash of the
+   * tenant id, so that distinct tenants never share a table. 63 is
+   * PostgreSQL's (it silently cuts longer names) and fits MySQL (64), SQL
+   * Server and Oracle 12.2+ (128); set 30 for Oracle before 12.2, or 128 to
+   * keep names of 64 to 128 bytes an existing SQL Server deployment has.
+   * @defaultValue 63
+   */
+  maxIdentifierBytes?: number;
   /** Time source, for tests. @defaultValue `Date` */
   clock?: Clock;
   /** Heap reading for `memoryPressure`, for tests or custom policies. */
@@ -263,6 +273,7 @@ export interface ResolvedTenantRegistryOptions {
   bridge: boolean;
   disconnectTimeout: Milliseconds;
   dataSources: Required<DataSourceOptions>;
+  maxIdentifierBytes: number;
   clock: Clock;
   heapUsage: () => HeapUsage;
   health: HealthThresholds & {

@@ -14,7 +14,7 @@ import {
   provisionTenants,
   SHARED_DATABASE,
   TENANT_APPLICATION,
-  tenantIdentifier,
+  tenantNamespace,
   type PgApp,
 } from '../fixtures/postgres-app';
 
@@ -55,11 +55,11 @@ describePg(
       pgApp = await givenPgApp(cluster, 'database');
       await get('up').expect(200);
       await get('down').expect(200);
-      const database = quoteIdentifier(tenantIdentifier('down'));
+      const database = quoteIdentifier(tenantNamespace('down'));
       await cluster.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
       await cluster.query(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
-        [tenantIdentifier('down')],
+        [tenantNamespace('down')],
       );
       await waitFor(
         async () =>
