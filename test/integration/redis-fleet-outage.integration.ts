@@ -105,11 +105,13 @@ describe('a fleet over Redis through outages (integration; skipped where redis-s
     expect(await publisher.call('evict', 'tb')).to.containDeep({ok: true});
     expect((await away.call('tenants')).tenants).to.containEql('ta');
 
+    const restored = Date.now();
     away.proxy.restore();
     await fleet.waitForAll(
       async i => (await isInSync(i)) && (await hasReleased('ta')(i)),
       30000,
     );
+    recordTime('gap, cut-off instance evicted: %d ms', Date.now() - restored);
     // It says so: health (still healthy: it is in sync again) and metrics.
     const health = await fetch(`${away.url}/health/tenant-registry`);
     const {status, metrics} = (await health.json()) as {
