@@ -4,14 +4,17 @@ import debugFactory from 'debug';
 import {retryDelay} from './backoff';
 import type {MessageSigner} from './message-signer';
 import {reconnectIfTimedOut, type RedisClient} from './redis-client';
-import {
-  compareStreamIds,
-  mayHaveLostEntriesAfter,
-  parseXReadReply,
-  readStreamInfo,
-} from './redis-stream';
+import {writeStreamAnchor} from './redis-event-writes';
+import {compareStreamIds, readStream} from './redis-stream';
 import {readSuspendedTenants} from './redis-suspended-tenants';
-import {decodeStreamEntry} from './stream-entry';
+import {decodeStreamEntry, isAnchorEntry} from './stream-entry';
+import {
+  findStreamGap,
+  streamEnd,
+  type StreamGapReason,
+  type StreamPosition,
+  type StreamState,
+} from './stream-gap';
 import {WakeUp} from './wake-up';
 import type {
   TenantEvent,
@@ -35,6 +38,8 @@ export interface RedisEventReaderOptions {
   blockTime: number;
   /** Cap of the retry backoff after a failed resync, in milliseconds. */
   maxRetryDelay: number;
+  /** Trims the stream when the reader writes an anchor (`MAXLEN ~`). */
+  maxStreamLength: number;
   onEvent(event: TenantEvent): void;
   onResync(resync: TenantEventsResync): void;
 }
@@ -42,9 +47,12 @@ export interface RedisEventReaderOptions {
 /**
  * Follows the fleet on its own connection (XREAD BLOCK holds it). Each time
  * the connection is ready it resyncs: it re-reads the suspended tenants,
- * notes whether events it has not read may be gone, then reads the stream
- * from the last entry it saw, so that what it missed is replayed. A failed
- * step is retried with a capped backoff, forever, until `stop()`.
+ * notes whether events it has not read may be gone (a gap), then reads the
+ * stream from the last entry it saw, so that what it missed is replayed.
+ * Every batch is read in one transaction with the stream's state, checked
+ * for a gap too. A gap is resynced with `hasMissedEvictions` (the instance
+ * evicts every tenant) and counted. A failed step is retried with a capped
+ * backoff, forever, until `stop()`.
  *
  * @internal
  */
@@ -53,12 +61,11 @@ export class RedisEventReader {
   private loop: Promise<void> | undefined;
   private isInSync = false;
   private reason = 'not started';
-  private counters = {resyncs: 0, replayed: 0, rejected: 0};
+  private counters = {resyncs: 0, replayed: 0, rejected: 0, gaps: 0};
+  private lastGap: TenantEventsStatus['lastGap'];
   private attempt = 0;
-  /** The last entry read; kept across reconnects and restarts. */
-  private lastId: string | undefined;
-  /** Entries added up to `lastId`, when Redis counts them (7 and later). */
-  private seen: number | undefined;
+  /** Where it stands in the stream; kept across reconnects and restarts. */
+  private position: StreamPosition | undefined;
   /** Entries up to this id were missed while away. */
   private replayUntil: string | undefined;
   /** Ends a pause: the connection is ready, or `stop()`. */
@@ -104,6 +111,7 @@ export class RedisEventReader {
       isInSync: this.isInSync,
       ...(!this.isInSync && {reason: this.reason}),
       ...this.counters,
+      ...(this.lastGap && {lastGap: {...this.lastGap}}),
     };
   }
 
@@ -114,7 +122,7 @@ export class RedisEventReader {
           await this.wakeUp.wait();
           continue;
         }
-        await this.resync(client);
+        await this.rejoin(client);
         await this.follow(client);
       } catch (error: unknown) {
         if (this.client !== client) break;
@@ -133,45 +141,70 @@ export class RedisEventReader {
     this.synced.wake();
   }
 
-  private async resync(client: RedisClient): Promise<void> {
-    const info = await readStreamInfo(client, this.options.streamKey);
-    const end = info?.lastGeneratedId ?? '0-0';
-    const isFirst = this.lastId === undefined;
-    const hasMissedEvictions =
-      !isFirst && mayHaveLostEntriesAfter(this.lastId!, this.seen, info);
-    await this.readSuspended(client, hasMissedEvictions);
-    // Moved only once the resync was delivered, so that a gap is reported
-    // again if it was not. After a gap every tenant was evicted: what is
-    // left to replay is moot.
-    if (isFirst || hasMissedEvictions) {
-      this.lastId = end;
-      this.seen = info === undefined ? 0 : info.entriesAdded;
+  /** After a (re)connect: resync, with whatever went on while away. */
+  private async rejoin(client: RedisClient): Promise<void> {
+    const position = this.position;
+    const {stream} = await readStream(
+      client,
+      this.options.streamKey,
+      position?.lastId ?? '0-0',
+      0,
+    );
+    const gap = position && findStreamGap(position, stream, true);
+    await this.resync(client, stream, gap);
+    if (position !== undefined && gap === undefined) {
+      this.replayUntil = stream?.lastGeneratedId;
     }
-    this.replayUntil = isFirst || hasMissedEvictions ? undefined : end;
+  }
+
+  /**
+   * Re-read the suspended tenants and tell, with whether evictions may have
+   * been missed; on a first sync or a gap, start over at the stream's end
+   * (after a gap every tenant was evicted: what is left to replay is moot).
+   */
+  private async resync(
+    client: RedisClient,
+    stream: StreamState | undefined,
+    gap: StreamGapReason | undefined,
+  ): Promise<void> {
+    await this.readSuspended(client, gap !== undefined);
+    // Moved only once the resync was delivered, so that a gap is reported
+    // again if it was not.
+    if (gap !== undefined) {
+      this.counters.gaps++;
+      this.lastGap = {reason: gap, at: new Date().toISOString()};
+      debug('a gap in the fleet events (%s): evicting every tenant', gap);
+    }
+    if (this.position === undefined || gap !== undefined) {
+      this.position = streamEnd(stream);
+      this.replayUntil = undefined;
+    }
+    if (!this.position.isEntry) await this.writeAnchor(client);
     this.counters.resyncs++;
     this.isInSync = true;
     this.synced.wake();
-    debug('tenant events in sync (missed evictions: %s)', hasMissedEvictions);
+    debug('tenant events in sync (gap: %s)', gap ?? 'none');
   }
 
   private async follow(client: RedisClient): Promise<void> {
     const {streamKey, blockTime, signer} = this.options;
     while (this.client === client) {
-      const reply = await client.call(
-        'xread',
-        'COUNT',
-        BATCH_SIZE,
-        'BLOCK',
-        blockTime,
-        'STREAMS',
+      const {stream, entries} = await readStream(
+        client,
         streamKey,
-        this.lastId!,
+        this.position!.lastId,
+        BATCH_SIZE,
       );
       this.attempt = 0;
+      const gap = findStreamGap(this.position!, stream, false);
+      if (gap !== undefined) {
+        await this.resync(client, stream, gap);
+        continue;
+      }
       let isSuspensionChanged = false;
-      for (const {id, fields} of parseXReadReply(reply)) {
-        this.lastId = id;
-        if (this.seen !== undefined) this.seen++;
+      for (const {id, fields} of entries) {
+        this.advanceTo(id);
+        if (isAnchorEntry(fields)) continue;
         const event = decodeStreamEntry(fields, signer);
         if (event === undefined) {
           this.counters.rejected++;
@@ -187,7 +220,42 @@ export class RedisEventReader {
       }
       // A suspend or resume says that the hash changed; the hash says how.
       if (isSuspensionChanged) await this.readSuspended(client, false);
+      if (entries.length < BATCH_SIZE) {
+        // Caught up: wait for news (read again, with the check, above).
+        await client.call(
+          'xread',
+          'COUNT',
+          1,
+          'BLOCK',
+          blockTime,
+          'STREAMS',
+          streamKey,
+          this.position!.lastId,
+        );
+      }
     }
+  }
+
+  /**
+   * The stream is missing or empty: add an entry to recognise it by after
+   * an absence. Best effort: without it, the next absence is a gap.
+   */
+  private async writeAnchor(client: RedisClient): Promise<void> {
+    const {streamKey, maxStreamLength} = this.options;
+    try {
+      await writeStreamAnchor(client, streamKey, maxStreamLength);
+    } catch (error: unknown) {
+      debug('could not add an anchor to the stream: %s', error);
+    }
+  }
+
+  private advanceTo(id: string): void {
+    const {entriesAdded} = this.position!;
+    this.position = {
+      lastId: id,
+      entriesAdded: entriesAdded === undefined ? undefined : entriesAdded + 1,
+      isEntry: true,
+    };
   }
 
   private async readSuspended(

@@ -4,8 +4,8 @@ import type {MessageSigner} from './message-signer';
 import type {RedisArgument, RedisClient} from './redis-client';
 import {reconnectIfTimedOut} from './redis-client';
 import {suspendedTenantValue} from './redis-suspended-tenants';
-import {encodeStreamEntry} from './stream-entry';
-import type {TenantEvent} from './tenant-event';
+import {encodeAnchorEntry, encodeStreamEntry} from './stream-entry';
+import {INSTANCE_ID, type TenantEvent} from './tenant-event';
 
 /** Where and how an event is written. @internal */
 export interface RedisEventWriteOptions {
@@ -56,4 +56,31 @@ export async function writeTenantEvent(
   if (replies === null) throw new Error('The Redis transaction was aborted');
   const failed = replies.find(([error]) => error !== null);
   if (failed) throw failed[0];
+}
+
+/**
+ * Add an anchor entry to the stream (creating it when missing), trimmed as
+ * events are.
+ *
+ * @internal
+ */
+export async function writeStreamAnchor(
+  client: RedisClient,
+  streamKey: string,
+  maxStreamLength: number,
+): Promise<void> {
+  try {
+    await client.call(
+      'xadd',
+      streamKey,
+      'MAXLEN',
+      '~',
+      maxStreamLength,
+      '*',
+      ...encodeAnchorEntry(INSTANCE_ID),
+    );
+  } catch (error: unknown) {
+    reconnectIfTimedOut(client, error);
+    throw error;
+  }
 }

@@ -1,6 +1,11 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import type {RedisClient} from './redis-client';
+import {
+  reconnectIfTimedOut,
+  type RedisArgument,
+  type RedisClient,
+} from './redis-client';
+import type {StreamState} from './stream-gap';
 
 /** One entry of an XREAD reply. @internal */
 export interface StreamEntry {
@@ -9,12 +14,15 @@ export interface StreamEntry {
   fields: string[] | undefined;
 }
 
-/** What an instance needs to know about the stream when it (re)connects. */
+/** What `XINFO STREAM` says of the stream. @internal */
 export interface StreamInfo {
   lastGeneratedId: string;
   /** Entries in the stream now. */
   length: number;
+  /** The oldest entry's id; `undefined` when the stream is empty. */
   firstEntryId?: string;
+  /** The newest entry's id; `undefined` when the stream is empty. */
+  lastEntryId?: string;
   /** Redis 7 and later: entries ever added. */
   entriesAdded?: number;
   /** Redis 7 and later: the highest id deleted with XDEL. */
@@ -64,82 +72,86 @@ export function compareStreamIds(a: string, b: string): number {
 }
 
 /**
- * `XINFO STREAM`, or `undefined` when the stream does not exist.
+ * The stream's state, whether it still holds `lastId`, and up to `count`
+ * entries after `lastId`, read in one transaction (so the entries are
+ * exactly those that followed `lastId` in the stream so described).
  *
+ * @param count - Entries to read; 0 reads none.
+ * @returns `stream` is `undefined` when the key does not exist.
+ * @throws Error when Redis fails (a key of another type: `WRONGTYPE`) or
+ * answers with an unexpected shape.
  * @internal
  */
-export async function readStreamInfo(
+export async function readStream(
   client: RedisClient,
   streamKey: string,
-): Promise<StreamInfo | undefined> {
-  let reply: unknown;
+  lastId: string,
+  count: number,
+): Promise<{stream: StreamState | undefined; entries: StreamEntry[]}> {
+  const commands: RedisArgument[][] = [
+    ['xinfo', 'stream', streamKey],
+    ['xrange', streamKey, lastId, lastId],
+  ];
+  if (count > 0) {
+    commands.push(['xread', 'COUNT', count, 'STREAMS', streamKey, lastId]);
+  }
+  let replies: [Error | null, unknown][] | null;
   try {
-    reply = await client.call('xinfo', 'stream', streamKey);
+    replies = await client.multi(commands).exec();
   } catch (error: unknown) {
-    if (/no such key/i.test((error as Error).message)) return undefined;
+    reconnectIfTimedOut(client, error);
     throw error;
   }
+  if (replies === null) throw new Error('The Redis transaction was aborted');
+  const [[infoError, info], [rangeError, range], read] = replies;
+  if (infoError !== null && !/no such key/i.test(infoError.message)) {
+    throw infoError;
+  }
+  if (rangeError !== null) throw rangeError;
+  const readError = read?.[0] ?? null;
+  if (readError !== null) throw readError;
+  const entries = read === undefined ? [] : parseXReadReply(read[1]);
+  if (infoError !== null) return {stream: undefined, entries};
+  const hasLastId = asList(range).length > 0;
+  return {stream: {...parseStreamInfo(info), hasLastId}, entries};
+}
+
+/**
+ * An `XINFO STREAM` reply (a flat list of names and values, as Redis 5 to 7
+ * send it); fields a version does not report are left `undefined`.
+ *
+ * @throws Error when `last-generated-id` or `length` is missing or invalid.
+ * @internal
+ */
+export function parseStreamInfo(reply: unknown): StreamInfo {
   const list = asList(reply);
   const field = (name: string) => {
-    const at = list.indexOf(name);
-    return at < 0 ? undefined : list[at + 1];
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      if (list[i] === name) return list[i + 1];
+    }
+    return undefined;
   };
   const id = (value: unknown) =>
     typeof value === 'string' && STREAM_ID.test(value) ? value : undefined;
-  const lastGeneratedId = id(field('last-generated-id'));
-  if (lastGeneratedId === undefined) {
-    throw new Error('unexpected XINFO STREAM reply');
-  }
   const count = (value: unknown) =>
     Number.isSafeInteger(value) && (value as number) >= 0
       ? (value as number)
       : undefined;
-  const firstEntry = field('first-entry');
+  const entryId = (entry: unknown) =>
+    Array.isArray(entry) ? id(entry[0]) : undefined;
+  const lastGeneratedId = id(field('last-generated-id'));
+  const length = count(field('length'));
+  if (lastGeneratedId === undefined || length === undefined) {
+    throw new Error('unexpected XINFO STREAM reply');
+  }
   return {
     lastGeneratedId,
-    length: count(field('length')) ?? 0,
-    firstEntryId: Array.isArray(firstEntry) ? id(firstEntry[0]) : undefined,
+    length,
+    firstEntryId: entryId(field('first-entry')),
+    lastEntryId: entryId(field('last-entry')),
     entriesAdded: count(field('entries-added')),
     maxDeletedEntryId: id(field('max-deleted-entry-id')),
   };
-}
-
-/**
- * Whether entries after `lastId` may be gone: trimmed (beyond the stream's
- * retention), deleted, or the stream itself lost or recreated.
- *
- * @param lastId - The last entry this instance read.
- * @param seen - How many entries were added up to `lastId` (Redis 7 counts
- * them: `entries-added`), or `undefined` when unknown.
- * @param info - The stream now (`undefined`: it does not exist).
- * @internal
- */
-export function mayHaveLostEntriesAfter(
-  lastId: string,
-  seen: number | undefined,
-  info: StreamInfo | undefined,
-): boolean {
-  if (info === undefined) return lastId !== '0-0';
-  const order = compareStreamIds(info.lastGeneratedId, lastId);
-  if (order <= 0) return order < 0;
-  const {maxDeletedEntryId, entriesAdded, firstEntryId} = info;
-  if (
-    maxDeletedEntryId !== undefined &&
-    compareStreamIds(maxDeletedEntryId, lastId) > 0
-  ) {
-    return true;
-  }
-  // Trimming removes the oldest entries first: those added after `lastId`
-  // are all still there exactly when the stream is at least that long.
-  if (entriesAdded !== undefined && seen !== undefined) {
-    return info.length < entriesAdded - seen;
-  }
-  // Before Redis 7 only the oldest entry tells: newer than `lastId` means
-  // entries after it may have gone too.
-  return (
-    lastId !== '0-0' &&
-    (firstEntryId === undefined || compareStreamIds(firstEntryId, lastId) > 0)
-  );
 }
 
 function asList(value: unknown): unknown[] {

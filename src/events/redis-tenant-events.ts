@@ -43,6 +43,9 @@ const NOT_PUBLISHING = 'cannot publish: not connected to Redis; retrying';
  *   entry it saw, so events published while it was away are replayed; on
  *   every (re)connect it re-reads the hash, and after every `suspend` or
  *   `resume` entry too: a message that disagrees with the hash loses.
+ * - When entries it did not read may be gone (the stream trimmed past it,
+ *   deleted, recreated or replaced: a *gap*), it evicts every tenant it
+ *   holds and counts the gap (`status().gaps`, `lastGap`).
  * - Connections retry forever with a capped backoff; `start()` waits for
  *   the first sync at most `startTimeout`. While Redis is down, `publish()`
  *   fails at once (no offline queue) and HTTP keeps being served.
@@ -85,6 +88,7 @@ export class RedisTenantEvents implements TenantEvents {
       signer: this.signer,
       blockTime: BLOCK_TIME,
       maxRetryDelay,
+      maxStreamLength: this.options.maxStreamLength,
       onEvent: event => emit(this.listeners, event),
       onResync: resync => emit(this.resyncListeners, resync),
     });

@@ -48,3 +48,19 @@ export function decodeStreamEntry(
   }
   return parseTenantEvent(text);
 }
+
+/**
+ * The fields of an *anchor*: an entry that carries no event, written by an
+ * instance that finds the stream missing or empty, so that it holds an
+ * entry to recognise the stream by after an absence (see `findStreamGap`).
+ *
+ * @internal
+ */
+export function encodeAnchorEntry(instanceId: string): string[] {
+  return ['anchor', instanceId];
+}
+
+/** Whether the fields are an anchor's (skipped, not counted as rejected). @internal */
+export function isAnchorEntry(fields: string[] | undefined): boolean {
+  return fields?.length === 2 && fields[0] === 'anchor';
+}

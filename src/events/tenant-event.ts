@@ -3,6 +3,7 @@
 import {randomUUID} from 'node:crypto';
 import {hostname} from 'node:os';
 import {isValidTenantId} from '../context/tenant-id';
+import type {StreamGapReason} from './stream-gap';
 
 /**
  * This process, as named in the events it publishes (for logs only).
@@ -70,6 +71,13 @@ export interface TenantEventsStatus {
   replayed: number;
   /** Messages dropped: malformed, unsigned or badly signed. */
   rejected: number;
+  /**
+   * Times the instance found that it may have missed events (a gap in the
+   * stream) and so evicted every tenant it held.
+   */
+  gaps: number;
+  /** The latest gap: why (see `docs/fleet.md`), and when (ISO 8601). */
+  lastGap?: {reason: StreamGapReason; at: string};
 }
 
 /**

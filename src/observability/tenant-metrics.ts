@@ -160,12 +160,13 @@ export class TenantRegistryMetrics {
       }),
       new Counter({
         name: `${prefix}events_total`,
-        help: 'Fleet event activity: resyncs, replayed events, rejected messages.',
+        help: 'Fleet event activity: resyncs, replayed events, rejected messages, gaps (evicted every tenant).',
         labelNames: ['kind'],
         registers,
         collect() {
           const events = read().events;
-          for (const kind of ['resyncs', 'replayed', 'rejected'] as const) {
+          const kinds = ['resyncs', 'replayed', 'rejected', 'gaps'] as const;
+          for (const kind of kinds) {
             catchUp(this, `events:${kind}`, events?.[kind] ?? 0, {kind});
           }
         },

@@ -92,6 +92,42 @@ describe('a fleet over Redis through outages (integration; skipped where redis-s
     expect(status.resyncs).to.be.aboveOrEqual(2);
   });
 
+  it('an instance cut off while Redis came back empty evicts what it holds on its return (the eviction it missed is gone from the stream)', async () => {
+    fleet = await givenRedisFleet(3);
+    const [publisher, , away] = fleet.instances;
+    await loadEverywhere(fleet, 'ta');
+    away.proxy.cut();
+    await fleet.waitForAll(async i => i !== away || !(await isInSync(i)));
+    expect(await publisher.call('evict', 'ta')).to.containDeep({ok: true});
+    await fleet.redis.kill();
+    await fleet.redis.restart({empty: true});
+    await fleet.waitForAll(async i => i === away || (await isInSync(i)), 30000);
+    expect(await publisher.call('evict', 'tb')).to.containDeep({ok: true});
+    expect((await away.call('tenants')).tenants).to.containEql('ta');
+
+    const restored = Date.now();
+    away.proxy.restore();
+    await fleet.waitForAll(
+      async i => (await isInSync(i)) && (await hasReleased('ta')(i)),
+      30000,
+    );
+    recordTime('gap, cut-off instance evicted: %d ms', Date.now() - restored);
+    // It says so: health (still healthy: it is in sync again) and metrics.
+    const health = await fetch(`${away.url}/health/tenant-registry`);
+    const {status, metrics} = (await health.json()) as {
+      status: string;
+      metrics: {events: {gaps: number; lastGap: {reason: string}}};
+    };
+    expect(status).to.equal('healthy');
+    expect(metrics.events.gaps).to.equal(1);
+    // Other instances added anchors or events to the new stream first.
+    expect(metrics.events.lastGap.reason).to.match(/^(recreated|replaced)$/);
+    const text = await (
+      await fetch(`${away.url}/tenant-registry/metrics`)
+    ).text();
+    expect(text).to.match(/^tenant_registry_events_total\{kind="gaps"\} 1$/m);
+  });
+
   it('a suspend while Redis is down gets 503 TENANT_EVENTS_UNAVAILABLE and leaves every instance consistent when it returns', async () => {
     fleet = await givenRedisFleet(3);
     const [first] = fleet.instances;

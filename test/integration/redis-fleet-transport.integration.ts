@@ -101,6 +101,7 @@ describe('RedisTenantEvents: sync, replay and reconnects against a real Redis (i
       signer: undefined,
       blockTime: 100,
       maxRetryDelay: 100,
+      maxStreamLength: 100,
       onEvent: () => {},
       onResync: () => {},
     });

@@ -21,6 +21,7 @@ describe('RedisEventReader (unit: a scripted client)', () => {
       signer: undefined,
       blockTime: 10,
       maxRetryDelay: 20,
+      maxStreamLength: 100,
       onEvent: () => {},
       onResync: resync => resyncs.push(resync),
     });
@@ -29,18 +30,37 @@ describe('RedisEventReader (unit: a scripted client)', () => {
   afterEach(() => reader.stop());
 
   it('reports a gap again when the resync that found it failed', async () => {
-    client.streamInfo = {length: 5, added: 5, last: '5-0'};
+    client.setStream(1, 5);
     reader.start(client as unknown as RedisClient);
     await waitFor(() => reader.status().isInSync);
 
     // Away: 20 more entries, all but one trimmed; reading the hash fails once.
-    client.streamInfo = {length: 1, added: 25, last: '25-0'};
+    client.setStream(25, 25);
     client.failures = 1;
     client.drop();
     client.reconnect();
     await waitFor(() => resyncs.length === 2);
     expect(resyncs.map(r => r.hasMissedEvictions)).to.deepEqual([false, true]);
-    expect(reader.status()).to.containDeep({isInSync: true, resyncs: 2});
+    expect(reader.status()).to.containDeep({
+      isInSync: true,
+      resyncs: 2,
+      gaps: 1,
+      lastGap: {reason: 'trimmed'},
+    });
+  });
+
+  it('finds a gap while it follows: the stream was trimmed past the entry it read last', async () => {
+    client.setStream(1, 5);
+    reader.start(client as unknown as RedisClient);
+    await waitFor(() => client.isWaiting);
+
+    // 300 entries added faster than it read them; 100 kept.
+    client.setStream(201, 305);
+    client.news();
+    await waitFor(() => resyncs.length === 2);
+    expect(resyncs[1].hasMissedEvictions).to.be.true();
+    expect(reader.status()).to.containDeep({gaps: 1, resyncs: 2});
+    expect(reader.status().lastGap?.reason).to.equal('trimmed');
   });
 
   it('waits for the client to be ready, and is out of sync meanwhile', async () => {
@@ -56,38 +76,71 @@ describe('RedisEventReader (unit: a scripted client)', () => {
   });
 });
 
-/** Answers the reader's commands from a script; `drop()` is a lost connection. */
+/**
+ * Answers the reader's commands from a script: a stream holding entries
+ * `<from>-0` to `<to>-0`, each added once; `drop()` is a lost connection.
+ */
 class ScriptedClient extends EventEmitter {
   status = 'ready';
-  streamInfo = {length: 0, added: 0, last: '0-0'};
   /** How many HLEN calls fail from now. */
   failures = 0;
-  private pendingRead: ((error: Error) => void) | undefined;
+  /** Whether a blocking read is pending. */
+  isWaiting = false;
+  private ids: number[] = [];
+  private pendingRead: ((error?: Error) => void) | undefined;
 
-  async call(command: string): Promise<unknown> {
+  setStream(from: number, to: number): void {
+    this.ids = Array.from({length: to - from + 1}, (_, i) => from + i);
+  }
+
+  /** End the pending blocking read, as an XADD would. */
+  news(): void {
+    this.pendingRead?.();
+  }
+
+  async call(command: string, ...args: unknown[]): Promise<unknown> {
     if (this.status !== 'ready') throw new Error('Connection is closed.');
     switch (command) {
-      case 'xinfo': {
-        const {length, added, last} = this.streamInfo;
-        return [
-          'length',
-          length,
-          'last-generated-id',
-          last,
-          'entries-added',
-          added,
-        ];
-      }
       case 'hlen':
         if (this.failures-- > 0) throw new Error('ERR scripted failure');
         return 0;
       case 'hgetall':
         return {};
       case 'xread':
-        return new Promise((_resolve, reject) => (this.pendingRead = reject));
+        this.isWaiting = true;
+        return new Promise((resolve, reject) => {
+          this.pendingRead = error => {
+            this.isWaiting = false;
+            this.pendingRead = undefined;
+            if (error) reject(error);
+            else resolve(null);
+          };
+        });
+      case 'xadd':
+        throw new Error(`unexpected ${command} ${args.join(' ')}`);
       default:
         throw new Error(`unexpected ${command}`);
     }
+  }
+
+  multi(commands: unknown[][]) {
+    return {
+      exec: async () => {
+        if (this.status !== 'ready') throw new Error('Connection is closed.');
+        return commands.map(([command, ...args]) => {
+          switch (command) {
+            case 'xinfo':
+              return [null, this.xinfo()];
+            case 'xrange':
+              return [null, this.has(args[1] as string) ? [[args[1], []]] : []];
+            case 'xread':
+              return [null, null];
+            default:
+              return [new Error(`unexpected ${command}`), null];
+          }
+        });
+      },
+    };
   }
 
   drop(): void {
@@ -104,5 +157,25 @@ class ScriptedClient extends EventEmitter {
   disconnect(): void {
     this.drop();
     this.status = 'end';
+  }
+
+  private has(id: string): boolean {
+    return this.ids.some(n => `${n}-0` === id);
+  }
+
+  private xinfo(): unknown[] {
+    const last = this.ids.at(-1) ?? 0;
+    const entry = (n: number | undefined) =>
+      n === undefined ? null : [`${n}-0`, ['event', '{}']];
+    return [
+      ...['length', this.ids.length, 'last-generated-id', `${last}-0`],
+      ...['max-deleted-entry-id', '0-0', 'entries-added', last],
+      ...[
+        'first-entry',
+        entry(this.ids[0]),
+        'last-entry',
+        entry(this.ids.at(-1)),
+      ],
+    ];
   }
 }

@@ -3,12 +3,7 @@
 import {expect} from '@loopback/testlab';
 import {retryDelay} from '../../src/events/backoff';
 import {MessageSigner} from '../../src/events/message-signer';
-import {
-  compareStreamIds,
-  mayHaveLostEntriesAfter,
-  parseXReadReply,
-  type StreamInfo,
-} from '../../src/events/redis-stream';
+import {compareStreamIds, parseXReadReply} from '../../src/events/redis-stream';
 import {
   decodeStreamEntry,
   encodeStreamEntry,
@@ -117,45 +112,5 @@ describe('XREAD replies and stream ids', () => {
       compareStreamIds('9007199254740993-0', '9007199254740992-0'),
     ).to.equal(1);
     expect(compareStreamIds('7-7', '7-7')).to.equal(0);
-  });
-});
-
-describe('mayHaveLostEntriesAfter()', () => {
-  const info = (overrides: Partial<StreamInfo>): StreamInfo => ({
-    lastGeneratedId: '10-0',
-    length: 5,
-    entriesAdded: 10,
-    maxDeletedEntryId: '0-0',
-    firstEntryId: '6-0',
-    ...overrides,
-  });
-
-  it('is false when nothing was lost', () => {
-    expect(mayHaveLostEntriesAfter('8-0', 8, info({}))).to.be.false();
-    expect(mayHaveLostEntriesAfter('10-0', 10, info({}))).to.be.false();
-    expect(mayHaveLostEntriesAfter('0-0', undefined, undefined)).to.be.false();
-    // Started on an empty stream; five entries since, none trimmed.
-    const fresh = info({entriesAdded: 5, firstEntryId: '1-0'});
-    expect(mayHaveLostEntriesAfter('0-0', 0, fresh)).to.be.false();
-  });
-
-  it('is true when entries after the last one read were trimmed', () => {
-    expect(mayHaveLostEntriesAfter('3-0', 3, info({}))).to.be.true();
-  });
-
-  it('is true when entries after it were deleted, or the stream lost or recreated', () => {
-    expect(
-      mayHaveLostEntriesAfter('8-0', 8, info({maxDeletedEntryId: '9-0'})),
-    ).to.be.true();
-    expect(mayHaveLostEntriesAfter('8-0', 8, undefined)).to.be.true();
-    expect(
-      mayHaveLostEntriesAfter('20-0', 20, info({lastGeneratedId: '2-0'})),
-    ).to.be.true();
-  });
-
-  it('before Redis 7, goes by the oldest entry', () => {
-    const old = info({entriesAdded: undefined, maxDeletedEntryId: undefined});
-    expect(mayHaveLostEntriesAfter('7-0', undefined, old)).to.be.false();
-    expect(mayHaveLostEntriesAfter('5-0', undefined, old)).to.be.true();
   });
 });

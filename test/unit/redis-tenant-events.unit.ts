@@ -56,6 +56,7 @@ describe('RedisTenantEvents (unit: no Redis)', () => {
       resyncs: 0,
       replayed: 0,
       rejected: 0,
+      gaps: 0,
     });
     expect(events.isConnected()).to.be.false();
     await expect(
