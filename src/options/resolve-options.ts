@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {parseOrigin} from '../controllers/same-origin';
 import {invalidOptionError} from '../errors';
 import {readHeapUsage} from '../eviction/heap-usage';
 import {checkCount, checkDuration, isFraction} from './option-checks';
@@ -119,6 +120,19 @@ export function resolveOptions(
       'dashboard',
       'a `token` or an `authorize` function when the dashboard is enabled',
       dashboard,
+    );
+  }
+  const {origins} = dashboard;
+  if (
+    origins !== undefined &&
+    (!Array.isArray(origins) ||
+      origins.length === 0 ||
+      origins.some(o => typeof o !== 'string' || !parseOrigin(o)))
+  ) {
+    throw invalidOptionError(
+      'dashboard.origins',
+      'a non-empty array of http or https origins, like "https://admin.example.com"',
+      origins,
     );
   }
   return resolved;
