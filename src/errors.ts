@@ -23,6 +23,11 @@ export const TenantRegistryErrorCodes = {
    * (HTTP 503).
    */
   TENANT_DATASOURCE_UNAVAILABLE: 'TENANT_DATASOURCE_UNAVAILABLE',
+  /**
+   * The admission check failed, did not answer within
+   * `admission.checkTimeout`, or too many checks were pending (HTTP 503).
+   */
+  TENANT_ADMISSION_UNAVAILABLE: 'TENANT_ADMISSION_UNAVAILABLE',
   /** The fleet events transport is down; nothing was changed (HTTP 503). */
   TENANT_EVENTS_UNAVAILABLE: 'TENANT_EVENTS_UNAVAILABLE',
   /** A dashboard or admin request without valid credentials (HTTP 401). */
@@ -40,6 +45,12 @@ export const TenantRegistryErrorCodes = {
   INVALID_PATH: 'INVALID_PATH',
   /** A configuration option has a bad value (thrown at start, never HTTP). */
   INVALID_OPTION: 'INVALID_OPTION',
+  /**
+   * A name derived from a tenant id (`tenantIdentifier`, `defineTenantModel`)
+   * cannot fit the identifier limit because its prefix leaves no room for the
+   * shortened form (a programmer error, HTTP 500).
+   */
+  TENANT_IDENTIFIER_TOO_LONG: 'TENANT_IDENTIFIER_TOO_LONG',
 } as const;
 
 /** One of the {@link TenantRegistryErrorCodes}. */
@@ -54,11 +65,13 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   TENANT_NOT_FOUND: 404,
   TENANT_CAPACITY: 503,
   TENANT_DATASOURCE_UNAVAILABLE: 503,
+  TENANT_ADMISSION_UNAVAILABLE: 503,
   TENANT_EVENTS_UNAVAILABLE: 503,
   DASHBOARD_UNAUTHORIZED: 401,
   DASHBOARD_FORBIDDEN: 403,
   INVALID_PATH: 400,
   INVALID_OPTION: 500,
+  TENANT_IDENTIFIER_TOO_LONG: 500,
 };
 
 /**
@@ -249,6 +262,15 @@ export function tenantCapacityError(retryAfter: number): TenantRegistryError {
 }
 
 /** @internal */
+export function admissionUnavailableError(reason: string): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.TENANT_ADMISSION_UNAVAILABLE,
+    `The tenant could not be checked (${reason}); try again shortly.`,
+    1,
+  );
+}
+
+/** @internal */
 export function tenantEventsUnavailableError(
   cause: unknown,
 ): TenantRegistryError {
@@ -297,5 +319,32 @@ export function invalidPathError(): TenantRegistryError {
   return new TenantRegistryError(
     TenantRegistryErrorCodes.INVALID_PATH,
     'The request path has a malformed percent-escape.',
+  );
+}
+
+/**
+ * A tenant's name does not fit `maxBytes`, even shortened: the prefix is too
+ * long.
+ *
+ * @param prefix - The prefix (a model's base name, a schema prefix).
+ * @param tenantId - The tenant id whose name needed shortening.
+ * @param maxBytes - The identifier limit.
+ * @param minimum - Bytes a shortened name needs besides the prefix.
+ * @internal
+ */
+export function tenantIdentifierTooLongError(
+  prefix: string,
+  tenantId: string,
+  maxBytes: number,
+  minimum: number,
+): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.TENANT_IDENTIFIER_TOO_LONG,
+    `The name of tenant ${describeValue(tenantId)} with prefix ${describeValue(
+      prefix,
+    )} does not fit in ${maxBytes} bytes: a shortened name needs the prefix ` +
+      `and ${minimum} bytes. Use a prefix of at most ${
+        maxBytes - minimum
+      } bytes (or a larger limit, if your database has one).`,
   );
 }

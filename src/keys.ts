@@ -157,7 +157,10 @@ export namespace TenantRegistryBindings {
    * @example
    * ```ts
    * app.bind(TenantRegistryBindings.DATASOURCE_FACTORY).to(tenantId =>
-   *   new juggler.DataSource({...config, database: `shop_${tenantId}`}));
+   *   new juggler.DataSource({
+   *     ...config,
+   *     database: tenantIdentifier('shop', tenantId), // shop_acme
+   *   }));
    * ```
    */
   export const DATASOURCE_FACTORY = BindingKey.create<TenantDataSourceFactory>(

@@ -3,3 +3,4 @@
 export {GLOBAL_TENANT, getCurrentTenant, runInTenant} from './tenant-context';
 export {setTenantFallback, type TenantFallback} from './tenant-fallback';
 export {validateTenantId} from './tenant-id';
+export {tenantIdentifier} from './tenant-identifier';

@@ -19,11 +19,15 @@ const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
 // 53300 (too many connections).
 const SQLSTATE_PREFIXES = ['08', '57P', '53300'];
 
+// pg-pool 3's only message for a request that waited
+// `connectionTimeoutMillis` for a client of a full pool (index.js, connect()).
+const POOL_BUSY_MESSAGE = 'timeout exceeded when trying to connect';
+
 // node-postgres (pg 8, pg-pool 3) raises these without a code when a
 // connection dies, times out or its pool has ended.
 const DRIVER_MESSAGES = [
   'Connection terminated',
-  'timeout exceeded when trying to connect',
+  POOL_BUSY_MESSAGE,
   'Client has encountered a connection error',
   'Client was closed and is not queryable',
   'Cannot use a pool after calling end on the pool',
@@ -69,4 +73,20 @@ function check(error: unknown, depth: number): boolean {
     return true;
   }
   return check(cause, depth + 1);
+}
+
+/**
+ * Whether an error says only that every connection of the pool was busy
+ * for `connectionTimeoutMillis`: a connection error for the request (503),
+ * but the pool's connections are fine, so the DataSource is not broken.
+ *
+ * @param error - Anything a connector reported.
+ * @internal
+ */
+export function isPoolBusyError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.message === POOL_BUSY_MESSAGE &&
+    (error as {code?: unknown}).code === undefined
+  );
 }

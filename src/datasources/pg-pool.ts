@@ -10,6 +10,11 @@ export interface PgPoolLike {
   on(event: string, listener: (...args: never[]) => void): unknown;
 }
 
+/** The part of a node-postgres `Client` (pg 8) this package uses. */
+interface PgClientLike {
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
 /** A connector that keeps its pool at `pg` (loopback-connector-postgresql). */
 interface PgConnectorLike {
   pg?: unknown;
@@ -34,17 +39,32 @@ export function pgPoolOf(connector: unknown): PgPoolLike | undefined {
 }
 
 /**
- * Watches the node-postgres pool of one tenant DataSource: reports its
- * errors, counts its open connections, and ends it for real.
+ * Watches the node-postgres pool of one tenant DataSource: reports the
+ * errors of the pool and of every client it opens, counts its open
+ * connections, and ends it for real.
  *
  * @remarks
- * Read from loopback-connector-postgresql 9 (`lib/postgresql.js`) and
- * pg-pool 3:
- * - The connector attaches no `error` listener to its pool unless the
- *   `onError` setting is given, and pg-pool emits `error` on the pool when
- *   an idle client's connection dies (a server restart, an admin's
- *   `pg_terminate_backend`): without a listener that is an uncaught
- *   exception. The listener here turns it into "this DataSource is broken".
+ * Read from loopback-connector-postgresql 9 (`lib/postgresql.js`), pg-pool 3
+ * and pg 8 (`lib/client.js`):
+ * - The connector attaches no `error` listener, to the pool or to its
+ *   clients, unless the `onError` setting is given (which breaks a failed
+ *   connect, see docs/datasources.md). pg-pool listens to a client's
+ *   `error` only while the client is idle, and re-emits it on the pool.
+ *   A checked-out client whose server goes away emits `error` with no
+ *   listener, an uncaught exception: a query in flight when the server is
+ *   stopped with `-m immediate` or its backend is killed (the socket ends:
+ *   "Connection terminated unexpectedly"), or a `FATAL` (a fast shutdown)
+ *   read together with the `ReadyForQuery` that completed the connection,
+ *   while the connector still holds the client it connected with.
+ * - So every client gets a listener for its whole life, attached on the
+ *   pool's `connect` event: pg-pool emits it synchronously from the
+ *   handshake's `ReadyForQuery`, before the client is handed to anyone and
+ *   before the rest of that read is parsed. Before it, a client has no
+ *   `error` to emit: pg reports a failure while connecting to the connect
+ *   callback, which pg-pool handles, and swallows any error after that.
+ *   Both listeners turn an error into "this DataSource is broken".
+ * - The watch starts when the factory has returned the DataSource; one
+ *   built with `lazyConnect` (as documented) has opened no client before.
  * - The connector's `disconnect()` calls `pool.end()`, drops its promise and
  *   calls back on the next tick, while the sockets are still open; and
  *   juggler skips `disconnect()` entirely for a DataSource that never
@@ -63,8 +83,8 @@ export class PgPoolWatch {
   /**
    * @param connector - The connector holding the pool at `pg`.
    * @param pool - `pgPoolOf(connector)`.
-   * @param onError - Told of every pool error (the pool has already dropped
-   * the client).
+   * @param onError - Told of every error of the pool or of one of its
+   * clients (any number of times, also after the pool has ended).
    */
   constructor(
     private readonly connector: PgConnectorLike,
@@ -72,7 +92,10 @@ export class PgPoolWatch {
     onError: (error: unknown) => void,
   ) {
     pool.on('error', onError);
-    pool.on('connect', (client: unknown) => this.clients.add(client));
+    pool.on('connect', (client: PgClientLike) => {
+      client.on('error', onError);
+      this.clients.add(client);
+    });
     pool.on('remove', (client: unknown) => {
       this.clients.delete(client);
       if (this.clients.size === 0) this.onDrained?.();

@@ -4,7 +4,7 @@ import debugFactory from 'debug';
 import {TenantRegistryError, tenantDataSourceUnavailableError} from '../errors';
 import {releaseDataSourceModels} from '../eviction/footprint-release';
 import type {DataSourceLike} from '../registry/juggler-shapes';
-import {isConnectionError} from './connection-errors';
+import {isConnectionError, isPoolBusyError} from './connection-errors';
 import {pgPoolOf, PgPoolWatch} from './pg-pool';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
@@ -47,11 +47,14 @@ const DEFAULT_CONNECTION_TIMEOUT = 5000;
  * It watches three sources of connection errors, which mark it broken (the
  * next request gets a new one): juggler's `error` event on the DataSource
  * (a failed connect; without a listener it would be an uncaught
- * exception), the pg pool's `error` event (see {@link PgPoolWatch}), and
- * the connector's `after execute error` hook, which also replaces a
- * connection error with 503 `TENANT_DATASOURCE_UNAVAILABLE` (the original
- * kept as `cause`) so that a query that loses its database answers 503,
- * not 500. Other errors pass through untouched.
+ * exception), the `error` events of the pg pool and of each of its clients
+ * (see {@link PgPoolWatch}), and the connector's `after execute error`
+ * hook, which also replaces a connection error with 503
+ * `TENANT_DATASOURCE_UNAVAILABLE` (the original kept as `cause`) so that a
+ * query that loses its database answers 503, not 500. A request that timed
+ * out waiting for a busy pool gets that 503 too, but leaves the DataSource
+ * in service: replacing it would open a second pool beside the busy one.
+ * Other errors pass through untouched.
  *
  * @internal
  */
@@ -97,7 +100,7 @@ export class TenantDataSourceEntry<DS extends object = object> {
       if (error instanceof TenantRegistryError || !isConnectionError(error)) {
         return next();
       }
-      this.markBroken(error);
+      if (!isPoolBusyError(error)) this.markBroken(error);
       next(tenantDataSourceUnavailableError(tenantId, error));
     });
     // The registry releases a tenant's DataSources on eviction: it sees this

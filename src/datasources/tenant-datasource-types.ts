@@ -7,7 +7,10 @@
  * @example
  * ```ts
  * const factory: TenantDataSourceFactory = tenantId =>
- *   new juggler.DataSource({...dbConfig, database: `shop_${tenantId}`});
+ *   new juggler.DataSource({
+ *     ...dbConfig,
+ *     database: tenantIdentifier('shop', tenantId), // shop_acme
+ *   });
  * ```
  */
 export type TenantDataSourceFactory<DS extends object = object> = (

@@ -4,7 +4,14 @@ import debugFactory from 'debug';
 import {runInCountedTenant} from '../context/tenant-context';
 import type {TenantWork} from '../context/tenant-work';
 import {validateTenantId} from '../context/tenant-id';
-import {tenantCapacityError, tenantNotFoundError} from '../errors';
+import {
+  TenantRegistryError,
+  admissionUnavailableError,
+  tenantCapacityError,
+  tenantNotFoundError,
+  tenantSuspendedError,
+} from '../errors';
+import type {SuspendedTenants} from '../events/suspended-tenants';
 import type {AdmissionOptions} from '../options/tenant-registry-options';
 import type {Clock} from '../registry/clock';
 import type {ModelRegistry} from '../registry/model-registry';
@@ -36,6 +43,18 @@ export type TenantAdmissionCheck = (
 /** Settings of a {@link TenantAdmission}. */
 export interface TenantAdmissionSettings extends Required<AdmissionOptions> {
   clock: Clock;
+  /** Ids given to `runInTenant` follow it, as request ids do. */
+  tenantIdCase?: 'exact' | 'lowercase';
+}
+
+/** Options of {@link TenantAdmission.runInTenant}. */
+export interface RunInTenantOptions {
+  /**
+   * Run even while the tenant is suspended: for maintenance jobs that must
+   * reach a suspended tenant's data (an export, a purge).
+   * @defaultValue false
+   */
+  allowSuspended?: boolean;
 }
 
 /**
@@ -48,6 +67,12 @@ export interface TenantAdmissionSettings extends Required<AdmissionOptions> {
  * A refused tenant builds nothing, creates no registry scope, takes no
  * lease and does not move in the LRU order. The request path calls
  * `admit()`; `runInTenant()` here is for other callers that opt in.
+ *
+ * A check is given `checkTimeout` to answer and at most `maxPendingChecks`
+ * tenants are asked about at once: past either, the caller gets 503
+ * `TENANT_ADMISSION_UNAVAILABLE` (the check is still asked once per tenant
+ * and its late answer is cached). A check that throws or rejects answers
+ * the same 503: its backend is down, which says nothing about the tenant.
  */
 export class TenantAdmission {
   private readonly allowed = new Map<string, number>();
@@ -58,6 +83,7 @@ export class TenantAdmission {
     private readonly registry: ModelRegistry,
     private readonly settings: TenantAdmissionSettings,
     private readonly check?: TenantAdmissionCheck,
+    private readonly suspended?: SuspendedTenants,
   ) {}
 
   /**
@@ -87,25 +113,36 @@ export class TenantAdmission {
     try {
       answer = this.ask(tenantId, request);
     } catch (error: unknown) {
-      return Promise.reject(error);
+      return Promise.reject(this.unavailable(tenantId, error));
     }
-    if (typeof answer === 'boolean') {
-      return this.settle(tenantId, answer, now);
-    }
-    return answer.then(isKnown =>
-      this.settle(tenantId, isKnown, this.settings.clock.now()),
-    );
+    if (typeof answer === 'boolean') return this.settle(tenantId, answer);
+    return answer.then(isKnown => this.settle(tenantId, isKnown));
   }
 
   /**
-   * Admit `tenantId` and run `fn` in its context (what the middleware does
-   * for a request).
+   * Admit `tenantId` and run `fn` in its context, under the rules a request
+   * meets: a suspended, unknown or unadmittable tenant is refused. For jobs,
+   * queue consumers and scripts.
    *
-   * @throws TenantRegistryError `INVALID_TENANT_ID`, `TENANT_NOT_FOUND` or
-   * `TENANT_CAPACITY`; `fn` then does not run.
+   * @param tenantId - A tenant id; it follows `tenantIdCase` as request ids
+   * do.
+   * @param fn - The work; the tenant is busy (never evicted) until it ends.
+   * @param options - `allowSuspended` for maintenance jobs.
+   * @throws TenantRegistryError `INVALID_TENANT_ID`, `TENANT_SUSPENDED`,
+   * `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or `TENANT_ADMISSION_UNAVAILABLE`;
+   * `fn` then does not run.
    */
-  async runInTenant<T>(tenantId: string, fn: () => T | Promise<T>): Promise<T> {
-    const work = await this.admit(validateTenantId(tenantId));
+  async runInTenant<T>(
+    tenantId: string,
+    fn: () => T | Promise<T>,
+    options: RunInTenantOptions = {},
+  ): Promise<T> {
+    let id = validateTenantId(tenantId);
+    if (this.settings.tenantIdCase === 'lowercase') id = id.toLowerCase();
+    if (options.allowSuspended !== true && this.suspended?.has(id) === true) {
+      throw tenantSuspendedError();
+    }
+    const work = await this.admit(id);
     return runInCountedTenant(work, fn);
   }
 
@@ -124,24 +161,70 @@ export class TenantAdmission {
     tenantId: string,
     request: TenantRequest | undefined,
   ): boolean | Promise<boolean> {
-    const pending = this.asking.get(tenantId);
-    if (pending !== undefined) return pending;
-    const answer = this.check!(tenantId, request);
-    if (typeof answer === 'boolean') return answer;
-    const asking = Promise.resolve(answer)
-      .then(isKnown => isKnown === true)
-      .finally(() => this.asking.delete(tenantId));
-    this.asking.set(tenantId, asking);
-    return asking;
+    let asking = this.asking.get(tenantId);
+    if (asking === undefined) {
+      if (this.asking.size >= this.settings.maxPendingChecks) {
+        throw this.unavailable(tenantId, 'too many checks pending');
+      }
+      const answer = this.check!(tenantId, request);
+      if (typeof answer === 'boolean') return this.remember(tenantId, answer);
+      // The answer is cached when it comes, if every caller gave up on it.
+      asking = Promise.resolve(answer)
+        .then(isKnown => this.remember(tenantId, isKnown === true))
+        .finally(() => this.asking.delete(tenantId));
+      this.asking.set(tenantId, asking);
+    }
+    return this.awaitAnswer(tenantId, asking);
   }
 
-  private settle(tenantId: string, isKnown: boolean, now: number): TenantWork {
-    const {cacheTtl, negativeCacheTtl, cacheSize} = this.settings;
-    if (isKnown) {
-      remember(this.allowed, tenantId, now + cacheTtl, cacheSize);
-      return this.admitToCapacity(tenantId);
-    }
-    remember(this.refused, tenantId, now + negativeCacheTtl, cacheSize);
+  /** The check's answer, or 503 once `checkTimeout` has passed. */
+  private awaitAnswer(
+    tenantId: string,
+    asking: Promise<boolean>,
+  ): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(this.unavailable(tenantId, 'the check timed out'));
+      }, this.settings.checkTimeout);
+      asking.then(
+        isKnown => {
+          clearTimeout(timer);
+          resolve(isKnown);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(this.unavailable(tenantId, error));
+        },
+      );
+    });
+  }
+
+  /**
+   * A check that did not answer as 503, counted: its backend is down or
+   * slow, which says nothing about the tenant.
+   *
+   * @param cause - Why: a reason, or what the check threw.
+   */
+  private unavailable(tenantId: string, cause: unknown): unknown {
+    if (cause instanceof TenantRegistryError) return cause;
+    this.registry.recordAdmission('unavailable');
+    debug('tenant %s not checked: %O', tenantId, cause);
+    return admissionUnavailableError(
+      typeof cause === 'string' ? cause : 'the check failed',
+    );
+  }
+
+  /** Cache the check's answer. */
+  private remember(tenantId: string, isKnown: boolean): boolean {
+    const {cacheTtl, negativeCacheTtl, cacheSize, clock} = this.settings;
+    const now = clock.now();
+    if (isKnown) remember(this.allowed, tenantId, now + cacheTtl, cacheSize);
+    else remember(this.refused, tenantId, now + negativeCacheTtl, cacheSize);
+    return isKnown;
+  }
+
+  private settle(tenantId: string, isKnown: boolean): TenantWork {
+    if (isKnown) return this.admitToCapacity(tenantId);
     this.registry.recordAdmission('notFound');
     debug('tenant %s refused: not found', tenantId);
     throw tenantNotFoundError();

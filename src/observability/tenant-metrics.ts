@@ -124,7 +124,7 @@ export class TenantRegistryMetrics {
       }),
       new Counter({
         name: `${prefix}admissions_total`,
-        help: 'Tenants admitted, or refused (not_found, capacity).',
+        help: 'Tenants admitted, or refused (not_found, capacity, unavailable).',
         labelNames: ['result'],
         registers,
         collect() {

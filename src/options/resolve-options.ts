@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {DEFAULT_MAX_IDENTIFIER_BYTES} from '../context/tenant-identifier';
 import {parseOrigin} from '../controllers/same-origin';
 import {invalidOptionError} from '../errors';
 import {readHeapUsage} from '../eviction/heap-usage';
@@ -30,10 +31,13 @@ export const DEFAULT_TENANT_REGISTRY_OPTIONS = Object.freeze({
   requireTenant: false,
   bridge: true,
   disconnectTimeout: 10000,
+  maxIdentifierBytes: DEFAULT_MAX_IDENTIFIER_BYTES,
   admission: Object.freeze({
     cacheTtl: 60 * 1000,
     negativeCacheTtl: 10 * 1000,
     cacheSize: 10000,
+    checkTimeout: 5000,
+    maxPendingChecks: 1000,
   }),
   healthPath: '/health/tenant-registry',
   metricsPath: '/tenant-registry/metrics',
@@ -89,6 +93,7 @@ export function resolveOptions(
       maxOpen: options.dataSources?.maxOpen ?? Infinity,
       acquireTimeout: options.dataSources?.acquireTimeout ?? 1000,
     },
+    maxIdentifierBytes: options.maxIdentifierBytes ?? d.maxIdentifierBytes,
     clock: options.clock ?? Date,
     heapUsage: options.heapUsage ?? readHeapUsage,
     health: {
@@ -204,8 +209,20 @@ function checkNumbers(resolved: ResolvedTenantRegistryOptions): void {
     false,
   );
   checkCount('admission.cacheSize', resolved.admission.cacheSize, false);
+  checkDuration(
+    'admission.checkTimeout',
+    resolved.admission.checkTimeout,
+    1,
+    false,
+  );
+  checkCount(
+    'admission.maxPendingChecks',
+    resolved.admission.maxPendingChecks,
+    false,
+  );
   checkCount('maxTenants', resolved.maxTenants, true);
   checkCount('dataSources.maxOpen', resolved.dataSources.maxOpen, true);
+  checkCount('maxIdentifierBytes', resolved.maxIdentifierBytes, false);
   checkDuration(
     'dataSources.acquireTimeout',
     resolved.dataSources.acquireTimeout,

@@ -117,6 +117,18 @@ export interface AdmissionOptions {
   negativeCacheTtl?: Milliseconds;
   /** Most answers cached (each side). @defaultValue 10000 */
   cacheSize?: number;
+  /**
+   * How long a request waits for the admission check, in milliseconds,
+   * before 503 `TENANT_ADMISSION_UNAVAILABLE` (the check keeps running and
+   * its answer is cached). @defaultValue 5000
+   */
+  checkTimeout?: Milliseconds;
+  /**
+   * Most tenants whose check is pending at once; a request for one more
+   * unchecked tenant answers 503 `TENANT_ADMISSION_UNAVAILABLE` at once, so
+   * a flood of ids cannot pile up checks. @defaultValue 1000
+   */
+  maxPendingChecks?: number;
 }
 
 /** Options of per-tenant DataSources (`TenantRegistryBindings.TENANT_DATASOURCE`). */
@@ -226,6 +238,16 @@ export interface TenantRegistryOptions {
   disconnectTimeout?: Milliseconds;
   /** Per-tenant DataSources: the cap on open ones. */
   dataSources?: DataSourceOptions;
+  /**
+   * The identifier limit of the target database, in bytes: model names of
+   * `defineTenantModel` longer than this are shortened with a hash of the
+   * tenant id, so that distinct tenants never share a table. 63 is
+   * PostgreSQL's (it silently cuts longer names) and fits MySQL (64), SQL
+   * Server and Oracle 12.2+ (128); set 30 for Oracle before 12.2, or 128 to
+   * keep names of 64 to 128 bytes an existing SQL Server deployment has.
+   * @defaultValue 63
+   */
+  maxIdentifierBytes?: number;
   /** Time source, for tests. @defaultValue `Date` */
   clock?: Clock;
   /** Heap reading for `memoryPressure`, for tests or custom policies. */
@@ -260,6 +282,7 @@ export interface ResolvedTenantRegistryOptions {
   bridge: boolean;
   disconnectTimeout: Milliseconds;
   dataSources: Required<DataSourceOptions>;
+  maxIdentifierBytes: number;
   clock: Clock;
   heapUsage: () => HeapUsage;
   health: HealthThresholds & {

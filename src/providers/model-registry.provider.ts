@@ -18,13 +18,19 @@ export class ModelRegistryProvider implements Provider<ModelRegistry> {
   ) {}
 
   value(): ModelRegistry {
-    const {clock, disconnectTimeout, maxTenants, protectionWindow} =
-      this.options;
+    const {
+      clock,
+      disconnectTimeout,
+      maxTenants,
+      protectionWindow,
+      maxIdentifierBytes,
+    } = this.options;
     return new ModelRegistry({
       clock,
       disconnectTimeout,
       maxTenants,
       protectionWindow,
+      maxIdentifierBytes,
     });
   }
 }

@@ -5,6 +5,7 @@ import {
   TenantAdmission,
   type TenantAdmissionCheck,
 } from '../eviction/tenant-admission';
+import type {SuspendedTenants} from '../events/suspended-tenants';
 import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
@@ -21,15 +22,19 @@ export class TenantAdmissionProvider implements Provider<TenantAdmission> {
     private readonly registry: ModelRegistry,
     @inject(TenantRegistryBindings.OPTIONS)
     private readonly options: ResolvedTenantRegistryOptions,
+    @inject(TenantRegistryBindings.SUSPENDED_TENANTS)
+    private readonly suspended: SuspendedTenants,
     @inject(TenantRegistryBindings.ADMISSION_CHECK, {optional: true})
     private readonly check?: TenantAdmissionCheck,
   ) {}
 
   value(): TenantAdmission {
+    const {admission, clock, tenantIdCase} = this.options;
     return new TenantAdmission(
       this.registry,
-      {...this.options.admission, clock: this.options.clock},
+      {...admission, clock, tenantIdCase},
       this.check,
+      this.suspended,
     );
   }
 }

@@ -17,6 +17,14 @@ export interface ModelRegistryOptions {
    */
   maxTenants?: number;
   /**
+   * The target database's identifier limit, in bytes: `defineTenantModel`
+   * names longer than this are shortened with a hash of the tenant id (see
+   * `tenantIdentifier`). 63 is PostgreSQL's limit (it silently cuts longer
+   * names) and fits MySQL (64), SQL Server and Oracle 12.2+ (128); set 30
+   * for Oracle before 12.2. @defaultValue 63
+   */
+  maxIdentifierBytes?: number;
+  /**
    * Milliseconds during which a used tenant is not evicted to admit a new
    * one. @defaultValue 0
    */

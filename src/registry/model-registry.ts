@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {DEFAULT_MAX_IDENTIFIER_BYTES} from '../context/tenant-identifier';
 import type {TenantWork} from '../context/tenant-work';
 import {DataSourceCloser} from '../eviction/datasource-closer';
 import {TenantEvictor, type EvictionDecision} from '../eviction/tenant-evictor';
@@ -37,6 +38,8 @@ import {TenantResources} from './tenant-resources';
 export class ModelRegistry extends TenantResources {
   /** The cap on live tenants. */
   readonly maxTenants: number;
+  /** The identifier limit of `defineTenantModel` names, in bytes. */
+  readonly maxIdentifierBytes: number;
   private readonly protectionWindow: number;
   private readonly closer: DataSourceCloser;
   private readonly evictor: TenantEvictor;
@@ -44,6 +47,8 @@ export class ModelRegistry extends TenantResources {
   constructor(options: ModelRegistryOptions = {}) {
     super(options.clock ?? Date);
     this.maxTenants = options.maxTenants ?? Infinity;
+    this.maxIdentifierBytes =
+      options.maxIdentifierBytes ?? DEFAULT_MAX_IDENTIFIER_BYTES;
     this.protectionWindow = options.protectionWindow ?? 0;
     this.closer = new DataSourceCloser(options.disconnectTimeout ?? 10000);
     this.evictor = new TenantEvictor(

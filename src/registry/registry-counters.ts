@@ -29,6 +29,7 @@ export class RegistryCounters {
     admitted: 0,
     notFound: 0,
     capacity: 0,
+    unavailable: 0,
   };
   readonly evictions: Record<EvictionReason, number> = {
     idle: 0,

@@ -28,10 +28,12 @@ export const EVICTION_REASONS: readonly EvictionReason[] = Object.freeze([
 
 /**
  * The outcome of admitting a tenant that was not live: `admitted`,
- * `notFound` (the admission check said no) or `capacity` (`maxTenants`
- * reached and no tenant could make room).
+ * `notFound` (the admission check said no), `capacity` (`maxTenants`
+ * reached and no tenant could make room) or `unavailable` (the check
+ * failed, timed out, or too many were pending).
  */
-export type AdmissionResult = 'admitted' | 'notFound' | 'capacity';
+export type AdmissionResult =
+  'admitted' | 'notFound' | 'capacity' | 'unavailable';
 
 /** What one eviction released. */
 export interface TenantEviction {

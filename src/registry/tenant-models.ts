@@ -1,6 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {getCurrentTenant} from '../context/tenant-context';
+import {tenantIdentifier} from '../context/tenant-identifier';
 import {tenantRequiredError} from '../errors';
 import {removeNamedModel} from '../eviction/footprint-release';
 import {
@@ -18,31 +19,11 @@ export type ModelDefiningDataSource = DataSourceLike & {
 };
 
 /**
- * The model name of `baseName` for a tenant: `<baseName>_<encoded id>`, where
- * the encoding is injective and lower case (safe as an SQL identifier, even
- * where names are case-insensitive): lower-case letters and digits stay,
- * `_` becomes `__`, an upper-case letter `X` becomes `_x`, and `.`, `:`, `-`
- * become `_0`, `_1`, `_2`. So `a-b`, `a.b`, `a:b`, `a_b` and `A_b` all get
- * different names.
- *
- * @internal
- */
-export function tenantModelName(baseName: string, tenantId: string): string {
-  let encoded = '';
-  for (const char of tenantId) {
-    if (/[a-z0-9]/.test(char)) encoded += char;
-    else if (char === '_') encoded += '__';
-    else if (/[A-Z]/.test(char)) encoded += `_${char.toLowerCase()}`;
-    else encoded += `_${'.:-'.indexOf(char)}`;
-  }
-  return `${baseName}_${encoded}`;
-}
-
-/**
  * `ModelRegistry.defineTenantModel`: the current tenant's model of
  * `baseName`, from the tenant's cache while its definition is unchanged.
  *
  * @param scopeOf - The tenant's registry (created when missing).
+ * @param maxIdentifierBytes - The identifier limit of model names, in bytes.
  * @internal
  */
 export function defineTenantModel(
@@ -52,11 +33,16 @@ export function defineTenantModel(
   settings: object | undefined,
   scopeOf: (tenantId: string) => TenantRegistry,
   recordOf: (model: unknown) => ModelRecord | undefined,
+  maxIdentifierBytes: number,
 ): ModelClassLike {
   const tenantId = getCurrentTenant();
   if (tenantId === undefined) throw tenantRequiredError();
   const builder = dataSource.modelBuilder!;
-  const name = tenantModelName(baseName, tenantId);
+  // Injective, also lower-cased (the PostgreSQL connector's table name) and
+  // where a database cuts names at the limit: see tenant-identifier.ts.
+  const name = tenantIdentifier(baseName, tenantId, {
+    maxBytes: maxIdentifierBytes,
+  });
   // Settings are part of the key: a changed `strict` or table name is a
   // changed model.
   const key = computeStructureKey(

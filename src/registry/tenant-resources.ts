@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {tenantIdentifier} from '../context/tenant-identifier';
 import {validateTenantId} from '../context/tenant-id';
 import {
   beginTenantWork,
@@ -8,11 +9,7 @@ import {
 } from '../context/tenant-work';
 import type {DataSourceLike, ModelClassLike} from './juggler-shapes';
 import {ModelIndex} from './model-index';
-import {
-  defineTenantModel,
-  tenantModelName,
-  type ModelDefiningDataSource,
-} from './tenant-models';
+import {defineTenantModel, type ModelDefiningDataSource} from './tenant-models';
 
 /**
  * The ownership layer of `ModelRegistry`: what a tenant owns besides its
@@ -22,6 +19,12 @@ import {
  * @internal
  */
 export abstract class TenantResources extends ModelIndex {
+  /**
+   * The identifier limit, in bytes, of the names `defineTenantModel` gives
+   * (see `ModelRegistryOptions.maxIdentifierBytes`).
+   */
+  abstract readonly maxIdentifierBytes: number;
+
   /**
    * Mark a named model as owned by a tenant: evicting the tenant removes it
    * from its builder and connector, with its anonymous children.
@@ -54,12 +57,16 @@ export abstract class TenantResources extends ModelIndex {
    * The current tenant's own model of `baseName` (the most common
    * multi-tenant pattern: a model per tenant, maybe with tenant-specific
    * fields), named injectively from the tenant id, tracked for eviction.
+   * Its name is {@link ModelRegistry.tenantModelName}, at most
+   * `maxIdentifierBytes` long.
    *
    * @remarks
    * While the definition (properties and settings) is unchanged, the same
    * class is returned; a changed definition releases the old model and
    * builds the new one. Without a current tenant it throws `TENANT_REQUIRED`
-   * (HTTP 400) and defines nothing.
+   * (HTTP 400) and defines nothing; when a name needs shortening and
+   * `baseName` is longer than `maxIdentifierBytes - 29` bytes, it throws
+   * `TENANT_IDENTIFIER_TOO_LONG` (keep base names short enough for every id).
    *
    * @param dataSource - A juggler DataSource.
    * @param baseName - The model name before the tenant suffix.
@@ -86,15 +93,26 @@ export abstract class TenantResources extends ModelIndex {
       settings,
       tenantId => this.scopeFor(tenantId),
       this.scopes.recordOf,
+      this.maxIdentifierBytes,
     ) as M;
   }
 
   /**
-   * The name `defineTenantModel` gives `baseName` for a tenant (injective:
-   * distinct tenant ids always get distinct names).
+   * The name `defineTenantModel` gives `baseName` for a tenant: distinct
+   * tenant ids always get distinct names, also lower-cased and within the
+   * identifier limit (see `tenantIdentifier`, the same rule).
+   *
+   * @param baseName - The model name before the tenant suffix.
+   * @param tenantId - A valid tenant id.
+   * @param options - `maxBytes`: the registry's `maxIdentifierBytes`
+   * (default 63).
    */
-  static tenantModelName(baseName: string, tenantId: string): string {
-    return tenantModelName(baseName, tenantId);
+  static tenantModelName(
+    baseName: string,
+    tenantId: string,
+    options: {maxBytes?: number} = {},
+  ): string {
+    return tenantIdentifier(baseName, tenantId, options);
   }
 
   /**

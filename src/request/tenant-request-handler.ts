@@ -159,10 +159,10 @@ export class TenantRequestHandler {
       throw toHttpError(error, response);
     }
     if (!(admitted instanceof Promise)) {
-      return runInCountedTenant(admitted, next);
+      return runAnswering(admitted, next, response);
     }
     return admitted.then(
-      work => runInCountedTenant(work, next),
+      work => runAnswering(work, next, response),
       (error: unknown) => {
         throw toHttpError(error, response);
       },
@@ -185,4 +185,22 @@ export class TenantRequestHandler {
     }
     return this.ownPrefix !== undefined && url.startsWith(this.ownPrefix);
   }
+}
+
+/**
+ * Run the rest of the request in the tenant's context; a
+ * `TenantRegistryError` it throws (a query that lost its database, deep in a
+ * repository) answers with its status, `code` and `Retry-After`, which
+ * strong-error-handler would not write.
+ */
+function runAnswering<T>(
+  work: TenantWork,
+  next: () => ValueOrPromise<T>,
+  response: Response,
+): ValueOrPromise<T> {
+  const result = runInCountedTenant(work, next);
+  if (!(result instanceof Promise)) return result;
+  return result.catch((error: unknown) => {
+    throw toHttpError(error, response);
+  });
 }

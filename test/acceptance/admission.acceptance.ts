@@ -8,7 +8,7 @@ import {
   type ModelRegistry,
   type TenantRegistryOptions,
 } from '../../src';
-import {deferred} from '../fixtures/async';
+import {deferred, waitFor} from '../fixtures/async';
 import {pool} from '../fixtures/echo-app';
 import {anonymousModelNames, builderOf} from '../fixtures/juggler';
 import {
@@ -210,5 +210,120 @@ describe('tenant admission and the tenant cap (acceptance)', () => {
       admission.runInTenant('nobody', () => 'ran'),
     ).to.be.rejectedWith(/No such tenant/);
     expect(registry.tenantIds()).to.deepEqual(['acme']);
+  });
+
+  describe('an admission check that does not answer', () => {
+    async function givenCheck(
+      options: TenantRegistryOptions,
+      check: (tenantId: string) => boolean | Promise<boolean>,
+    ) {
+      ({app} = await givenTenantApp(
+        {cleanupInterval: 0, ...options},
+        {
+          beforeStart: a =>
+            a.bind(TenantRegistryBindings.ADMISSION_CHECK).to(check),
+        },
+      ));
+      url = app.restServer.url!;
+      registry = await app.get(TenantRegistryBindings.REGISTRY);
+    }
+
+    it('answers 503 TENANT_ADMISSION_UNAVAILABLE with Retry-After after checkTimeout, and caches the late answer', async () => {
+      const answer = deferred<boolean>();
+      let asked = 0;
+      await givenCheck({admission: {checkTimeout: 50}}, () => {
+        asked++;
+        return answer.promise;
+      });
+      const res = await request('acme');
+      expect(res.status).to.equal(503);
+      expect(res.body.error).to.containDeep({
+        code: 'TENANT_ADMISSION_UNAVAILABLE',
+      });
+      expect(res.headers.get('retry-after')).to.equal('1');
+      expect(registry.tenantIds()).to.deepEqual([]);
+      // The same tenant waits on the same check: it is not asked again.
+      expect((await request('acme')).status).to.equal(503);
+      expect(asked).to.equal(1);
+      answer.resolve(true);
+      await answer.promise;
+      expect((await request('acme')).status).to.equal(200);
+      expect(asked).to.equal(1);
+      expect(registry.getStats().admissions).to.containDeep({
+        admitted: 1,
+        unavailable: 2,
+      });
+    });
+
+    it('bounds the checks pending at once: one tenant more answers 503 at once', async () => {
+      const answers = new Map<string, ReturnType<typeof deferred<boolean>>>();
+      await givenCheck(
+        {admission: {checkTimeout: 60000, maxPendingChecks: 2}},
+        tenantId => {
+          const answer = deferred<boolean>();
+          answers.set(tenantId, answer);
+          return answer.promise;
+        },
+      );
+      const first = request('t1');
+      const second = request('t2');
+      await waitFor(() => answers.size === 2);
+      const third = await request('t3');
+      expect(third.status).to.equal(503);
+      expect(third.body.error).to.containDeep({
+        code: 'TENANT_ADMISSION_UNAVAILABLE',
+      });
+      expect([...answers.keys()]).to.deepEqual(['t1', 't2']);
+      answers.get('t1')!.resolve(true);
+      answers.get('t2')!.resolve(false);
+      expect((await first).status).to.equal(200);
+      expect((await second).status).to.equal(404);
+      // Room again: t3 is asked now.
+      const retried = request('t3');
+      await waitFor(() => answers.has('t3'));
+      answers.get('t3')!.resolve(true);
+      expect((await retried).status).to.equal(200);
+    });
+
+    it('answers 503, not 500, when the check throws or rejects', async () => {
+      await givenCheck({}, tenantId => {
+        if (tenantId === 'sync') throw new Error('catalog down');
+        return Promise.reject(new Error('catalog down'));
+      });
+      for (const tenantId of ['sync', 'async']) {
+        const res = await request(tenantId);
+        expect(res.status).to.equal(503);
+        expect(res.body.error).to.containDeep({
+          code: 'TENANT_ADMISSION_UNAVAILABLE',
+        });
+      }
+      expect(registry.tenantIds()).to.deepEqual([]);
+    });
+  });
+
+  describe('runInTenant for a suspended tenant', () => {
+    it('is refused with TENANT_SUSPENDED and builds nothing, unless allowSuspended', async () => {
+      await given({tenantIdCase: 'lowercase'}, new Set(['acme']));
+      const admission = await app!.get(TenantRegistryBindings.ADMISSION);
+      const admin = await app!.get(TenantRegistryBindings.ADMIN);
+      await admin.suspendTenantEverywhere('acme');
+      let ran = 0;
+      for (const tenantId of ['acme', 'ACME']) {
+        await expect(
+          admission.runInTenant(tenantId, () => ran++),
+        ).to.be.rejectedWith({code: 'TENANT_SUSPENDED'});
+      }
+      expect(ran).to.equal(0);
+      expect(registry.tenantIds()).to.deepEqual([]);
+      // A maintenance job says so explicitly.
+      expect(
+        await admission.runInTenant('ACME', () => ran++, {
+          allowSuspended: true,
+        }),
+      ).to.equal(0);
+      expect(registry.tenantIds()).to.deepEqual(['acme']);
+      await admin.resumeTenantEverywhere('acme');
+      expect(await admission.runInTenant('acme', () => 'ran')).to.equal('ran');
+    });
   });
 });

@@ -14,7 +14,7 @@ import {
   provisionTenants,
   SHARED_DATABASE,
   TENANT_APPLICATION,
-  tenantIdentifier,
+  tenantNamespace,
   type PgApp,
   type TenantLayout,
 } from '../fixtures/postgres-app';
@@ -75,7 +75,7 @@ describePg(
             res.body.notes.map((n: {text: string}) => n.text),
           ).to.deepEqual([`for ${tenantId}`]);
           // From the server: the row is where the layout says, and only there.
-          const name = tenantIdentifier(tenantId);
+          const name = tenantNamespace(tenantId);
           const rows =
             layout === 'schema'
               ? await cluster.query(
@@ -88,6 +88,27 @@ describePg(
         }
       });
     }
+
+    it('gives an id spelled like another id’s shortened name a schema of its own', async () => {
+      const long = 'l'.repeat(100) + 'a'.repeat(28);
+      // The tail of the long id's shortened name, as an id of its own (valid,
+      // and short enough not to be shortened): it must not land there.
+      const spelled = tenantNamespace(long).slice('tenant_'.length);
+      const tenants = [long, spelled];
+      expect(new Set(tenants.map(tenantNamespace)).size).to.equal(2);
+      await provisionTenants(cluster, 'schema', tenants);
+      const {client} = (pgApp = await givenPgApp(cluster, 'schema'));
+      await client
+        .post('/pg-notes')
+        .set('x-tenant-id', long)
+        .send({text: 'for the long id'})
+        .expect(200);
+      const res = await client
+        .get('/pg-notes')
+        .set('x-tenant-id', spelled)
+        .expect(200);
+      expect(res.body.notes).to.deepEqual([]);
+    });
 
     it('closes an evicted tenant’s pool: pg_stat_activity shows its connections gone', async () => {
       pgApp = await givenPgApp(cluster, 'schema');

@@ -92,6 +92,33 @@ describe('installJugglerBridge() (real juggler)', () => {
       expect(anonymousModelNames(builderOf(ds))).to.have.length(4);
     });
 
+    it('gives a tenant its own class for a structure the global scope has, and evicting the tenant leaves the global one working', async () => {
+      const ds = givenMemoryDataSource();
+      const Global = crud(ds.createModel('Shop', {address: {street: String}}));
+      const globalAddress = Global.definition.properties.address.type;
+      const Tenant = crud(
+        runInTenant('a', () => {
+          // Tenant a's scope exists before it meets the global structure.
+          ds.createModel('Other_a', {tag: {label: String}});
+          return ds.createModel('Shop_a', {address: {street: String}});
+        }),
+      );
+      const tenantAddress = Tenant.definition.properties.address.type;
+      expect(tenantAddress).to.not.equal(globalAddress);
+      expect(
+        registry.findModelByStructure({street: String}, builderOf(ds)),
+      ).to.equal(globalAddress);
+
+      expect(await registry.cleanupTenant('a')).to.be.true();
+      expect(
+        builderOf(ds).models[(globalAddress as {modelName: string}).modelName],
+      ).to.equal(globalAddress);
+      const shop = await Global.create({address: {street: 'Main'}});
+      expect((await Global.findById(shop.id)).toJSON().address).to.deepEqual({
+        street: 'Main',
+      });
+    });
+
     it('keeps same-looking structures with different types apart', async () => {
       const ds = givenMemoryDataSource();
       const A = crud(ds.createModel('A', {v: {street: String, zip: Number}}));

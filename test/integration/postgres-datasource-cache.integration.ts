@@ -5,7 +5,10 @@ import {expect} from '@loopback/testlab';
 import {EventEmitter} from 'node:events';
 import {createServer, type Server, type Socket} from 'node:net';
 import {ModelRegistry} from '../../src';
-import {isConnectionError} from '../../src/datasources/connection-errors';
+import {
+  isConnectionError,
+  isPoolBusyError,
+} from '../../src/datasources/connection-errors';
 import {TenantDataSourceCache} from '../../src/datasources/tenant-datasource-cache';
 import {deferred, waitFor} from '../fixtures/async';
 import {
@@ -68,7 +71,7 @@ describePg(
       }
     };
 
-    it('isConnectionError() says yes to what a lost or refused connection really raises', async () => {
+    it('isConnectionError() says yes to what a lost or refused connection really raises, isPoolBusyError() to a wait for a busy pool only', async () => {
       const closedPort = await freePort();
       const refused = await failure(() =>
         query('SELECT 1', {port: closedPort}),
@@ -93,6 +96,8 @@ describePg(
         Object.assign(new Error('request failed'), {cause: refused}),
       ]) {
         expect(isConnectionError(error)).to.be.true();
+        // Only a wait for a busy pool leaves the pool's connections fine.
+        expect(isPoolBusyError(error)).to.equal(error === timedOut);
       }
     });
 

@@ -105,4 +105,53 @@ describe('ModelRegistry.defineTenantModel() (real juggler)', () => {
       {numRuns: 2000, seed: 17},
     );
   });
+
+  it('keeps names within maxIdentifierBytes (63 by default): long ids never share a model or table', () => {
+    const [a, b] = ['a'.repeat(57) + 'x', 'a'.repeat(57) + 'y'];
+    const names = [define(a).modelName, define(b).modelName];
+    expect(names[0]).to.not.equal(names[1]);
+    expect(names[0].toLowerCase()).to.not.equal(names[1].toLowerCase());
+    expect(names.map(n => n.length)).to.deepEqual([63, 63]);
+    expect(names).to.deepEqual([
+      ModelRegistry.tenantModelName('Order', a),
+      ModelRegistry.tenantModelName('Order', b),
+    ]);
+    // Short names are as they always were.
+    expect(define('acme').modelName).to.equal('Order_acme');
+  });
+
+  it('names by the registry’s maxIdentifierBytes', () => {
+    uninstall();
+    registry = new ModelRegistry({maxIdentifierBytes: 128});
+    uninstall = installJugglerBridge(registry);
+    const id = 'a'.repeat(57) + 'x';
+    expect(registry.maxIdentifierBytes).to.equal(128);
+    expect(define(id).modelName).to.equal(`Order_${id}`);
+    expect(
+      ModelRegistry.tenantModelName('Order', id, {maxBytes: 128}),
+    ).to.equal(`Order_${id}`);
+  });
+
+  it('refuses, defining nothing, a base name too long for a shortened name', () => {
+    const baseName = 'CustomerSubscriptionInvoiceLineItem'; // 35 bytes
+    const defineLong = (tenantId: string) =>
+      runInTenant(tenantId, () =>
+        registry.defineTenantModel(ds, baseName, ORDER()),
+      );
+    expect((defineLong('acme') as {modelName: string}).modelName).to.equal(
+      `${baseName}_acme`,
+    );
+    const before = Object.keys(builderOf(ds).models).sort();
+    let error: unknown;
+    try {
+      defineLong('a'.repeat(40));
+    } catch (e: unknown) {
+      error = e;
+    }
+    expect(error).to.containDeep({
+      code: 'TENANT_IDENTIFIER_TOO_LONG',
+      statusCode: 500,
+    });
+    expect(Object.keys(builderOf(ds).models).sort()).to.deepEqual(before);
+  });
 });

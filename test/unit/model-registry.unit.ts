@@ -1,13 +1,21 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {GLOBAL_TENANT, ModelRegistry, runInTenant} from '../../src';
+import {
+  GLOBAL_TENANT,
+  ModelRegistry,
+  runInTenant,
+  type ModelRegistryOptions,
+} from '../../src';
+import {TenantAdmission} from '../../src/eviction/tenant-admission';
+import {resolveOptions} from '../../src/options/resolve-options';
 import type {ModelBuilderLike} from '../../src/registry/juggler-shapes';
 import {
   builderOf,
   defineAnonymous,
   givenMemoryDataSource,
 } from '../fixtures/juggler';
+import {deferred} from '../fixtures/async';
 
 describe('ModelRegistry', () => {
   let registry: ModelRegistry;
@@ -52,6 +60,23 @@ describe('ModelRegistry', () => {
       expect(
         registry.findModelByStructure(ADDRESS, builder, GLOBAL_TENANT),
       ).to.be.undefined();
+    });
+
+    it('never falls back to the global scope from a tenant that has a scope', () => {
+      const global = defineAnonymous(builder, ADDRESS);
+      registry.registerModel(global, ADDRESS);
+      // Tenant a has a scope (another model), but not this structure.
+      runInTenant('a', () => {
+        const other = defineAnonymous(builder, {sku: String});
+        registry.registerModel(other, {sku: String});
+      });
+      expect(
+        runInTenant('a', () => registry.findModelByStructure(ADDRESS, builder)),
+      ).to.be.undefined();
+      expect(
+        runInTenant('a', () => registry.findModelByStructure(ADDRESS)),
+      ).to.be.undefined();
+      expect(registry.findModelByStructure(ADDRESS, builder)).to.equal(global);
     });
 
     it('acts on an explicit tenant when one is given', () => {
@@ -237,6 +262,58 @@ describe('ModelRegistry', () => {
       expect(registry.cleanupInactiveTenants(1000)).to.equal(0);
       registry.release('a');
       expect(registry.tenantIds()).to.deepEqual(['a']);
+    });
+  });
+
+  describe('maxTenants, through TenantAdmission.runInTenant', () => {
+    function admissionFor(options: ModelRegistryOptions) {
+      registry = new ModelRegistry({clock, ...options});
+      return new TenantAdmission(registry, {
+        ...resolveOptions().admission,
+        clock,
+      });
+    }
+
+    it('never holds more than maxTenants: the least recently used idle tenant makes room', async () => {
+      const admission = admissionFor({maxTenants: 2});
+      for (const tenantId of ['a', 'b', 'c']) {
+        await admission.runInTenant(tenantId, () => tenantId);
+        clock.time += 10;
+      }
+      expect(registry.tenantIds().sort()).to.deepEqual(['b', 'c']);
+      expect(registry.getStats().evictions.capacity).to.equal(1);
+    });
+
+    it('refuses a new tenant with 503 TENANT_CAPACITY while every tenant is busy', async () => {
+      const admission = admissionFor({maxTenants: 2});
+      const done = deferred();
+      const busy = ['a', 'b'].map(tenantId =>
+        admission.runInTenant(tenantId, () => done.promise),
+      );
+      await expect(admission.runInTenant('c', () => 'ran')).to.be.rejectedWith({
+        code: 'TENANT_CAPACITY',
+        statusCode: 503,
+      });
+      expect(registry.tenantIds().sort()).to.deepEqual(['a', 'b']);
+      // A live tenant is admitted at the cap too.
+      expect(await admission.runInTenant('a', () => 'ran')).to.equal('ran');
+      done.resolve();
+      await Promise.all(busy);
+      clock.time += 10;
+      expect(await admission.runInTenant('c', () => 'ran')).to.equal('ran');
+      expect(registry.tenantIds()).to.have.length(2);
+    });
+
+    it('does not make room with a tenant used within the protection window', async () => {
+      const admission = admissionFor({maxTenants: 1, protectionWindow: 60000});
+      await admission.runInTenant('a', () => 'ran');
+      clock.time += 1000;
+      await expect(admission.runInTenant('b', () => 'ran')).to.be.rejectedWith({
+        code: 'TENANT_CAPACITY',
+      });
+      clock.time += 60000;
+      expect(await admission.runInTenant('b', () => 'ran')).to.equal('ran');
+      expect(registry.tenantIds()).to.deepEqual(['b']);
     });
   });
 

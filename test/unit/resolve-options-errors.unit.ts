@@ -62,6 +62,11 @@ describe('component options that are refused (unit)', () => {
       'Invalid option `admission.cacheSize`: expected a positive integer, got Infinity',
     ],
     [
+      'a maxIdentifierBytes that is not a positive integer',
+      {maxIdentifierBytes: 0},
+      'Invalid option `maxIdentifierBytes`: expected a positive integer, got 0',
+    ],
+    [
       'a requireTenant that is a string',
       {requireTenant: 'yes'},
       'Invalid option `requireTenant`: expected true or false, got "yes"',
@@ -224,6 +229,14 @@ describe('component options that are refused (unit)', () => {
     expect(
       app.getSync(TenantRegistryBindings.OPTIONS).memoryPressure,
     ).to.deepEqual({high: 0.9, low: 0.6, maxEvictionsPerPass: 10});
+  });
+
+  it('gives the registry maxIdentifierBytes (63 unless configured)', () => {
+    const registryOf = (app: Application) =>
+      app.getSync(TenantRegistryBindings.REGISTRY);
+    expect(registryOf(mount({})).maxIdentifierBytes).to.equal(63);
+    const app = mount({maxIdentifierBytes: 128});
+    expect(registryOf(app).maxIdentifierBytes).to.equal(128);
   });
 
   it('leaves the metrics path unset when it is false', () => {

@@ -1,6 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
+import * as jwt from 'jsonwebtoken';
 import {TenantRegistryError, type TenantRequest} from '../../src';
 import {resolveOptions} from '../../src/options/resolve-options';
 import {HeaderTenantStrategy} from '../../src/resolution/header.strategy';
@@ -91,6 +92,31 @@ describe('tenant resolution strategies (unit)', () => {
           jwt: {secret: 's', algorithms: ['none']},
         }),
       ).to.throw(/without "none"/);
+    });
+
+    it('verifies the token: a forged signature, alg none or an expired token is refused', () => {
+      const strategy = new JwtTenantStrategy(jwtOptions());
+      const bearer = (token: string) =>
+        request({authorization: `Bearer ${token}`});
+      const claims = {tenant: 'acme', exp: Math.floor(Date.now() / 1000) + 60};
+      expect(strategy.resolve(bearer(jwt.sign(claims, 's')))).to.equal('acme');
+      const forged = jwt.sign(claims, 'another secret');
+      const unsigned = jwt.sign(claims, '', {algorithm: 'none'});
+      const expired = jwt.sign({...claims, exp: 1}, 's');
+      const [header, , signature] = jwt.sign(claims, 's').split('.');
+      const swapped = [
+        header,
+        Buffer.from(JSON.stringify({...claims, tenant: 'globex'})).toString(
+          'base64url',
+        ),
+        signature,
+      ].join('.');
+      for (const token of [forged, unsigned, expired, swapped]) {
+        expect(() => strategy.resolve(bearer(token))).to.throw(
+          TenantRegistryError,
+          {code: 'INVALID_TENANT_TOKEN'},
+        );
+      }
     });
 
     it('refuses an Authorization header that is not a bearer token', () => {
