@@ -16,6 +16,7 @@ import {
   type LifeCycleObserver,
 } from '@loopback/core';
 import {RestBindings} from '@loopback/rest';
+import {createDashboardPathBinding} from './controllers/dashboard-path.middleware';
 import {createDashboardController} from './controllers/dashboard.controller';
 import {createHealthController} from './controllers/health.controller';
 import {createMetricsController} from './controllers/metrics.controller';
@@ -132,6 +133,9 @@ export class TenantRegistryComponent implements Component {
       ...builtInStrategies(resolved).map(strategyBinding),
     ];
     this.controllers = endpointControllers(resolved);
+    if (resolved.dashboard.enabled) {
+      this.bindings.push(createDashboardPathBinding(resolved.dashboard.path));
+    }
     // strong-error-handler hides every field of a 5xx body but the status
     // and a generic message; keep our stable `code` on 503s too, unless the
     // application configured its own error writer options.

@@ -32,8 +32,17 @@ export const TenantRegistryErrorCodes = {
   TENANT_EVENTS_UNAVAILABLE: 'TENANT_EVENTS_UNAVAILABLE',
   /** A dashboard or admin request without valid credentials (HTTP 401). */
   DASHBOARD_UNAUTHORIZED: 'DASHBOARD_UNAUTHORIZED',
-  /** An admin state change sent as a simple (CSRF-able) request (HTTP 403). */
+  /**
+   * An admin state change that is not a same-origin JSON request: a simple
+   * (CSRF-able) content type, `Sec-Fetch-Site` other than `same-origin`, or
+   * an `Origin` other than the dashboard's (HTTP 403).
+   */
   DASHBOARD_FORBIDDEN: 'DASHBOARD_FORBIDDEN',
+  /**
+   * A path under the package's own endpoints with a malformed
+   * percent-escape (HTTP 400).
+   */
+  INVALID_PATH: 'INVALID_PATH',
   /** A configuration option has a bad value (thrown at start, never HTTP). */
   INVALID_OPTION: 'INVALID_OPTION',
   /**
@@ -60,6 +69,7 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   TENANT_EVENTS_UNAVAILABLE: 503,
   DASHBOARD_UNAUTHORIZED: 401,
   DASHBOARD_FORBIDDEN: 403,
+  INVALID_PATH: 400,
   INVALID_OPTION: 500,
   TENANT_IDENTIFIER_TOO_LONG: 500,
 };
@@ -281,11 +291,34 @@ export function dashboardUnauthorizedError(): TenantRegistryError {
   );
 }
 
-/** @internal */
-export function dashboardForbiddenError(): TenantRegistryError {
+/**
+ * An admin state change that a page on another origin could have sent.
+ *
+ * @param reason - `simple-request`: not JSON and without the action header;
+ * `cross-origin`: `Sec-Fetch-Site` or `Origin` says another origin.
+ * @internal
+ */
+export function dashboardForbiddenError(
+  reason: 'simple-request' | 'cross-origin',
+): TenantRegistryError {
   return new TenantRegistryError(
     TenantRegistryErrorCodes.DASHBOARD_FORBIDDEN,
-    'Admin actions need a JSON request (content-type: application/json) or the x-tenant-registry-action header.',
+    reason === 'simple-request'
+      ? 'Admin actions need a JSON request (content-type: application/json) or the x-tenant-registry-action header.'
+      : "Admin actions must come from the dashboard's own origin. Behind a proxy that changes the Host header or the protocol, list the dashboard's public origin in `dashboard.origins`.",
+  );
+}
+
+/**
+ * A path under one of the package's endpoints has a malformed
+ * percent-escape. The path is not shown: it is user input on an admin path.
+ *
+ * @internal
+ */
+export function invalidPathError(): TenantRegistryError {
+  return new TenantRegistryError(
+    TenantRegistryErrorCodes.INVALID_PATH,
+    'The request path has a malformed percent-escape.',
   );
 }
 

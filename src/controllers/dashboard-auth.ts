@@ -7,6 +7,7 @@ import {dashboardForbiddenError, dashboardUnauthorizedError} from '../errors';
 import type {DashboardOptions} from '../options/tenant-registry-options';
 import {toHttpError} from '../request/http-errors';
 import {bearerTokenOf} from '../resolution/bearer-token';
+import {isJsonMediaType, isSameOrigin, parseOrigin} from './same-origin';
 
 /** The header the dashboard page sends with admin actions. */
 export const ADMIN_ACTION_HEADER = 'x-tenant-registry-action';
@@ -17,9 +18,13 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * The dashboard controller's one authorization check, as a class-level
  * interceptor: the configured `authorize` function when there is one, else
  * the token (a `Bearer` header, or `?token=` for the page itself), compared
- * in constant time. State changes must also be non-simple requests (JSON or
- * the `x-tenant-registry-action` header), which a cross-origin form cannot
- * send, so a cookie-based `authorize` is not open to CSRF.
+ * in constant time. State changes must also be requests a page on another
+ * origin cannot make a browser send, so a cookie-based `authorize` is not
+ * open to CSRF: JSON (the media type's essence, parsed) or the
+ * `x-tenant-registry-action` header, neither of which a form or a `no-cors`
+ * fetch can send; and, when the browser says where it comes from,
+ * `Sec-Fetch-Site: same-origin` and an `Origin` that is the dashboard's
+ * (`dashboard.origins`, else the request's protocol and `Host`).
  *
  * @param options - The dashboard options.
  * @param pageMethod - The controller method serving the HTML page.
@@ -31,6 +36,11 @@ export function authorizeDashboard(
 ): Interceptor {
   const expected =
     options.token === undefined ? undefined : digest(options.token);
+  // resolveOptions has checked that each one parses.
+  const allowedOrigins =
+    options.origins === undefined
+      ? undefined
+      : new Set(options.origins.map(origin => parseOrigin(origin)!));
   return async (invocationContext, next) => {
     const request = await invocationContext.get(RestBindings.Http.REQUEST);
     const isPage = invocationContext.methodName === pageMethod;
@@ -43,8 +53,16 @@ export function authorizeDashboard(
         presented !== undefined && timingSafeEqual(digest(presented), expected);
     }
     if (!isAllowed) throw toHttpError(dashboardUnauthorizedError());
-    if (request.method !== 'GET' && !isNonSimpleRequest(request)) {
-      throw toHttpError(dashboardForbiddenError());
+    if (request.method !== 'GET') {
+      if (!isSameOrigin(request, allowedOrigins)) {
+        throw toHttpError(dashboardForbiddenError('cross-origin'));
+      }
+      if (
+        request.headers[ADMIN_ACTION_HEADER] === undefined &&
+        !isJsonMediaType(request.headers['content-type'])
+      ) {
+        throw toHttpError(dashboardForbiddenError('simple-request'));
+      }
     }
     return next();
   };
@@ -58,10 +76,4 @@ function presentedToken(
   if (token !== undefined || !allowQueryToken) return token;
   const query = request.query?.token;
   return typeof query === 'string' ? query : undefined;
-}
-
-function isNonSimpleRequest(request: Request): boolean {
-  if (request.headers[ADMIN_ACTION_HEADER] !== undefined) return true;
-  const type = request.headers['content-type'] ?? '';
-  return /^application\/(.+\+)?json\s*(;|$)/i.test(type);
 }

@@ -99,12 +99,13 @@ export function createDashboardController(
     async evict(
       @param.path.string('tenantId') tenantId: string,
     ): Promise<object> {
-      const wasLive = this.registry.hasTenant(checkTenantId(tenantId));
-      await this.act(() => this.admin.evictTenantEverywhere(tenantId));
-      const isLive = this.registry.hasTenant(tenantId);
+      const id = checkTenantId(tenantId, options.tenantIdCase);
+      const wasLive = this.registry.hasTenant(id);
+      await this.act(() => this.admin.evictTenantEverywhere(id));
+      const isLive = this.registry.hasTenant(id);
       return {
         evicted: wasLive && !isLive,
-        deferred: isLive && this.registry.isLeased(tenantId),
+        deferred: isLive && this.registry.isLeased(id),
       };
     }
 
@@ -112,7 +113,7 @@ export function createDashboardController(
     async suspend(
       @param.path.string('tenantId') tenantId: string,
     ): Promise<object> {
-      const id = checkTenantId(tenantId);
+      const id = checkTenantId(tenantId, options.tenantIdCase);
       await this.act(() => this.admin.suspendTenantEverywhere(id));
       return {suspended: true};
     }
@@ -121,7 +122,7 @@ export function createDashboardController(
     async resume(
       @param.path.string('tenantId') tenantId: string,
     ): Promise<object> {
-      const id = checkTenantId(tenantId);
+      const id = checkTenantId(tenantId, options.tenantIdCase);
       await this.act(() => this.admin.resumeTenantEverywhere(id));
       return {suspended: false};
     }
@@ -137,7 +138,11 @@ export function createDashboardController(
   return TenantRegistryDashboardController;
 }
 
-function checkTenantId(tenantId: string): string {
+/** A valid id, in the case the registry keeps it (`tenantIdCase`). */
+function checkTenantId(
+  tenantId: string,
+  tenantIdCase: ResolvedTenantRegistryOptions['tenantIdCase'],
+): string {
   if (!isValidTenantId(tenantId)) {
     // Not echoed: an admin page must not reflect what it was sent.
     throw toHttpError(
@@ -147,5 +152,5 @@ function checkTenantId(tenantId: string): string {
       ),
     );
   }
-  return tenantId;
+  return tenantIdCase === 'lowercase' ? tenantId.toLowerCase() : tenantId;
 }

@@ -1,6 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {DEFAULT_MAX_IDENTIFIER_BYTES} from '../context/tenant-identifier';
+import {parseOrigin} from '../controllers/same-origin';
 import {invalidOptionError} from '../errors';
 import {readHeapUsage} from '../eviction/heap-usage';
 import {checkCount, checkDuration, isFraction} from './option-checks';
@@ -124,6 +125,19 @@ export function resolveOptions(
       'dashboard',
       'a `token` or an `authorize` function when the dashboard is enabled',
       dashboard,
+    );
+  }
+  const {origins} = dashboard;
+  if (
+    origins !== undefined &&
+    (!Array.isArray(origins) ||
+      origins.length === 0 ||
+      origins.some(o => typeof o !== 'string' || !parseOrigin(o)))
+  ) {
+    throw invalidOptionError(
+      'dashboard.origins',
+      'a non-empty array of http or https origins, like "https://admin.example.com"',
+      origins,
     );
   }
   return resolved;

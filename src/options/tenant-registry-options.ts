@@ -98,6 +98,15 @@ export interface DashboardOptions {
   token?: string;
   /** Decide yourself instead of a token (e.g. from your session). */
   authorize?: (request: Request) => boolean | Promise<boolean>;
+  /**
+   * The origins browsers reach the dashboard at (`https://admin.example.com`),
+   * for a dashboard behind a proxy that changes the `Host` header or the
+   * protocol. A state change whose `Origin` header is not one of them is
+   * refused (403 `DASHBOARD_FORBIDDEN`).
+   * @defaultValue the request's own origin: its protocol (as Express sees
+   * it: set `trust proxy` to take `X-Forwarded-Proto`) and `Host` header
+   */
+  origins?: string[];
 }
 
 /** Options of tenant admission (see `TenantRegistryBindings.ADMISSION`). */

@@ -122,6 +122,59 @@ describe('component options that are refused (unit)', () => {
       'Invalid option `dashboard`: expected a `token` or an `authorize` function when the dashboard is enabled, got an object',
     ],
     [
+      'dashboard origins given as one string',
+      {
+        dashboard: {
+          enabled: true,
+          token: 't',
+          origins: 'https://admin.example.com',
+        },
+      },
+      'Invalid option `dashboard.origins`: expected a non-empty array of http or https origins, like "https://admin.example.com", got "https://admin.example.com"',
+    ],
+    [
+      'an empty list of dashboard origins',
+      {dashboard: {enabled: true, token: 't', origins: []}},
+      'Invalid option `dashboard.origins`: expected a non-empty array of http or https origins, like "https://admin.example.com", got an array of 0',
+    ],
+    [
+      'a dashboard origin with a path',
+      {
+        dashboard: {
+          enabled: true,
+          token: 't',
+          origins: ['https://admin.example.com/dashboard'],
+        },
+      },
+      'Invalid option `dashboard.origins`: expected a non-empty array of http or https origins, like "https://admin.example.com", got an array of 1',
+    ],
+    [
+      'a dashboard origin "null"',
+      {dashboard: {enabled: true, token: 't', origins: ['null']}},
+      'Invalid option `dashboard.origins`: expected a non-empty array of http or https origins, like "https://admin.example.com", got an array of 1',
+    ],
+    [
+      'a dashboard origin without a scheme',
+      {dashboard: {enabled: true, token: 't', origins: ['admin.example.com']}},
+      'Invalid option `dashboard.origins`: expected a non-empty array of http or https origins, like "https://admin.example.com", got an array of 1',
+    ],
+    [
+      'a dashboard origin that is not http or https',
+      {
+        dashboard: {
+          enabled: true,
+          token: 't',
+          origins: ['ftp://admin.example.com'],
+        },
+      },
+      'Invalid option `dashboard.origins`: expected a non-empty array of http or https origins, like "https://admin.example.com", got an array of 1',
+    ],
+    [
+      'a dashboard origin "*"',
+      {dashboard: {enabled: true, token: 't', origins: ['*']}},
+      'Invalid option `dashboard.origins`: expected a non-empty array of http or https origins, like "https://admin.example.com", got an array of 1',
+    ],
+    [
       'jwt algorithms that are not an array',
       {strategies: ['jwt'], jwt: {secret: 's', algorithms: 'HS256'}},
       'Invalid option `jwt.algorithms`: expected a non-empty list of signing algorithms without "none", got "HS256"',
