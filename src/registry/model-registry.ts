@@ -3,7 +3,12 @@
 import type {TenantWork} from '../context/tenant-work';
 import {DataSourceCloser} from '../eviction/datasource-closer';
 import {TenantEvictor, type EvictionDecision} from '../eviction/tenant-evictor';
-import {collectStats, collectTenantInfo} from './collect-stats';
+import {runInSlices} from '../eviction/time-slices';
+import {
+  collectStats,
+  collectTenantInfo,
+  type TenantInfoQuery,
+} from './collect-stats';
 
 import type {ModelRegistryOptions} from './model-registry-options';
 import type {
@@ -136,7 +141,13 @@ export class ModelRegistry extends TenantResources {
   }
 
   /**
-   * Evict every tenant that has no work in flight.
+   * Evict every tenant that has no work in flight, in one go.
+   *
+   * @remarks
+   * Blocking: it holds the event loop for the whole walk (about 15 us per
+   * tenant with a model, 0.3 s at 20,000 tenants). Prefer
+   * {@link ModelRegistry.evictAllTenantsInSlices} for more than a few
+   * hundred tenants.
    *
    * @param reason - @defaultValue `'manual'`
    * @returns How many were evicted.
@@ -145,6 +156,33 @@ export class ModelRegistry extends TenantResources {
     return (
       this.evictor.runPending() + this.evictWhere(reason, () => 'evict').evicted
     );
+  }
+
+  /**
+   * Evict every tenant that has no work in flight, in slices of a few
+   * milliseconds that yield the event loop between them (the first slice
+   * runs before this returns).
+   *
+   * @remarks
+   * It evicts the tenants live when it was called: each when the walk
+   * reaches it, unless it has work in flight then. A tenant used meanwhile
+   * is still evicted (its state predates the call); a tenant admitted
+   * meanwhile is left alone, as its scope was built after the call.
+   *
+   * @param reason - @defaultValue `'manual'`
+   * @returns How many were evicted.
+   */
+  async evictAllTenantsInSlices(
+    reason: EvictionReason = 'manual',
+  ): Promise<number> {
+    const pending = this.evictor.runPending();
+    return pending + (await this.evictInSlices(reason, this.tenantsLiveNow()));
+  }
+
+  /** A walk's decision: evict the tenants live now, not later ones. @internal */
+  tenantsLiveNow(): (registry: TenantRegistry) => EvictionDecision {
+    const newest = this.scopes.lastSerial;
+    return registry => (registry.serial <= newest ? 'evict' : 'skip');
   }
 
   /**
@@ -177,6 +215,27 @@ export class ModelRegistry extends TenantResources {
     deadline?: number,
   ) {
     return this.evictor.walk(reason, decide, deadline);
+  }
+
+  /**
+   * {@link ModelRegistry.evictWhere} in slices that yield the event loop;
+   * `onSlice` is told each slice's milliseconds. A number when done in the
+   * first slice (synchronously), else a promise.
+   *
+   * @internal
+   */
+  evictInSlices(
+    reason: EvictionReason,
+    decide: (registry: TenantRegistry) => EvictionDecision,
+    onSlice?: (ms: number) => void,
+  ): number | Promise<number> {
+    let evicted = 0;
+    const rest = runInSlices(deadline => {
+      const walk = this.evictWhere(reason, decide, deadline);
+      evicted += walk.evicted;
+      return walk.isComplete;
+    }, onSlice);
+    return rest === undefined ? evicted : rest.then(() => evicted);
   }
 
   /**
@@ -231,8 +290,15 @@ export class ModelRegistry extends TenantResources {
     });
   }
 
-  /** One line per live tenant registry, least recently used first. */
-  getTenantRegistryInfo(): TenantRegistryInfo[] {
-    return collectTenantInfo(this.scopes);
+  /**
+   * One line per live tenant registry, least recently used first; or, with
+   * a query, the first `limit` lines in its order, at a cost of O(limit)
+   * (the dashboard's top tenants).
+   *
+   * @param query - `orderBy` (`'lastAccessed'` or `'models'`, the most
+   * models first) and `limit`.
+   */
+  getTenantRegistryInfo(query?: TenantInfoQuery): TenantRegistryInfo[] {
+    return collectTenantInfo(this.scopes, query);
   }
 }

@@ -81,8 +81,8 @@ class ScriptedClient extends EventEmitter {
       case 'hlen':
         if (this.failures-- > 0) throw new Error('ERR scripted failure');
         return 0;
-      case 'hgetall':
-        return {};
+      case 'hscan':
+        return ['0', []];
       case 'xread':
         return new Promise((_resolve, reject) => (this.pendingRead = reject));
       default:
