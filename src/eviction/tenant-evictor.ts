@@ -75,25 +75,29 @@ export class TenantEvictor {
    * Walk the tenants from the least recently used, skipping busy ones, and
    * evict those `decide` picks, until it says `stop`, the tenants run out or
    * `deadline` (a `performance.now()` value) passes.
+   *
+   * @param deferBusy - Show `decide` the busy tenants too, and mark those it
+   * picks to be evicted once their work ends.
    */
   walk(
     reason: EvictionReason,
     decide: (registry: TenantRegistry) => EvictionDecision,
     deadline = Infinity,
+    deferBusy = false,
   ): EvictionWalk {
     const hasDeadline = deadline !== Infinity;
     let evicted = 0;
     let skipped = 0;
     for (const registry of this.scopes.tenantRegistries()) {
-      const decision = hasWorkInFlight(registry.tenantId)
-        ? 'skip'
-        : decide(registry);
+      const isBusy = hasWorkInFlight(registry.tenantId);
+      const decision = isBusy && !deferBusy ? 'skip' : decide(registry);
       if (decision === 'stop') break;
-      if (decision === 'evict') {
+      if (decision === 'evict' && !isBusy) {
         this.evictNow(registry, reason);
         evicted++;
-      } else if (++skipped % SKIPS_PER_DEADLINE_CHECK !== 0) {
-        continue;
+      } else {
+        if (decision === 'evict') this.markPending(registry.tenantId, reason);
+        if (++skipped % SKIPS_PER_DEADLINE_CHECK !== 0) continue;
       }
       if (hasDeadline && performance.now() >= deadline) {
         return {evicted, isComplete: false};

@@ -142,7 +142,7 @@ export class RegistryManager implements LifeCycleObserver {
    * go.
    *
    * @remarks
-   * Blocking: it holds the event loop for the whole walk (0.3 s at 20,000
+   * Blocking: it holds the event loop for the whole walk (0.25 s at 20,000
    * tenants with a model each). Kept for compatibility; prefer
    * {@link RegistryManager.evictAllTenantsInSlices}.
    *
@@ -261,8 +261,10 @@ export class RegistryManager implements LifeCycleObserver {
     reason: EvictionReason,
     decide: (registry: TenantRegistry) => EvictionDecision,
   ): number | Promise<number> {
-    return this.registry.evictInSlices(reason, decide, ms => {
-      if (ms > this.longestSliceMs) this.longestSliceMs = ms;
+    return this.registry.evictInSlices(reason, decide, {
+      onSlice: ms => {
+        if (ms > this.longestSliceMs) this.longestSliceMs = ms;
+      },
     });
   }
 
