@@ -66,6 +66,9 @@ export class TenantEventsObserver implements LifeCycleObserver {
       );
       // Resolves even while the transport is down: it keeps retrying.
       await events.start?.();
+      // The first sync, when it came, is applied before HTTP listens: a
+      // suspended tenant is refused from the first request on.
+      await this.settled();
       return;
     }
     try {

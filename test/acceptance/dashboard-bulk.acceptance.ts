@@ -6,6 +6,7 @@ import {
   TenantRegistryBindings,
   type ModelRegistry,
 } from '../../src';
+import {SLICE_BUDGET_MS} from '../../src/eviction/time-slices';
 import {
   builderOf,
   defineAnonymous,
@@ -63,7 +64,7 @@ describe('dashboard: stats and evict-all over many tenants (acceptance)', () => 
     registry.acquire('busy');
     const liveAtFirstTurn = probeAfterFirstEviction(
       registry,
-      5,
+      SLICE_BUDGET_MS + 1,
       () => registry.tenantCount,
     );
     const res = await client

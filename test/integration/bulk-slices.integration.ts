@@ -3,6 +3,7 @@
 import {expect} from '@loopback/testlab';
 import {ModelRegistry, runInTenant, type TenantEvents} from '../../src';
 import {SuspendedTenants} from '../../src/events/suspended-tenants';
+import {SLICE_BUDGET_MS} from '../../src/eviction/time-slices';
 import type {TenantEventsResync} from '../../src/events/tenant-event';
 import {RegistryManager} from '../../src/observers/registry-manager.observer';
 import {TenantEventsObserver} from '../../src/observers/tenant-events.observer';
@@ -15,9 +16,9 @@ import {
 } from '../fixtures/juggler';
 import {probeAfterFirstEviction} from '../fixtures/slow-evictions';
 
-// Longer than a slice's budget (about 4 ms): a slice can evict one tenant
-// so slowed before it must yield.
-const SLOW_EVICTION_MS = 5;
+// Longer than a slice's budget: a slice can evict one tenant so slowed
+// before it must yield.
+const SLOW_EVICTION_MS = SLICE_BUDGET_MS + 1;
 const TENANTS = Array.from({length: 12}, (_, i) => `t${i}`);
 
 // Every bulk path yields to the event loop between slices, evicts every

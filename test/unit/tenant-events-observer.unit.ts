@@ -68,6 +68,18 @@ describe('TenantEventsObserver', () => {
       expect(suspended.size).to.equal(50_001);
     });
 
+    it('has applied the first resync when start() resolves, however large', async () => {
+      const transport = givenTransport({resyncs: true});
+      const many = Array.from({length: 50_000}, (_, i) => `s${i}`);
+      // As RedisTenantEvents does: the first sync is delivered within start().
+      transport.start = async () => {
+        transport.starts++;
+        transport.resync({suspendedTenantIds: many, hasMissedEvictions: false});
+      };
+      await new TenantEventsObserver(registry, suspended, transport).start();
+      expect(suspended.size).to.equal(50_000);
+    });
+
     it('evicts every tenant when evictions may have been missed', async () => {
       const transport = givenTransport({resyncs: true});
       const observer = new TenantEventsObserver(registry, suspended, transport);
