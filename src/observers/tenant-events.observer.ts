@@ -118,16 +118,17 @@ export class TenantEventsObserver implements LifeCycleObserver {
   }
 
   private async applyWaiting(): Promise<void> {
-    try {
-      for (let next = this.waiting; next; next = this.waiting) {
-        this.waiting = undefined;
+    for (let next = this.waiting; next; next = this.waiting) {
+      this.waiting = undefined;
+      try {
         await this.applyResync(next);
+      } catch (error: unknown) {
+        // The next resync (every reconnect, every suspend or resume) tries
+        // again.
+        debug('applying a resync failed: %s', error);
       }
-    } catch (error: unknown) {
-      debug('applying a resync failed: %s', error);
-    } finally {
-      this.applying = undefined;
     }
+    this.applying = undefined;
   }
 
   private async applyResync({

@@ -68,6 +68,23 @@ describe('TenantEventsObserver', () => {
       expect(suspended.size).to.equal(50_001);
     });
 
+    it('applies a resync that arrives while one fails', async () => {
+      const transport = givenTransport({resyncs: true});
+      const observer = new TenantEventsObserver(registry, suspended, transport);
+      await observer.start();
+      registry.evictAllTenantsInSlices = async () => {
+        transport.resync({
+          suspendedTenantIds: ['b'],
+          hasMissedEvictions: false,
+        });
+        throw new Error('injected eviction failure');
+      };
+      transport.resync({suspendedTenantIds: ['a'], hasMissedEvictions: true});
+      await observer.settled();
+      expect(suspended.list()).to.deepEqual(['b']);
+      expect(evicted).to.deepEqual(['a', 'b']);
+    });
+
     it('has applied the first resync when start() resolves, however large', async () => {
       const transport = givenTransport({resyncs: true});
       const many = Array.from({length: 50_000}, (_, i) => `s${i}`);
