@@ -7,6 +7,7 @@
 
 import {rmSync} from 'node:fs';
 import {runAdmissionSuite} from './admission';
+import {runBulkSuite} from './bulk';
 import {runCleanupSuite} from './cleanup';
 import {runContextSuite} from './context';
 import {runDataSourcesSuite} from './datasources';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   await runMemorySuite();
   await runHttpSuite();
   await runAdmissionSuite();
+  await runBulkSuite();
   await runDataSourcesSuite();
   process.stdout.write(`\nFigures written to ${RESULTS_FILE}\n`);
 }

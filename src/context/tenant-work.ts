@@ -110,6 +110,18 @@ export function hasWorkInFlight(tenantId: string): boolean {
 }
 
 /**
+ * The tenants with work in flight now. It reads the counts kept, not every
+ * tenant: at most twice the most tenants busy at once (or 1,024 entries).
+ *
+ * @internal
+ */
+export function* busyTenants(): IterableIterator<string> {
+  for (const work of inFlight.values()) {
+    if (work.count > 0) yield work.tenantId;
+  }
+}
+
+/**
  * Be told when a tenant's last unit of work ends. Registries subscribe only
  * while they have evictions waiting, so an idle registry is never held here.
  *

@@ -13,7 +13,6 @@ import {
 import {isValidTenantId} from '../context/tenant-id';
 import {TenantRegistryError, TenantRegistryErrorCodes} from '../errors';
 import {TenantRegistryBindings} from '../keys';
-import {checkHealth} from '../observability/tenant-health';
 import type {RegistryManager} from '../observers/registry-manager.observer';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
@@ -21,6 +20,7 @@ import {toHttpError} from '../request/http-errors';
 import type {TenantAdminService} from '../services/tenant-admin.service';
 import {authorizeDashboard} from './dashboard-auth';
 import {renderDashboardPage} from './dashboard-page';
+import {dashboardStats} from './dashboard-stats';
 
 const JSON_RESPONSE = {
   responses: {
@@ -30,7 +30,6 @@ const JSON_RESPONSE = {
     },
   },
 };
-const TOP = 10;
 
 /**
  * The operator dashboard and its admin API under `dashboard.path`: the page,
@@ -74,25 +73,14 @@ export function createDashboardController(
 
     @get(`${basePath}/api/stats`, JSON_RESPONSE)
     stats(): object {
-      const now = options.clock.now();
-      const tenants = this.registry.getTenantRegistryInfo().map(info => ({
-        tenantId: info.tenantId,
-        models: info.models + info.namedModels,
-        idleMs: Math.max(0, now - info.lastAccessed),
-        isLeased: info.isLeased,
-      }));
-      const byModels = [...tenants].sort((a, b) => b.models - a.models);
-      const byIdle = [...tenants].sort((a, b) => b.idleMs - a.idleMs);
-      return {
-        health: checkHealth(this.manager.getStats(), options.health),
-        topByModels: byModels.slice(0, TOP),
-        topByIdle: byIdle.slice(0, TOP),
-      };
+      // O(rows shown), not O(tenants): the page polls it every 2 s.
+      return dashboardStats(this.registry, this.manager, options);
     }
 
     @post(`${basePath}/api/evict-all`, JSON_RESPONSE)
-    evictAll(): object {
-      return {evicted: this.manager.evictAllTenants()};
+    async evictAll(): Promise<object> {
+      // In slices: the instance keeps serving while it evicts.
+      return {evicted: await this.manager.evictAllTenantsInSlices()};
     }
 
     @post(`${basePath}/api/tenants/{tenantId}/evict`, JSON_RESPONSE)

@@ -27,9 +27,12 @@ export interface EvictionWalk {
   isComplete: boolean;
 }
 
-// Reading the clock costs about 30 ns; checking the deadline every few
-// evictions keeps a slice's overrun below one eviction batch.
-const DEADLINE_CHECK_EVERY = 8;
+// A walk reads the clock (about 30 ns) after every eviction: one eviction
+// can take milliseconds (a tenant with many models, or a large V8 dictionary
+// in juggler shrinking as an entry is deleted), so checking every few of
+// them let a slice run several times its budget. Tenants passed over cost
+// about as much as the clock: it is read every few of them.
+const SKIPS_PER_DEADLINE_CHECK = 32;
 
 /**
  * Evicts tenants: one at a time, or in one least-recently-used walk driven by
@@ -72,25 +75,31 @@ export class TenantEvictor {
    * Walk the tenants from the least recently used, skipping busy ones, and
    * evict those `decide` picks, until it says `stop`, the tenants run out or
    * `deadline` (a `performance.now()` value) passes.
+   *
+   * @param deferBusy - Show `decide` the busy tenants too, and mark those it
+   * picks to be evicted once their work ends.
    */
   walk(
     reason: EvictionReason,
     decide: (registry: TenantRegistry) => EvictionDecision,
     deadline = Infinity,
+    deferBusy = false,
   ): EvictionWalk {
+    const hasDeadline = deadline !== Infinity;
     let evicted = 0;
+    let skipped = 0;
     for (const registry of this.scopes.tenantRegistries()) {
-      if (hasWorkInFlight(registry.tenantId)) continue;
-      const decision = decide(registry);
+      const isBusy = hasWorkInFlight(registry.tenantId);
+      const decision = isBusy && !deferBusy ? 'skip' : decide(registry);
       if (decision === 'stop') break;
-      if (decision === 'skip') continue;
-      this.evictNow(registry, reason);
-      evicted++;
-      if (
-        deadline !== Infinity &&
-        evicted % DEADLINE_CHECK_EVERY === 0 &&
-        performance.now() >= deadline
-      ) {
+      if (decision === 'evict' && !isBusy) {
+        this.evictNow(registry, reason);
+        evicted++;
+      } else {
+        if (decision === 'evict') this.markPending(registry.tenantId, reason);
+        if (++skipped % SKIPS_PER_DEADLINE_CHECK !== 0) continue;
+      }
+      if (hasDeadline && performance.now() >= deadline) {
         return {evicted, isComplete: false};
       }
     }
@@ -159,7 +168,7 @@ export class TenantEvictor {
       ...released,
       dataSources: registry.dataSources.size,
     };
-    registry.trackedModels.clear();
+    registry.untrackModel();
     registry.dataSources.clear();
     this.counters.evictions[reason]++;
     debug('evicted %s (%s): %o', tenantId, reason, eviction);

@@ -8,7 +8,6 @@ import {
 } from '@loopback/core';
 import debugFactory from 'debug';
 import {performance} from 'node:perf_hooks';
-import {setImmediate as nextTurn} from 'node:timers/promises';
 import {
   ESTIMATED_BYTES_PER_MODEL,
   MemoryPressurePolicy,
@@ -27,9 +26,7 @@ import type {TenantRegistry} from '../registry/tenant-registry';
 
 const debug = debugFactory('loopback:tenant-registry:cleanup');
 
-// A slice of a pass evicts for at most this long before yielding the event
-// loop; with the 8-eviction deadline check it stays well under 10 ms.
-const SLICE_BUDGET_MS = 4;
+type PassStep = () => number | Promise<number>;
 
 /** `RegistryManager.getStats()`: the registry's counters and the manager's. */
 export interface RegistryManagerStats extends ModelRegistryStats {
@@ -52,9 +49,10 @@ export interface RegistryManagerStats extends ModelRegistryStats {
  * end; tenants idle longer than `maxIdleTime`; over `maxTenants`, the least
  * recently used; under memory pressure, the least recently used until the
  * estimate is under the low watermark. A busy tenant is never evicted, nor
- * is the global scope. A pass works in slices of a few milliseconds,
- * yielding the event loop between them; passes never overlap, and one that
- * fails is recorded in the stats while the timer goes on.
+ * is the global scope. A pass works in slices of about 4 ms, yielding the
+ * event loop between them; passes (evict-all in slices included) never
+ * overlap, and one that fails is recorded in the stats while the timer goes
+ * on.
  */
 @lifeCycleObserver('tenant-registry', {scope: BindingScope.SINGLETON})
 export class RegistryManager implements LifeCycleObserver {
@@ -112,14 +110,41 @@ export class RegistryManager implements LifeCycleObserver {
    */
   runCleanupPass(): Promise<number> {
     if (this.running !== undefined) return this.running;
-    const result = this.pass();
-    if (typeof result === 'number') return Promise.resolve(result);
-    this.running = result.finally(() => (this.running = undefined));
-    return this.running;
+    return this.track(this.pass(at => this.cleanupSteps(at)));
   }
 
   /**
-   * Evict every tenant without work in flight now (reason `manual`).
+   * Evict every tenant without work in flight (reason `manual`) as a pass
+   * in slices of about 4 ms that yield the event loop: what the dashboard's
+   * "evict all" does. It starts once the pass under way (if any) ends.
+   *
+   * @remarks
+   * It evicts the tenants live when it starts, each unless it has work in
+   * flight when the walk reaches it; a tenant admitted while it runs is left
+   * alone (see `ModelRegistry.evictAllTenantsInSlices`).
+   *
+   * @returns How many tenants were evicted. Never rejects.
+   */
+  evictAllTenantsInSlices(): Promise<number> {
+    const evictAll = () =>
+      this.pass(() => [
+        () => this.registry.runPendingEvictions(),
+        () => this.inSlices('manual', this.registry.tenantsLiveNow()),
+      ]);
+    const previous = this.running;
+    return this.track(
+      previous === undefined ? evictAll() : previous.then(evictAll),
+    );
+  }
+
+  /**
+   * Evict every tenant without work in flight now (reason `manual`), in one
+   * go.
+   *
+   * @remarks
+   * Blocking: it holds the event loop for the whole walk (0.25 s at 20,000
+   * tenants with a model each). Kept for compatibility; prefer
+   * {@link RegistryManager.evictAllTenantsInSlices}.
    *
    * @returns How many tenants were evicted.
    */
@@ -132,7 +157,7 @@ export class RegistryManager implements LifeCycleObserver {
     return evicted;
   }
 
-  /** The seed's name for {@link RegistryManager.evictAllTenants}. */
+  /** The seed's name for {@link RegistryManager.evictAllTenants} (blocking). */
   forceCleanup(): number {
     return this.evictAllTenants();
   }
@@ -148,12 +173,22 @@ export class RegistryManager implements LifeCycleObserver {
     };
   }
 
-  private pass(): number | Promise<number> {
+  /** Remember a pass under way until it ends. */
+  private track(result: number | Promise<number>): Promise<number> {
+    if (typeof result === 'number') return Promise.resolve(result);
+    const running: Promise<number> = result.finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
+    this.running = running;
+    return running;
+  }
+
+  private pass(stepsAt: (at: number) => PassStep[]): number | Promise<number> {
     const started = performance.now();
     const at = this.options.clock.now();
     this.passes++;
     this.longestSliceMs = 0;
-    const steps = this.steps(at);
+    const steps = stepsAt(at);
     let evicted = 0;
     const finish = (error?: unknown) => {
       this.record(at, started, evicted, error);
@@ -183,7 +218,7 @@ export class RegistryManager implements LifeCycleObserver {
     }
   }
 
-  private steps(at: number): (() => number | Promise<number>)[] {
+  private cleanupSteps(at: number): PassStep[] {
     const {maxIdleTime, maxTenants} = this.options;
     const registry = this.registry;
     const cutoff = at - maxIdleTime;
@@ -219,40 +254,18 @@ export class RegistryManager implements LifeCycleObserver {
   }
 
   /**
-   * One walk in slices of `SLICE_BUDGET_MS`, yielding the event loop between
-   * them: a number when it finished in its first slice.
+   * One walk in slices, yielding the event loop between them: a number
+   * when it finished in its first slice. Records the longest slice.
    */
   private inSlices(
     reason: EvictionReason,
     decide: (registry: TenantRegistry) => EvictionDecision,
   ): number | Promise<number> {
-    const first = this.slice(reason, decide);
-    if (first.isComplete) return first.evicted;
-    const rest = async () => {
-      let evicted = first.evicted;
-      for (;;) {
-        await nextTurn();
-        const slice = this.slice(reason, decide);
-        evicted += slice.evicted;
-        if (slice.isComplete) return evicted;
-      }
-    };
-    return rest();
-  }
-
-  private slice(
-    reason: EvictionReason,
-    decide: (registry: TenantRegistry) => EvictionDecision,
-  ) {
-    const started = performance.now();
-    const slice = this.registry.evictWhere(
-      reason,
-      decide,
-      started + SLICE_BUDGET_MS,
-    );
-    const ms = performance.now() - started;
-    if (ms > this.longestSliceMs) this.longestSliceMs = ms;
-    return slice;
+    return this.registry.evictInSlices(reason, decide, {
+      onSlice: ms => {
+        if (ms > this.longestSliceMs) this.longestSliceMs = ms;
+      },
+    });
   }
 
   private record(

@@ -30,12 +30,21 @@ const debug = debugFactory('loopback:tenant-registry:events');
  * Other transports' events are applied as they come, and their suspended
  * tenants read once at start.
  *
+ * A resync is applied in slices of a few milliseconds that yield the event
+ * loop (a suspended set of 100,000 tenants, an evict-all after a gap), one
+ * resync at a time: one that arrives meanwhile waits, and only the latest
+ * waiting one is applied (a gap reported by any of them is kept).
+ *
  * @internal
  */
 @lifeCycleObserver('tenant-registry', {scope: BindingScope.SINGLETON})
 export class TenantEventsObserver implements LifeCycleObserver {
   private unsubscribers: (() => void)[] = [];
   private followsResyncs = false;
+  /** The resync to apply next, if any. */
+  private waiting: TenantEventsResync | undefined;
+  /** Resyncs being applied, until none is waiting. */
+  private applying: Promise<void> | undefined;
 
   constructor(
     @inject(TenantRegistryBindings.REGISTRY)
@@ -57,6 +66,9 @@ export class TenantEventsObserver implements LifeCycleObserver {
       );
       // Resolves even while the transport is down: it keeps retrying.
       await events.start?.();
+      // The first sync, when it came, is applied before HTTP listens: a
+      // suspended tenant is refused from the first request on.
+      await this.settled();
       return;
     }
     try {
@@ -65,6 +77,7 @@ export class TenantEventsObserver implements LifeCycleObserver {
         suspendedTenantIds: await events.suspendedTenants(),
         hasMissedEvictions: false,
       });
+      await this.settled();
     } catch (error: unknown) {
       // Serve HTTP anyway; the transport reconnects by itself.
       debug('tenant events unavailable at start: %s', error);
@@ -74,7 +87,18 @@ export class TenantEventsObserver implements LifeCycleObserver {
   async stop(): Promise<void> {
     for (const unsubscribe of this.unsubscribers) unsubscribe();
     this.unsubscribers = [];
+    this.waiting = undefined;
+    await this.settled();
     await this.events.stop?.();
+  }
+
+  /**
+   * Resolves once no resync is being applied.
+   *
+   * @internal
+   */
+  async settled(): Promise<void> {
+    await this.applying;
   }
 
   private apply(event: TenantEvent): void {
@@ -83,20 +107,46 @@ export class TenantEventsObserver implements LifeCycleObserver {
     applyTenantEvent(event, this.registry, this.suspended);
   }
 
-  private resync({
+  private resync(resync: TenantEventsResync): void {
+    const waiting = this.waiting;
+    this.waiting = {
+      suspendedTenantIds: resync.suspendedTenantIds,
+      hasMissedEvictions:
+        resync.hasMissedEvictions || waiting?.hasMissedEvictions === true,
+    };
+    this.applying ??= this.applyWaiting();
+  }
+
+  private async applyWaiting(): Promise<void> {
+    for (let next = this.waiting; next; next = this.waiting) {
+      this.waiting = undefined;
+      try {
+        await this.applyResync(next);
+      } catch (error: unknown) {
+        // The next resync (every reconnect, every suspend or resume) tries
+        // again.
+        debug('applying a resync failed: %s', error);
+      }
+    }
+    this.applying = undefined;
+  }
+
+  private async applyResync({
     suspendedTenantIds,
     hasMissedEvictions,
-  }: TenantEventsResync): void {
+  }: TenantEventsResync): Promise<void> {
+    // Suspension first: a newly suspended tenant is refused from the swap
+    // of the set on, while the rest is still being evicted.
+    const {added, removed} = await this.suspended.replaceAllInSlices(
+      suspendedTenantIds,
+      tenantId => this.registry.evictTenant(tenantId, 'external'),
+    );
+    if (added + removed > 0) {
+      debug('suspended +%d -%d after a resync', added, removed);
+    }
     if (hasMissedEvictions) {
-      const evicted = this.registry.evictAllTenants('external');
+      const evicted = await this.registry.evictAllTenantsInSlices('external');
       debug('evicted %d tenants: evictions may have been missed', evicted);
-    }
-    const {added, removed} = this.suspended.replaceAll(suspendedTenantIds);
-    for (const tenantId of added) {
-      this.registry.evictTenant(tenantId, 'external');
-    }
-    if (added.length + removed.length > 0) {
-      debug('suspended +%d -%d after a resync', added.length, removed.length);
     }
   }
 }

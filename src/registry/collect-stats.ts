@@ -1,6 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {hasWorkInFlight} from '../context/tenant-work';
+import {busyTenants, hasWorkInFlight} from '../context/tenant-work';
 import type {RegistryCounters} from './registry-counters';
 import type {ModelRegistryStats, TenantRegistryInfo} from './registry-stats';
 import type {TenantScopes} from './tenant-scopes';
@@ -16,18 +16,18 @@ export interface StatsSources {
 }
 
 /**
- * A `ModelRegistry`'s stats: one walk over the live tenants, copies of the
- * counters (callers may keep the result).
+ * A `ModelRegistry`'s stats: copies of the counters (callers may keep the
+ * result). No walk over the tenants: model totals are kept as they change,
+ * and busy tenants are counted from the counts of work in flight.
  *
  * @internal
  */
 export function collectStats(sources: StatsSources): ModelRegistryStats {
   const {scopes, counters} = sources;
-  let totalTenantModels = 0;
+  const totalTenantModels = scopes.tally.anonymousModels;
   let leasedTenants = 0;
-  for (const registry of scopes.tenantRegistries()) {
-    totalTenantModels += registry.size;
-    if (hasWorkInFlight(registry.tenantId)) leasedTenants++;
+  for (const tenantId of busyTenants()) {
+    if (scopes.has(tenantId)) leasedTenants++;
   }
   return {
     totalModels: scopes.global.size + totalTenantModels,
@@ -52,16 +52,40 @@ export function collectStats(sources: StatsSources): ModelRegistryStats {
   };
 }
 
+/** How `getTenantRegistryInfo` orders and limits its lines. */
+export interface TenantInfoQuery {
+  /**
+   * `lastAccessed`: the least recently used first; `models`: the most
+   * models (anonymous and tracked named ones) first.
+   * @defaultValue `'lastAccessed'`
+   */
+  orderBy?: 'lastAccessed' | 'models';
+  /** At most this many lines. @defaultValue every live tenant */
+  limit?: number;
+}
+
 /**
- * One line per live tenant registry, least recently used first.
+ * Lines for the live tenant registries, as `query` asks: O(lines returned)
+ * with either order.
  *
  * @internal
  */
-export function collectTenantInfo(scopes: TenantScopes): TenantRegistryInfo[] {
-  return [...scopes.tenantRegistries()].map(registry => ({
-    ...registry.getStats(),
-    namedModels: registry.trackedModels.size,
-    dataSources: registry.dataSources.size,
-    isLeased: hasWorkInFlight(registry.tenantId),
-  }));
+export function collectTenantInfo(
+  scopes: TenantScopes,
+  {orderBy = 'lastAccessed', limit = Infinity}: TenantInfoQuery = {},
+): TenantRegistryInfo[] {
+  const lines: TenantRegistryInfo[] = [];
+  if (!(limit > 0)) return lines;
+  const registries =
+    orderBy === 'models' ? scopes.tally.ranked() : scopes.tenantRegistries();
+  for (const registry of registries) {
+    lines.push({
+      ...registry.getStats(),
+      namedModels: registry.trackedModels.size,
+      dataSources: registry.dataSources.size,
+      isLeased: hasWorkInFlight(registry.tenantId),
+    });
+    if (lines.length >= limit) break;
+  }
+  return lines;
 }

@@ -60,14 +60,14 @@ export function defineTenantModel(
     // The definition changed (a tenant's custom field): release the old
     // model before juggler builds the new one under the same name.
     removeNamedModel(cached.model, recordOf);
-    scope.trackedModels.delete(cached.model);
+    scope.untrackModel(cached.model);
   }
   const model = dataSource.createModel(
     name,
     properties,
     settings,
   ) as ModelClassLike;
-  scope.trackedModels.add(model);
+  scope.trackModel(model);
   scope.definedModels.set(name, {model, builder, key});
   return model;
 }

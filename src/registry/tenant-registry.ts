@@ -7,6 +7,7 @@ import type {
 } from './juggler-shapes';
 import type {TenantWork} from '../context/tenant-work';
 import {isStillMapped, type ModelRecord} from './model-record';
+import type {ModelTally} from './model-tally';
 
 /** Counters of one scope. */
 export interface TenantRegistryStats {
@@ -59,8 +60,19 @@ export class TenantRegistry {
    * @internal Owned by `TenantScopes`.
    */
   work: TenantWork | undefined = undefined;
-  /** Named models owned by this tenant (`ModelRegistry.trackModel`). */
-  readonly trackedModels = new Set<ModelClassLike>();
+  /**
+   * When the scope was created, among tenant scopes (1, 2, ...; 0 for the
+   * global scope).
+   *
+   * @internal Owned by `TenantScopes`.
+   */
+  serial = 0;
+  /**
+   * Told when this scope's model counts change, while it is live.
+   *
+   * @internal Owned by `TenantScopes`.
+   */
+  tally: ModelTally | undefined = undefined;
   /** DataSources owned by this tenant (`ModelRegistry.trackDataSource`). */
   readonly dataSources = new Set<DataSourceLike>();
   /** Models from `defineTenantModel`, by builder and name. */
@@ -73,6 +85,7 @@ export class TenantRegistry {
     ModelRecord | WeakRef<ModelRecord>
   >();
   private readonly weakBuilders: WeakBuilderList | undefined;
+  private readonly tracked = new Set<ModelClassLike>();
   private modelCount = 0;
   private hits = 0;
   private misses = 0;
@@ -114,6 +127,32 @@ export class TenantRegistry {
       this.isTenantScope ? record : new WeakRef(record),
     );
     this.modelCount++;
+    this.tally?.changed(this, this.ownedModels - 1, 1);
+  }
+
+  /** Named models owned by this tenant (`ModelRegistry.trackModel`). */
+  get trackedModels(): ReadonlySet<ModelClassLike> {
+    return this.tracked;
+  }
+
+  /** Mark a named model as owned by this tenant. */
+  trackModel(model: ModelClassLike): void {
+    if (this.tracked.has(model)) return;
+    this.tracked.add(model);
+    this.tally?.changed(this, this.ownedModels - 1, 0);
+  }
+
+  /** Forget a named model this tenant owned (`undefined`: all of them). */
+  untrackModel(model?: ModelClassLike): void {
+    const from = this.ownedModels;
+    if (model === undefined) this.tracked.clear();
+    else this.tracked.delete(model);
+    this.tally?.changed(this, from, 0);
+  }
+
+  /** Models this scope owns: its anonymous and tracked named models. */
+  get ownedModels(): number {
+    return this.modelCount + this.tracked.size;
   }
 
   /**
@@ -161,6 +200,7 @@ export class TenantRegistry {
     if (this.recordNamed(record.name) === record)
       this.byName.delete(record.name);
     this.modelCount--;
+    this.tally?.changed(this, this.ownedModels + 1, -1);
   }
 
   /** The records of a tenant scope (none for the global scope). */

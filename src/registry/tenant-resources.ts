@@ -35,7 +35,7 @@ export abstract class TenantResources extends ModelIndex {
    */
   trackModel(tenantId: string, model: object): void {
     const registry = this.scopeFor(validateTenantId(tenantId));
-    registry.trackedModels.add(model as ModelClassLike);
+    registry.trackModel(model as ModelClassLike);
     this.scopes.touch(registry);
   }
 

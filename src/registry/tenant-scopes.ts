@@ -4,6 +4,7 @@ import {GLOBAL_TENANT} from '../context/tenant-context';
 import {beginTenantWorkOn, type TenantWork} from '../context/tenant-work';
 import type {Clock} from './clock';
 import type {ModelRecord} from './model-record';
+import {ModelTally} from './model-tally';
 import {TenantRegistry} from './tenant-registry';
 
 /** Where a walk in progress goes next. */
@@ -36,7 +37,10 @@ interface Cursor {
 export class TenantScopes {
   /** The global scope; never evicted. */
   readonly global: TenantRegistry;
+  /** The live tenant scopes' model counts. */
+  readonly tally = new ModelTally();
   private readonly tenants = new Map<string, TenantRegistry>();
+  private serials = 0;
   private oldest: TenantRegistry | undefined;
   private newest: TenantRegistry | undefined;
   /** The walks in progress. */
@@ -57,8 +61,11 @@ export class TenantScopes {
     const existing = this.get(scope);
     if (existing !== undefined) return existing;
     const registry = new TenantRegistry(scope, this.clock.now(), true);
+    registry.serial = ++this.serials;
     this.tenants.set(scope, registry);
     this.append(registry);
+    this.tally.add(registry);
+    registry.tally = this.tally;
     return registry;
   }
 
@@ -92,6 +99,8 @@ export class TenantScopes {
       this.tenants.delete(registry.tenantId);
       this.unlink(registry);
       registry.older = registry.newer = undefined;
+      this.tally.remove(registry);
+      registry.tally = undefined;
     }
     for (const record of records) this.recordsByModel.delete(record.model);
   }
@@ -152,6 +161,11 @@ export class TenantScopes {
 
   has(tenantId: string): boolean {
     return this.tenants.has(tenantId);
+  }
+
+  /** The serial of the newest tenant scope created so far. */
+  get lastSerial(): number {
+    return this.serials;
   }
 
   /** The clock's time. */

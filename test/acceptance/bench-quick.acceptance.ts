@@ -20,14 +20,27 @@ describe('npm run bench -- --quick (smoke)', () => {
       [path.join(root, 'bench/index.js'), '--quick'],
       {encoding: 'utf8', timeout: 280000, maxBuffer: 1 << 22},
     );
-    for (const suite of ['registry', 'context', 'cleanup', 'memory', 'http']) {
+    for (const suite of [
+      'registry',
+      'context',
+      'cleanup',
+      'memory',
+      'http',
+      'bulk',
+    ]) {
       expect(stdout).to.match(new RegExp(`### ${suite}`));
     }
     const record = JSON.parse(
       readFileSync(path.resolve(root, '../bench/results/quick.json'), 'utf8'),
     );
     expect(record.environment.node).to.equal(process.version);
-    const {registry, context, cleanup, memory, http} = record.suites;
+    const {registry, context, cleanup, memory, http, bulk} = record.suites;
+    // Every bulk path ran and was timed (no budget asserted: see bench/).
+    expect(Object.keys(bulk.blocks).length).to.be.aboveOrEqual(6);
+    for (const blocks of Object.values(bulk.blocks) as {turns: number}[]) {
+      expect(blocks.turns).to.be.above(0);
+    }
+    expect(bulk.statsCpuMs.handlerMs).to.be.above(0);
     for (const f of [
       registry.hitNs,
       registry.jugglerBuildNs,

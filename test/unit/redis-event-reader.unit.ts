@@ -104,8 +104,8 @@ class ScriptedClient extends EventEmitter {
       case 'hlen':
         if (this.failures-- > 0) throw new Error('ERR scripted failure');
         return 0;
-      case 'hgetall':
-        return {};
+      case 'hscan':
+        return ['0', []];
       case 'xread':
         this.isWaiting = true;
         return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {expect} from '@loopback/testlab';
+import {expect, sinon} from '@loopback/testlab';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {RedisTenantEvents, type RedisTenantEventsOptions} from '../../src';
@@ -83,28 +83,24 @@ describe('RedisTenantEvents (unit: no Redis)', () => {
 describe('readSuspendedTenants()', () => {
   const signer = new MessageSigner('s'.repeat(32));
 
-  it('reads valid tenant ids from an object or a flat reply', async () => {
-    for (const reply of [
-      {acme: '1', globex: '1'},
-      ['acme', '1', 'globex', '1'],
-    ]) {
-      expect(
-        await readSuspendedTenants(givenClient(2, reply), 'k', undefined),
-      ).to.deepEqual({tenantIds: ['acme', 'globex'], rejected: 0});
+  it('reads valid tenant ids over as many HSCAN replies as the hash needs', async () => {
+    const entries = ['acme', '1', 'globex', '1', 'initech', '1'];
+    for (const perReply of [1, 2, 3]) {
+      const client = givenClient(3, entries, perReply);
+      expect(await readSuspendedTenants(client, 'k', undefined)).to.deepEqual({
+        tenantIds: ['acme', 'globex', 'initech'],
+        rejected: 0,
+      });
+      expect(client.scans).to.equal(Math.ceil(3 / perReply));
     }
   });
 
   it('drops invalid ids and, with a signer, unsigned entries', async () => {
     const good = suspendedTenantValue('good', signer);
-    // As ioredis hands it over: `__proto__` an own property.
     const client = givenClient(
       4,
-      JSON.parse(
-        JSON.stringify({good, forged: '1', copied: good}).replace(
-          '{',
-          '{"__proto__":"1",',
-        ),
-      ),
+      ['__proto__', '1', 'good', good, 'forged', '1', 'copied', good],
+      3,
     );
     expect(await readSuspendedTenants(client, 'k', signer)).to.deepEqual({
       tenantIds: ['good'],
@@ -112,16 +108,52 @@ describe('readSuspendedTenants()', () => {
     });
   });
 
+  it('checks a signature again only when the entry changed since the last read', async () => {
+    const own = new MessageSigner('o'.repeat(32));
+    const good = suspendedTenantValue('good', own);
+    const other = suspendedTenantValue('other', own);
+    const verify = sinon.spy(own, 'verify');
+    const entries = ['good', good, 'other', other];
+    await readSuspendedTenants(givenClient(2, entries, 1), 'k', own);
+    expect(verify.callCount).to.equal(2);
+    await readSuspendedTenants(givenClient(2, entries, 1), 'k', own);
+    expect(verify.callCount).to.equal(2);
+    const changed = ['good', good, 'other', good];
+    expect(
+      await readSuspendedTenants(givenClient(2, changed, 1), 'k', own),
+    ).to.deepEqual({tenantIds: ['good'], rejected: 1});
+    expect(verify.callCount).to.equal(3);
+  });
+
   it('refuses a hash too large to hold, before reading it', async () => {
-    const client = givenClient(MAX_SUSPENDED_TENANTS + 1, {});
+    const client = givenClient(MAX_SUSPENDED_TENANTS + 1, [], 1);
     await expect(
       readSuspendedTenants(client, 'k', undefined),
     ).to.be.rejectedWith(/more than 100000/);
+    expect(client.scans).to.equal(0);
   });
 
-  function givenClient(size: number, entries: unknown): RedisClient {
-    return {
-      call: async (command: string) => (command === 'hlen' ? size : entries),
+  it('refuses a malformed HSCAN reply', async () => {
+    const client = {
+      call: async (command: string) => (command === 'hlen' ? 1 : {a: '1'}),
     } as unknown as RedisClient;
+    await expect(
+      readSuspendedTenants(client, 'k', undefined),
+    ).to.be.rejectedWith(/unexpected HSCAN reply/);
+  });
+
+  /** A Redis answering HLEN and HSCAN, `perReply` entries a reply. */
+  function givenClient(size: number, flat: unknown[], perReply: number) {
+    const client = {
+      scans: 0,
+      call: async (command: string, _key: string, cursor: string) => {
+        if (command === 'hlen') return size;
+        client.scans++;
+        const from = Number(cursor) * 2;
+        const to = from + perReply * 2;
+        return [to >= flat.length ? '0' : String(to / 2), flat.slice(from, to)];
+      },
+    };
+    return client as typeof client & RedisClient;
   }
 });

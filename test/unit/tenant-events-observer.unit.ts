@@ -19,7 +19,7 @@ describe('TenantEventsObserver', () => {
     evicted = [];
     registry = {
       evictTenant: (tenantId: string) => evicted.push(tenantId),
-      evictAllTenants: () => evicted.push('*'),
+      evictAllTenantsInSlices: async () => evicted.push('*'),
     } as unknown as ModelRegistry;
     suspended = new SuspendedTenants();
   });
@@ -27,23 +27,82 @@ describe('TenantEventsObserver', () => {
   describe('with a transport that resyncs', () => {
     it('makes the suspended tenants equal to each resync, evicting the newly suspended', async () => {
       const transport = givenTransport({resyncs: true});
-      await new TenantEventsObserver(registry, suspended, transport).start();
+      const observer = new TenantEventsObserver(registry, suspended, transport);
+      await observer.start();
       transport.resync({
         suspendedTenantIds: ['a', 'b'],
         hasMissedEvictions: false,
       });
+      await observer.settled();
       transport.resync({
         suspendedTenantIds: ['b', 'c'],
         hasMissedEvictions: false,
       });
+      await observer.settled();
       expect(suspended.list().sort()).to.deepEqual(['b', 'c']);
       expect(evicted).to.deepEqual(['a', 'b', 'c']);
     });
 
+    it('applies one resync at a time: the latest waiting one, keeping a gap any of them reported', async () => {
+      const transport = givenTransport({resyncs: true});
+      const observer = new TenantEventsObserver(registry, suspended, transport);
+      await observer.start();
+      transport.resync({suspendedTenantIds: ['a'], hasMissedEvictions: false});
+      transport.resync({suspendedTenantIds: ['b'], hasMissedEvictions: true});
+      transport.resync({suspendedTenantIds: ['c'], hasMissedEvictions: false});
+      await observer.settled();
+      expect(suspended.list()).to.deepEqual(['c']);
+      expect(evicted).to.deepEqual(['a', 'c', '*']);
+    });
+
+    it('keeps a suspension made here while a resync read before it is applied', async () => {
+      const transport = givenTransport({resyncs: true});
+      const observer = new TenantEventsObserver(registry, suspended, transport);
+      await observer.start();
+      const stale = Array.from({length: 50_000}, (_, i) => `s${i}`);
+      transport.resync({suspendedTenantIds: stale, hasMissedEvictions: false});
+      // What the admin service does once its publish succeeded.
+      suspended.add('fresh');
+      await observer.settled();
+      expect(suspended.has('fresh')).to.be.true();
+      expect(suspended.size).to.equal(50_001);
+    });
+
+    it('applies a resync that arrives while one fails', async () => {
+      const transport = givenTransport({resyncs: true});
+      const observer = new TenantEventsObserver(registry, suspended, transport);
+      await observer.start();
+      registry.evictAllTenantsInSlices = async () => {
+        transport.resync({
+          suspendedTenantIds: ['b'],
+          hasMissedEvictions: false,
+        });
+        throw new Error('injected eviction failure');
+      };
+      transport.resync({suspendedTenantIds: ['a'], hasMissedEvictions: true});
+      await observer.settled();
+      expect(suspended.list()).to.deepEqual(['b']);
+      expect(evicted).to.deepEqual(['a', 'b']);
+    });
+
+    it('has applied the first resync when start() resolves, however large', async () => {
+      const transport = givenTransport({resyncs: true});
+      const many = Array.from({length: 50_000}, (_, i) => `s${i}`);
+      // As RedisTenantEvents does: the first sync is delivered within start().
+      transport.start = async () => {
+        transport.starts++;
+        transport.resync({suspendedTenantIds: many, hasMissedEvictions: false});
+      };
+      await new TenantEventsObserver(registry, suspended, transport).start();
+      expect(suspended.size).to.equal(50_000);
+    });
+
     it('evicts every tenant when evictions may have been missed', async () => {
       const transport = givenTransport({resyncs: true});
-      await new TenantEventsObserver(registry, suspended, transport).start();
+      const observer = new TenantEventsObserver(registry, suspended, transport);
+      await observer.start();
       transport.resync({suspendedTenantIds: [], hasMissedEvictions: true});
+      await observer.settled();
       expect(evicted).to.deepEqual(['*']);
     });
 
