@@ -36,15 +36,9 @@ export async function writeTenantEvent(
   } else if (type === 'resume') {
     writes.push(['hdel', suspendedKey, tenantId]);
   }
-  const entry = encodeStreamEntry(event, signer);
   writes.push([
     'xadd',
-    streamKey,
-    'MAXLEN',
-    '~',
-    maxStreamLength,
-    '*',
-    ...entry,
+    ...xaddArgs(streamKey, maxStreamLength, encodeStreamEntry(event, signer)),
   ]);
   let replies: [Error | null, unknown][] | null;
   try {
@@ -72,15 +66,19 @@ export async function writeStreamAnchor(
   try {
     await client.call(
       'xadd',
-      streamKey,
-      'MAXLEN',
-      '~',
-      maxStreamLength,
-      '*',
-      ...encodeAnchorEntry(INSTANCE_ID),
+      ...xaddArgs(streamKey, maxStreamLength, encodeAnchorEntry(INSTANCE_ID)),
     );
   } catch (error: unknown) {
     reconnectIfTimedOut(client, error);
     throw error;
   }
+}
+
+/** `XADD`'s arguments: `fields` as a new entry, the stream trimmed to about `max`. */
+function xaddArgs(
+  streamKey: string,
+  max: number,
+  fields: string[],
+): RedisArgument[] {
+  return [streamKey, 'MAXLEN', '~', max, '*', ...fields];
 }
