@@ -21,8 +21,8 @@ import {
   PerformanceObserver,
 } from 'node:perf_hooks';
 import {installJugglerBridge, ModelRegistry} from '../src';
-import {runInCountedTenant} from '../src/context/tenant-context';
-import {TenantAdmission} from '../src/eviction/tenant-admission';
+import {runInLeasedTenant} from '../src/context/tenant-context';
+import {TenantAdmission} from '../src/admission/tenant-admission';
 import {RegistryManager} from '../src/observers/registry-manager.observer';
 import {resolveOptions} from '../src/options/resolve-options';
 import {isQuick, printTable, recordSuite} from './lib/report';
@@ -53,7 +53,7 @@ function givenTenants(count: number, maxTenants = Infinity) {
       refused++;
       continue;
     }
-    runInCountedTenant(work, () =>
+    runInLeasedTenant(work, () =>
       registry.defineTenantModel(ds, 'Order', ORDER()),
     );
   }

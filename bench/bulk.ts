@@ -18,7 +18,7 @@
 import {performance} from 'node:perf_hooks';
 import {RedisTenantEvents} from '../src';
 import {dashboardStats} from '../src/controllers/dashboard-stats';
-import {SuspendedTenants} from '../src/events/suspended-tenants';
+import {SuspendedTenants} from '../src/fleet/suspended-tenants';
 import {TenantEventsObserver} from '../src/observers/tenant-events.observer';
 import {
   callDashboard,

@@ -15,7 +15,7 @@ import {
   property,
 } from '@loopback/repository';
 import {installJugglerBridge, ModelRegistry, runInTenant} from '../src';
-import {TenantDataSourceCache} from '../src/datasources/tenant-datasource-cache';
+import {TenantDataSourcePool} from '../src/datasources/tenant-datasource-pool';
 
 type Mode = 'plain' | 'bridge';
 type Builder = {models: Record<string, unknown>};
@@ -145,9 +145,9 @@ function lb4InlineTypes(registry: ModelRegistry, mode: Mode): Workload {
 
 function tenantDataSourceCache(registry: ModelRegistry, mode: Mode): Workload {
   // plain: what the LB4 example and dynamic-datasource extensions do, a map
-  // that is never emptied; bridge: the package's TenantDataSourceCache.
+  // that is never emptied; bridge: the package's TenantDataSourcePool.
   const plain = new Map<string, juggler.DataSource>();
-  const cache = new TenantDataSourceCache(
+  const cache = new TenantDataSourcePool(
     registry,
     tenantId =>
       new juggler.DataSource({name: `db_${tenantId}`, connector: 'memory'}),

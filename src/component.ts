@@ -20,15 +20,15 @@ import {createDashboardPathBinding} from './controllers/dashboard-path.middlewar
 import {createDashboardController} from './controllers/dashboard.controller';
 import {createHealthController} from './controllers/health.controller';
 import {createMetricsController} from './controllers/metrics.controller';
-import {InProcessTenantEvents} from './events/in-process-tenant-events';
-import {SuspendedTenants} from './events/suspended-tenants';
+import {InProcessTenantEvents} from './fleet/in-process-tenant-events';
+import {SuspendedTenants} from './fleet/suspended-tenants';
 import {TenantRegistryBindings} from './keys';
 import {JugglerBridgeObserver} from './observers/juggler-bridge.observer';
 import {MetricsObserver} from './observers/metrics.observer';
 import {RegistryManager} from './observers/registry-manager.observer';
 import {RequestSetupObserver} from './observers/request-setup.observer';
 import {TenantEventsObserver} from './observers/tenant-events.observer';
-import {TenantSpecEnhancer} from './openapi/tenant-spec.enhancer';
+import {TenantSpecEnhancer} from './request/tenant-spec.enhancer';
 import {resolveOptions} from './options/resolve-options';
 import type {
   ResolvedTenantRegistryOptions,
@@ -41,11 +41,11 @@ import {
 import {HealthCheckProvider} from './providers/health-check.provider';
 import {ModelRegistryProvider} from './providers/model-registry.provider';
 import {TenantAdmissionProvider} from './providers/tenant-admission.provider';
-import {TenantDataSourceCacheProvider} from './providers/tenant-datasource-cache.provider';
+import {TenantDataSourcePoolProvider} from './providers/tenant-datasource-pool.provider';
 import {TenantDataSourceProvider} from './providers/tenant-datasource.provider';
 import {TenantMetricsProvider} from './providers/tenant-metrics.provider';
-import {asTenantStrategy} from './request/as-tenant-strategy';
-import {TenantMiddlewareProvider} from './request/tenant-middleware.provider';
+import {asTenantStrategy} from './resolution/as-tenant-strategy';
+import {TenantMiddlewareProvider} from './providers/tenant-middleware.provider';
 import {TenantRequestHandler} from './request/tenant-request-handler';
 import {HeaderTenantStrategy} from './resolution/header.strategy';
 import {HostTenantStrategy} from './resolution/host.strategy';
@@ -110,8 +110,8 @@ export class TenantRegistryComponent implements Component {
         key: keys.MIDDLEWARE,
         ...singleton,
       }),
-      createBindingFromClass(TenantDataSourceCacheProvider, {
-        key: keys.TENANT_DATASOURCES,
+      createBindingFromClass(TenantDataSourcePoolProvider, {
+        key: keys.DATASOURCE_POOL,
       }),
       createBindingFromClass(TenantDataSourceProvider, {
         key: keys.TENANT_DATASOURCE,

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 
+export * from './admission';
 export * from './bridge';
 export * from './component';
 export * from './context';
@@ -17,13 +18,11 @@ export {
   TenantRegistryErrorCodes,
   type TenantRegistryErrorCode,
 } from './errors';
-export * from './events';
-export * from './eviction';
+export * from './fleet';
 export * from './keys';
 export * from './observability';
 export * from './observers';
 export * from './options';
 export * from './registry';
-export * from './request';
 export * from './resolution';
 export * from './services';

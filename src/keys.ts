@@ -4,15 +4,15 @@ import {BindingKey, type Interceptor} from '@loopback/core';
 import type {Middleware} from '@loopback/rest';
 import type {TenantRegistryComponent} from './component';
 import type {
-  TenantDataSourceCache,
+  TenantDataSourcePool,
   TenantDataSourceFactory,
-} from './datasources/tenant-datasource-cache';
-import type {SuspendedTenants} from './events/suspended-tenants';
-import type {TenantEvents} from './events/tenant-event';
+} from './datasources/tenant-datasource-pool';
+import type {SuspendedTenants} from './fleet/suspended-tenants';
+import type {TenantEvents} from './fleet/tenant-event';
 import type {
   TenantAdmission,
   TenantAdmissionCheck,
-} from './eviction/tenant-admission';
+} from './admission/tenant-admission';
 import type {TenantRegistryMetrics} from './observability/tenant-metrics';
 import type {RegistryManager} from './observers/registry-manager.observer';
 import type {ResolvedTenantRegistryOptions} from './options/tenant-registry-options';
@@ -194,8 +194,8 @@ export namespace TenantRegistryBindings {
    *
    * @internal
    */
-  export const TENANT_DATASOURCES = BindingKey.create<TenantDataSourceCache>(
-    'tenant-registry.tenant-datasources',
+  export const DATASOURCE_POOL = BindingKey.create<TenantDataSourcePool>(
+    'tenant-registry.datasource-pool',
   );
 
   /**

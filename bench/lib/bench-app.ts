@@ -41,9 +41,9 @@ import {
   TenantRegistryBindings,
   TenantRegistryComponent,
 } from '../../src';
-import {runInCountedTenant} from '../../src/context/tenant-context';
-import type {TenantWork} from '../../src/context/tenant-work';
-import {TenantAdmission} from '../../src/eviction/tenant-admission';
+import {runInLeasedTenant} from '../../src/context/tenant-context';
+import type {TenantLease} from '../../src/context/tenant-lease';
+import {TenantAdmission} from '../../src/admission/tenant-admission';
 import {resolveOptions} from '../../src/options/resolve-options';
 import {HeaderTenantStrategy} from '../../src/resolution/header.strategy';
 import {TenantResolver} from '../../src/resolution/tenant-resolver';
@@ -248,10 +248,10 @@ function bareTenancy(
         runInTenant(String(context.request.headers['x-tenant-id']), next);
     case 'component-lean':
       return (context, next) =>
-        runInCountedTenant(
+        runInLeasedTenant(
           componentAdmission().admit(
             String(context.request.headers['x-tenant-id']),
-          ) as TenantWork,
+          ) as TenantLease,
           next,
         );
     default:
@@ -293,7 +293,7 @@ function partMiddleware(kind: 'als-resolve' | 'als-admit'): Middleware {
   }
   return (context, next) => {
     const tenantId = String(context.request.headers['x-tenant-id']);
-    return runInCountedTenant(admission.admit(tenantId) as TenantWork, next);
+    return runInLeasedTenant(admission.admit(tenantId) as TenantLease, next);
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type ModelRegistry,
   type RegistryManager,
 } from '../../src';
-import type {TenantEventsResync} from '../../src/events/tenant-event';
+import type {TenantEventsResync} from '../../src/fleet/tenant-event';
 import {checkHealth} from '../../src/observability/tenant-health';
 import type {TenantEventsObserver} from '../../src/observers/tenant-events.observer';
 import type {ResolvedTenantRegistryOptions} from '../../src/options/tenant-registry-options';

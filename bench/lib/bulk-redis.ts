@@ -1,8 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import IORedis from 'ioredis';
-import {MessageSigner} from '../../src/events/message-signer';
-import {suspendedTenantValue} from '../../src/events/redis-suspended-tenants';
+import {MessageSigner} from '../../src/fleet/message-signer';
+import {suspendedTenantValue} from '../../src/fleet/redis-suspended-tenants';
 import {
   hasRedisServer,
   startRedisServer,

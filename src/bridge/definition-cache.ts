@@ -1,9 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {
-  resolveTypeNameIn,
-  type ModelBuilderLike,
-} from '../registry/juggler-shapes';
+import {resolveTypeNameIn, type ModelBuilderLike} from './juggler-shapes';
 import {
   computeStructureKey,
   typeIdentity,

@@ -6,7 +6,7 @@ import type {
   ModelBuilderLike,
   ModelClassLike,
   ModelDefinitionLike,
-} from '../registry/juggler-shapes';
+} from './juggler-shapes';
 import {DefinitionKeyCache} from './definition-cache';
 import {
   modelDefinitionClassOf,

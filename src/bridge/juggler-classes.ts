@@ -1,6 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import type {ModelBuilderLike} from '../registry/juggler-shapes';
+import type {ModelBuilderLike} from './juggler-shapes';
 
 /** A juggler `ModelBuilder` constructor. */
 export type ModelBuilderClass = {

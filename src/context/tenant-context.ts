@@ -3,7 +3,7 @@
 import {AsyncLocalStorage} from 'node:async_hooks';
 import {readTenantFallback} from './tenant-fallback';
 import {validateTenantId} from './tenant-id';
-import {beginTenantWork, endWork, type TenantWork} from './tenant-work';
+import {acquireLease, endLease, type TenantLease} from './tenant-lease';
 
 /**
  * The scope used when no tenant is current. It can never pass tenant-id
@@ -16,7 +16,7 @@ export const GLOBAL_TENANT = '@global';
 // field, and ending the unit of work needs no lookup. On the request path
 // each hash lookup skipped saves one or two microseconds on this machine,
 // where the tables are out of the CPU caches between requests.
-const tenantStorage = new AsyncLocalStorage<TenantWork>();
+const tenantStorage = new AsyncLocalStorage<TenantLease>();
 
 /**
  * Run `fn` with `tenantId` as the current tenant, and return what it returns.
@@ -48,7 +48,7 @@ export function runInTenant<T>(tenantId: string, fn: () => T): T {
  * @internal
  */
 export function runInValidTenant<T>(tenantId: string, fn: () => T): T {
-  return runInCountedTenant(beginTenantWork(tenantId), fn);
+  return runInLeasedTenant(acquireLease(tenantId), fn);
 }
 
 /**
@@ -57,11 +57,11 @@ export function runInValidTenant<T>(tenantId: string, fn: () => T): T {
  *
  * @internal
  */
-export function runInCountedTenant<T>(work: TenantWork, fn: () => T): T {
+export function runInLeasedTenant<T>(work: TenantLease, fn: () => T): T {
   try {
     return tenantStorage.run(work, runCounted, fn);
   } catch (error: unknown) {
-    endWork(work);
+    endLease(work);
     throw error;
   }
 }
@@ -91,17 +91,17 @@ function runCounted<T>(fn: () => T): T {
   } else if (isThenable(result)) {
     // A foreign thenable may call back in another context: keep the count.
     const work = tenantStorage.getStore()!;
-    const done = () => endWork(work);
+    const done = () => endLease(work);
     result.then(done, done);
   } else {
-    endWork(tenantStorage.getStore()!);
+    endLease(tenantStorage.getStore()!);
   }
   return result;
 }
 
 function endCurrentTenantWork(): void {
   const work = tenantStorage.getStore();
-  if (work !== undefined) endWork(work);
+  if (work !== undefined) endLease(work);
 }
 
 /**

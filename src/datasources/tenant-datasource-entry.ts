@@ -3,7 +3,7 @@
 import debugFactory from 'debug';
 import {TenantRegistryError, tenantDataSourceUnavailableError} from '../errors';
 import {releaseDataSourceModels} from '../eviction/footprint-release';
-import type {DataSourceLike} from '../registry/juggler-shapes';
+import type {DataSourceLike} from '../bridge/juggler-shapes';
 import {isConnectionError, isPoolBusyError} from './connection-errors';
 import {pgPoolOf, PgPoolWatch} from './pg-pool';
 

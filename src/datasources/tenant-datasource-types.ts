@@ -25,7 +25,7 @@ export type TenantDataSourceFactorySource<DS extends object = object> =
   | TenantDataSourceFactory<DS>
   | {get(): Promise<TenantDataSourceFactory<DS> | undefined>};
 
-/** Limits of a `TenantDataSourceCache`. */
+/** Limits of a `TenantDataSourcePool`. */
 export interface TenantDataSourceCacheOptions {
   /** Most DataSources open (or opening, or closing) at once; `Infinity`: no cap. */
   maxOpen: number;
@@ -44,7 +44,7 @@ export interface DataSourceHolder {
   readonly closed?: boolean;
 }
 
-/** Counters of a `TenantDataSourceCache`. */
+/** Counters of a `TenantDataSourcePool`. */
 export interface TenantDataSourceCacheStats {
   /** Open DataSources that requests are given now (one per tenant). */
   live: number;

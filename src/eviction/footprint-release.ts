@@ -6,7 +6,7 @@ import {
   type ModelBuilderLike,
   type ModelClassLike,
   type ModelDefinitionLike,
-} from '../registry/juggler-shapes';
+} from '../bridge/juggler-shapes';
 import {isStillMapped, type ModelRecord} from '../registry/model-record';
 
 /** Counts of what `releaseModels` removed. */

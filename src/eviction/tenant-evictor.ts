@@ -2,12 +2,12 @@
 
 import debugFactory from 'debug';
 import {performance} from 'node:perf_hooks';
-import {hasWorkInFlight, onTenantWorkDone} from '../context/tenant-work';
+import {isTenantLeased, onLeasesEnded} from '../context/tenant-lease';
 import type {RegistryCounters} from '../registry/registry-counters';
 import type {EvictionReason, TenantEviction} from '../registry/registry-stats';
-import type {TenantRegistry} from '../registry/tenant-registry';
+import type {ModelScope} from '../registry/model-scope';
 import type {TenantScopes} from '../registry/tenant-scopes';
-import type {DataSourceCloser} from './datasource-closer';
+import type {DataSourceCloser} from '../datasources/datasource-closer';
 import {releaseDataSourceModels, releaseModels} from './footprint-release';
 
 const debug = debugFactory('loopback:tenant-registry:eviction');
@@ -64,7 +64,7 @@ export class TenantEvictor {
       this.clearPending(tenantId);
       return undefined;
     }
-    if (hasWorkInFlight(tenantId)) {
+    if (isTenantLeased(tenantId)) {
       this.markPending(tenantId, reason);
       return undefined;
     }
@@ -76,21 +76,21 @@ export class TenantEvictor {
    * evict those `decide` picks, until it says `stop`, the tenants run out or
    * `deadline` (a `performance.now()` value) passes.
    *
-   * @param deferBusy - Show `decide` the busy tenants too, and mark those it
+   * @param deferLeased - Show `decide` the busy tenants too, and mark those it
    * picks to be evicted once their work ends.
    */
   walk(
     reason: EvictionReason,
-    decide: (registry: TenantRegistry) => EvictionDecision,
+    decide: (registry: ModelScope) => EvictionDecision,
     deadline = Infinity,
-    deferBusy = false,
+    deferLeased = false,
   ): EvictionWalk {
     const hasDeadline = deadline !== Infinity;
     let evicted = 0;
     let skipped = 0;
     for (const registry of this.scopes.tenantRegistries()) {
-      const isBusy = hasWorkInFlight(registry.tenantId);
-      const decision = isBusy && !deferBusy ? 'skip' : decide(registry);
+      const isBusy = isTenantLeased(registry.tenantId);
+      const decision = isBusy && !deferLeased ? 'skip' : decide(registry);
       if (decision === 'stop') break;
       if (decision === 'evict' && !isBusy) {
         this.evictNow(registry, reason);
@@ -143,7 +143,7 @@ export class TenantEvictor {
   }
 
   private evictNow(
-    registry: TenantRegistry,
+    registry: ModelScope,
     reason: EvictionReason,
   ): TenantEviction {
     const tenantId = registry.tenantId;
@@ -180,7 +180,7 @@ export class TenantEvictor {
   private markPending(tenantId: string, reason: EvictionReason): void {
     if (this.pending.has(tenantId)) return;
     this.pending.set(tenantId, reason);
-    this.stopWaiting ??= onTenantWorkDone(done => {
+    this.stopWaiting ??= onLeasesEnded(done => {
       const waiting = this.pending.get(done);
       if (waiting !== undefined) this.evict(done, waiting);
     });

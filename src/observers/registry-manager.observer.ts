@@ -14,7 +14,7 @@ import {
   type MemoryPressureState,
 } from '../eviction/memory-pressure';
 import type {EvictionDecision} from '../eviction/tenant-evictor';
-import type {TenantEvents, TenantEventsStatus} from '../events/tenant-event';
+import type {TenantEvents, TenantEventsStatus} from '../fleet/tenant-event';
 import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
@@ -22,7 +22,7 @@ import type {
   EvictionReason,
   ModelRegistryStats,
 } from '../registry/registry-stats';
-import type {TenantRegistry} from '../registry/tenant-registry';
+import type {ModelScope} from '../registry/model-scope';
 
 const debug = debugFactory('loopback:tenant-registry:cleanup');
 
@@ -259,7 +259,7 @@ export class RegistryManager implements LifeCycleObserver {
    */
   private inSlices(
     reason: EvictionReason,
-    decide: (registry: TenantRegistry) => EvictionDecision,
+    decide: (registry: ModelScope) => EvictionDecision,
   ): number | Promise<number> {
     return this.registry.evictInSlices(reason, decide, {
       onSlice: ms => {

@@ -12,7 +12,7 @@ import {
 } from '@loopback/core';
 import {MiddlewareSequence, RestBindings} from '@loopback/rest';
 import {TenantRegistryBindings} from '../keys';
-import {TenantInterceptorProvider} from '../request/tenant-interceptor.provider';
+import {TenantInterceptorProvider} from '../providers/tenant-interceptor.provider';
 import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**

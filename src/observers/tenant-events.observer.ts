@@ -7,13 +7,13 @@ import {
   type LifeCycleObserver,
 } from '@loopback/core';
 import debugFactory from 'debug';
-import {applyTenantEvent} from '../events/apply-tenant-event';
-import type {SuspendedTenants} from '../events/suspended-tenants';
+import {applyTenantEvent} from '../fleet/apply-tenant-event';
+import type {SuspendedTenants} from '../fleet/suspended-tenants';
 import type {
   TenantEvent,
   TenantEvents,
   TenantEventsResync,
-} from '../events/tenant-event';
+} from '../fleet/tenant-event';
 import {TenantRegistryBindings} from '../keys';
 import type {ModelRegistry} from '../registry/model-registry';
 

@@ -4,8 +4,8 @@ import {inject, injectable, BindingScope, type Provider} from '@loopback/core';
 import {
   TenantAdmission,
   type TenantAdmissionCheck,
-} from '../eviction/tenant-admission';
-import type {SuspendedTenants} from '../events/suspended-tenants';
+} from '../admission/tenant-admission';
+import type {SuspendedTenants} from '../fleet/suspended-tenants';
 import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';

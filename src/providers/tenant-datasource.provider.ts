@@ -3,7 +3,7 @@
 import {inject, injectable, type Provider} from '@loopback/core';
 import {RestBindings, type Response} from '@loopback/rest';
 import {getCurrentTenant} from '../context/tenant-context';
-import type {TenantDataSourceCache} from '../datasources/tenant-datasource-cache';
+import type {TenantDataSourcePool} from '../datasources/tenant-datasource-pool';
 import {tenantRequiredError} from '../errors';
 import {TenantRegistryBindings} from '../keys';
 import {toHttpError} from '../request/http-errors';
@@ -22,8 +22,8 @@ import {toHttpError} from '../request/http-errors';
 @injectable()
 export class TenantDataSourceProvider implements Provider<object> {
   constructor(
-    @inject(TenantRegistryBindings.TENANT_DATASOURCES)
-    private readonly cache: TenantDataSourceCache,
+    @inject(TenantRegistryBindings.DATASOURCE_POOL)
+    private readonly cache: TenantDataSourcePool,
     @inject(TenantRegistryBindings.DEFAULT_DATASOURCE, {optional: true})
     private readonly defaultDataSource?: object,
     @inject(RestBindings.Http.RESPONSE, {optional: true})

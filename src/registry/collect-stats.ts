@@ -1,6 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {busyTenants, hasWorkInFlight} from '../context/tenant-work';
+import {leasedTenantIds, isTenantLeased} from '../context/tenant-lease';
 import type {RegistryCounters} from './registry-counters';
 import type {ModelRegistryStats, TenantRegistryInfo} from './registry-stats';
 import type {TenantScopes} from './tenant-scopes';
@@ -26,7 +26,7 @@ export function collectStats(sources: StatsSources): ModelRegistryStats {
   const {scopes, counters} = sources;
   const totalTenantModels = scopes.tally.anonymousModels;
   let leasedTenants = 0;
-  for (const tenantId of busyTenants()) {
+  for (const tenantId of leasedTenantIds()) {
     if (scopes.has(tenantId)) leasedTenants++;
   }
   return {
@@ -83,7 +83,7 @@ export function collectTenantInfo(
       ...registry.getStats(),
       namedModels: registry.trackedModels.size,
       dataSources: registry.dataSources.size,
-      isLeased: hasWorkInFlight(registry.tenantId),
+      isLeased: isTenantLeased(registry.tenantId),
     });
     if (lines.length >= limit) break;
   }

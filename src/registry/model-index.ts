@@ -10,12 +10,12 @@ import {
   type ModelBuilderLike,
   type ModelClassLike,
   type ModelDefinitionLike,
-} from './juggler-shapes';
+} from '../bridge/juggler-shapes';
 import {addReferrer, type ModelRecord} from './model-record';
 import {RegistryCounters} from './registry-counters';
 import type {CleanupPassStats, TenantEviction} from './registry-stats';
 import {computeStructureKey} from './structure-key';
-import type {TenantRegistry} from './tenant-registry';
+import type {ModelScope} from './model-scope';
 import {TenantScopes} from './tenant-scopes';
 
 const debug = debugFactory('loopback:tenant-registry:registry');
@@ -200,12 +200,12 @@ export abstract class ModelIndex extends EventEmitter<ModelRegistryEvents> {
   }
 
   /** The scope's registry, created when missing. */
-  protected scopeFor(scope: string): TenantRegistry {
+  protected scopeFor(scope: string): ModelScope {
     return this.scopes.get(scope) ?? this.createScope(scope);
   }
 
   /** Create a tenant scope (the registry enforces its cap here). */
-  protected abstract createScope(tenantId: string): TenantRegistry;
+  protected abstract createScope(tenantId: string): ModelScope;
 
   protected scopeOf(tenantId: string | undefined): string {
     return tenantId ?? getEffectiveScope();

@@ -4,7 +4,7 @@ import type {
   ModelBuilderLike,
   ModelClassLike,
   ModelDefinitionLike,
-} from './juggler-shapes';
+} from '../bridge/juggler-shapes';
 
 /**
  * What the registry keeps about one anonymous model: enough to find it again

@@ -1,8 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {DEFAULT_MAX_IDENTIFIER_BYTES} from '../context/tenant-identifier';
-import type {TenantWork} from '../context/tenant-work';
-import {DataSourceCloser} from '../eviction/datasource-closer';
+import type {TenantLease} from '../context/tenant-lease';
+import {DataSourceCloser} from '../datasources/datasource-closer';
 import {TenantEvictor, type EvictionDecision} from '../eviction/tenant-evictor';
 import {runInSlices} from '../eviction/time-slices';
 import {
@@ -20,7 +20,7 @@ import type {
   TenantEviction,
   TenantRegistryInfo,
 } from './registry-stats';
-import type {TenantRegistry} from './tenant-registry';
+import type {ModelScope} from './model-scope';
 import {TenantResources} from './tenant-resources';
 
 /**
@@ -74,7 +74,7 @@ export class ModelRegistry extends TenantResources {
    * after which room may free up (nothing is created or counted then).
    * @internal
    */
-  admitTenant(tenantId: string): TenantWork | number {
+  admitTenant(tenantId: string): TenantLease | number {
     const live = this.scopes.beginWork(tenantId);
     if (live !== undefined) return live;
     const wait = this.evictor.makeRoom(this.maxTenants, this.protectionWindow);
@@ -101,7 +101,7 @@ export class ModelRegistry extends TenantResources {
    * A scope created by the bridge or by tracking, outside admission: room is
    * made when possible, but model building is never refused.
    */
-  protected createScope(tenantId: string): TenantRegistry {
+  protected createScope(tenantId: string): ModelScope {
     this.evictor.makeRoom(this.maxTenants, 0);
     return this.scopes.getOrCreate(tenantId);
   }
@@ -160,10 +160,10 @@ export class ModelRegistry extends TenantResources {
    */
   evictAllTenants(reason: EvictionReason = 'manual'): number {
     const pending = this.evictor.runPending();
-    const deferBusy = reason === 'external';
+    const deferLeased = reason === 'external';
     return (
       pending +
-      this.evictWhere(reason, () => 'evict', Infinity, deferBusy).evicted
+      this.evictWhere(reason, () => 'evict', Infinity, deferLeased).evicted
     );
   }
 
@@ -187,13 +187,15 @@ export class ModelRegistry extends TenantResources {
     reason: EvictionReason = 'manual',
   ): Promise<number> {
     const pending = this.evictor.runPending();
-    const deferBusy = reason === 'external';
-    const all = this.evictInSlices(reason, this.tenantsLiveNow(), {deferBusy});
+    const deferLeased = reason === 'external';
+    const all = this.evictInSlices(reason, this.tenantsLiveNow(), {
+      deferLeased,
+    });
     return pending + (await all);
   }
 
   /** A walk's decision: evict the tenants live now, not later ones. @internal */
-  tenantsLiveNow(): (registry: TenantRegistry) => EvictionDecision {
+  tenantsLiveNow(): (registry: ModelScope) => EvictionDecision {
     const newest = this.scopes.lastSerial;
     return registry => (registry.serial <= newest ? 'evict' : 'skip');
   }
@@ -218,23 +220,23 @@ export class ModelRegistry extends TenantResources {
 
   /**
    * One least-recently-used walk, evicting what `decide` picks (busy tenants
-   * are skipped, or with `deferBusy` marked to go once their work ends),
+   * are skipped, or with `deferLeased` marked to go once their work ends),
    * until `deadline` (`performance.now()`) passes.
    *
    * @internal
    */
   evictWhere(
     reason: EvictionReason,
-    decide: (registry: TenantRegistry) => EvictionDecision,
+    decide: (registry: ModelScope) => EvictionDecision,
     deadline?: number,
-    deferBusy?: boolean,
+    deferLeased?: boolean,
   ) {
-    return this.evictor.walk(reason, decide, deadline, deferBusy);
+    return this.evictor.walk(reason, decide, deadline, deferLeased);
   }
 
   /**
    * {@link ModelRegistry.evictWhere} in slices that yield the event loop;
-   * `onSlice` is told each slice's milliseconds, `deferBusy` as for the
+   * `onSlice` is told each slice's milliseconds, `deferLeased` as for the
    * walk. A number when done in the first slice (synchronously), else a
    * promise.
    *
@@ -242,15 +244,15 @@ export class ModelRegistry extends TenantResources {
    */
   evictInSlices(
     reason: EvictionReason,
-    decide: (registry: TenantRegistry) => EvictionDecision,
+    decide: (registry: ModelScope) => EvictionDecision,
     {
       onSlice,
-      deferBusy,
-    }: {onSlice?(ms: number): void; deferBusy?: boolean} = {},
+      deferLeased,
+    }: {onSlice?(ms: number): void; deferLeased?: boolean} = {},
   ): number | Promise<number> {
     let evicted = 0;
     const rest = runInSlices(deadline => {
-      const walk = this.evictWhere(reason, decide, deadline, deferBusy);
+      const walk = this.evictWhere(reason, decide, deadline, deferLeased);
       evicted += walk.evicted;
       return walk.isComplete;
     }, onSlice);

@@ -1,6 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import type {TenantRegistry} from './tenant-registry';
+import type {ModelScope} from './model-scope';
 
 /**
  * The model counts of the live tenant scopes, kept as they change: the
@@ -21,18 +21,18 @@ import type {TenantRegistry} from './tenant-registry';
 export class ModelTally {
   /** Anonymous models registered in tenant scopes. */
   anonymousModels = 0;
-  private readonly byCount = new Map<number, Set<TenantRegistry>>();
+  private readonly byCount = new Map<number, Set<ModelScope>>();
   /** The counts that have scopes, highest first. */
   private readonly counts: number[] = [];
 
   /** Rank a new scope. */
-  add(registry: TenantRegistry): void {
+  add(registry: ModelScope): void {
     this.anonymousModels += registry.size;
     this.rank(registry, registry.ownedModels);
   }
 
   /** Stop ranking a scope (evicted). */
-  remove(registry: TenantRegistry): void {
+  remove(registry: ModelScope): void {
     this.anonymousModels -= registry.size;
     this.unrank(registry, registry.ownedModels);
   }
@@ -43,7 +43,7 @@ export class ModelTally {
    * @param from - What it owned before (`ownedModels`).
    * @param anonymousDelta - The change in its anonymous models.
    */
-  changed(registry: TenantRegistry, from: number, anonymousDelta: number) {
+  changed(registry: ModelScope, from: number, anonymousDelta: number) {
     this.anonymousModels += anonymousDelta;
     const to = registry.ownedModels;
     if (to === from) return;
@@ -56,14 +56,14 @@ export class ModelTally {
    * must not change meanwhile), and stop when done: the rows read are what
    * it costs.
    */
-  *ranked(): IterableIterator<TenantRegistry> {
+  *ranked(): IterableIterator<ModelScope> {
     for (const count of this.counts) {
       const scopes = this.byCount.get(count);
       if (scopes !== undefined) yield* scopes;
     }
   }
 
-  private rank(registry: TenantRegistry, count: number): void {
+  private rank(registry: ModelScope, count: number): void {
     let scopes = this.byCount.get(count);
     if (scopes === undefined) {
       scopes = new Set();
@@ -73,7 +73,7 @@ export class ModelTally {
     scopes.add(registry);
   }
 
-  private unrank(registry: TenantRegistry, count: number): void {
+  private unrank(registry: ModelScope, count: number): void {
     const scopes = this.byCount.get(count);
     if (scopes?.delete(registry) !== true || scopes.size > 0) return;
     this.byCount.delete(count);

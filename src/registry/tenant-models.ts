@@ -8,10 +8,10 @@ import {
   resolveTypeNameIn,
   type DataSourceLike,
   type ModelClassLike,
-} from './juggler-shapes';
+} from '../bridge/juggler-shapes';
 import type {ModelRecord} from './model-record';
 import {computeStructureKey} from './structure-key';
-import type {TenantRegistry} from './tenant-registry';
+import type {ModelScope} from './model-scope';
 
 /** A juggler DataSource, as `defineTenantModel` uses it. */
 export type ModelDefiningDataSource = DataSourceLike & {
@@ -31,7 +31,7 @@ export function defineTenantModel(
   baseName: string,
   properties: object,
   settings: object | undefined,
-  scopeOf: (tenantId: string) => TenantRegistry,
+  scopeOf: (tenantId: string) => ModelScope,
   recordOf: (model: unknown) => ModelRecord | undefined,
   maxIdentifierBytes: number,
 ): ModelClassLike {

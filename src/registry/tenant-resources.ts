@@ -3,11 +3,11 @@
 import {tenantIdentifier} from '../context/tenant-identifier';
 import {validateTenantId} from '../context/tenant-id';
 import {
-  beginTenantWork,
-  endTenantWork,
-  hasWorkInFlight,
-} from '../context/tenant-work';
-import type {DataSourceLike, ModelClassLike} from './juggler-shapes';
+  acquireLease,
+  endLeaseOf,
+  isTenantLeased,
+} from '../context/tenant-lease';
+import type {DataSourceLike, ModelClassLike} from '../bridge/juggler-shapes';
 import {ModelIndex} from './model-index';
 import {defineTenantModel, type ModelDefiningDataSource} from './tenant-models';
 
@@ -123,7 +123,7 @@ export abstract class TenantResources extends ModelIndex {
    * @param tenantId - A valid tenant id.
    */
   acquire(tenantId: string): void {
-    beginTenantWork(tenantId);
+    acquireLease(tenantId);
     const registry = this.scopes.get(tenantId);
     if (registry !== undefined) this.scopes.touch(registry);
   }
@@ -135,7 +135,7 @@ export abstract class TenantResources extends ModelIndex {
    * @param tenantId - A tenant id passed to `acquire`.
    */
   release(tenantId: string): void {
-    endTenantWork(tenantId);
+    endLeaseOf(tenantId);
   }
 
   /**
@@ -144,6 +144,6 @@ export abstract class TenantResources extends ModelIndex {
    * @param tenantId - A tenant id.
    */
   isLeased(tenantId: string): boolean {
-    return hasWorkInFlight(tenantId);
+    return isTenantLeased(tenantId);
   }
 }

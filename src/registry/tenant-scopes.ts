@@ -1,15 +1,15 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {GLOBAL_TENANT} from '../context/tenant-context';
-import {beginTenantWorkOn, type TenantWork} from '../context/tenant-work';
+import {acquireLeaseOn, type TenantLease} from '../context/tenant-lease';
 import type {Clock} from './clock';
 import type {ModelRecord} from './model-record';
 import {ModelTally} from './model-tally';
-import {TenantRegistry} from './tenant-registry';
+import {ModelScope} from './model-scope';
 
 /** Where a walk in progress goes next. */
 interface Cursor {
-  next: TenantRegistry | undefined;
+  next: ModelScope | undefined;
 }
 
 /**
@@ -36,31 +36,31 @@ interface Cursor {
  */
 export class TenantScopes {
   /** The global scope; never evicted. */
-  readonly global: TenantRegistry;
+  readonly global: ModelScope;
   /** The live tenant scopes' model counts. */
   readonly tally = new ModelTally();
-  private readonly tenants = new Map<string, TenantRegistry>();
+  private readonly tenants = new Map<string, ModelScope>();
   private serials = 0;
-  private oldest: TenantRegistry | undefined;
-  private newest: TenantRegistry | undefined;
+  private oldest: ModelScope | undefined;
+  private newest: ModelScope | undefined;
   /** The walks in progress. */
   private readonly cursors: Cursor[] = [];
   private readonly recordsByModel = new WeakMap<object, ModelRecord>();
 
   constructor(private readonly clock: Clock) {
-    this.global = new TenantRegistry(GLOBAL_TENANT, clock.now(), false);
+    this.global = new ModelScope(GLOBAL_TENANT, clock.now(), false);
   }
 
   /** The scope's registry, if it exists (never created here). */
-  get(scope: string): TenantRegistry | undefined {
+  get(scope: string): ModelScope | undefined {
     return scope === GLOBAL_TENANT ? this.global : this.tenants.get(scope);
   }
 
   /** A tenant's registry, created (as most recently used) when missing. */
-  getOrCreate(scope: string): TenantRegistry {
+  getOrCreate(scope: string): ModelScope {
     const existing = this.get(scope);
     if (existing !== undefined) return existing;
-    const registry = new TenantRegistry(scope, this.clock.now(), true);
+    const registry = new ModelScope(scope, this.clock.now(), true);
     registry.serial = ++this.serials;
     this.tenants.set(scope, registry);
     this.append(registry);
@@ -70,7 +70,7 @@ export class TenantScopes {
   }
 
   /** Mark a scope as used now and move it to the most recent end. */
-  touch(registry: TenantRegistry): void {
+  touch(registry: ModelScope): void {
     registry.lastAccessed = this.clock.now();
     // The bridge touches on every model lookup: skip the map when it can.
     if (registry === this.global || this.newest === registry) return;
@@ -85,16 +85,16 @@ export class TenantScopes {
    * One lookup: the request path's admission, which the request's
    * `runInTenant` then ends.
    */
-  beginWork(tenantId: string): TenantWork | undefined {
+  beginWork(tenantId: string): TenantLease | undefined {
     const registry = this.tenants.get(tenantId);
     if (registry === undefined) return undefined;
     registry.lastAccessed = this.clock.now();
     this.moveToNewest(registry);
-    return (registry.work = beginTenantWorkOn(registry.work, tenantId));
+    return (registry.work = acquireLeaseOn(registry.work, tenantId));
   }
 
   /** Drop a tenant's registry and its models from the reverse index. */
-  remove(registry: TenantRegistry, records: readonly ModelRecord[]): void {
+  remove(registry: ModelScope, records: readonly ModelRecord[]): void {
     if (this.tenants.get(registry.tenantId) === registry) {
       this.tenants.delete(registry.tenantId);
       this.unlink(registry);
@@ -118,7 +118,7 @@ export class TenantScopes {
    * goes on past tenants removed during the walk and visits a tenant touched
    * during the walk again, at the end.
    */
-  *tenantRegistries(): IterableIterator<TenantRegistry> {
+  *tenantRegistries(): IterableIterator<ModelScope> {
     const cursor: Cursor = {next: this.oldest};
     this.cursors.push(cursor);
     try {
@@ -132,13 +132,13 @@ export class TenantScopes {
     }
   }
 
-  private moveToNewest(registry: TenantRegistry): void {
+  private moveToNewest(registry: ModelScope): void {
     if (this.newest === registry) return;
     this.unlink(registry);
     this.append(registry);
   }
 
-  private append(registry: TenantRegistry): void {
+  private append(registry: ModelScope): void {
     registry.older = this.newest;
     registry.newer = undefined;
     if (this.newest === undefined) this.oldest = registry;
@@ -146,7 +146,7 @@ export class TenantScopes {
     this.newest = registry;
   }
 
-  private unlink(registry: TenantRegistry): void {
+  private unlink(registry: ModelScope): void {
     // A walk about to visit this registry goes on to the one after it.
     if (this.cursors.length > 0) {
       for (const cursor of this.cursors) {

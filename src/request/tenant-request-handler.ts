@@ -9,17 +9,17 @@ import {
   type ValueOrPromise,
 } from '@loopback/core';
 import type {ServerResponse} from 'node:http';
-import {runInCountedTenant} from '../context/tenant-context';
-import type {TenantWork} from '../context/tenant-work';
+import {runInLeasedTenant} from '../context/tenant-context';
+import type {TenantLease} from '../context/tenant-lease';
 import {
   invalidOptionError,
   tenantRequiredError,
   tenantSuspendedError,
 } from '../errors';
-import type {SuspendedTenants} from '../events/suspended-tenants';
+import type {SuspendedTenants} from '../fleet/suspended-tenants';
 import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
-import type {TenantAdmission} from '../eviction/tenant-admission';
+import type {TenantAdmission} from '../admission/tenant-admission';
 import {TenantResolver} from '../resolution/tenant-resolver';
 import type {
   TenantRequest,
@@ -152,7 +152,7 @@ export class TenantRequestHandler {
     if (this.suspended.has(tenantId)) {
       throw toHttpError(tenantSuspendedError(), response);
     }
-    let admitted: TenantWork | Promise<TenantWork>;
+    let admitted: TenantLease | Promise<TenantLease>;
     try {
       admitted = this.admission.admit(tenantId, request);
     } catch (error: unknown) {
@@ -194,11 +194,11 @@ export class TenantRequestHandler {
  * strong-error-handler would not write.
  */
 function runAnswering<T>(
-  work: TenantWork,
+  work: TenantLease,
   next: () => ValueOrPromise<T>,
   response: Response,
 ): ValueOrPromise<T> {
-  const result = runInCountedTenant(work, next);
+  const result = runInLeasedTenant(work, next);
   if (!(result instanceof Promise)) return result;
   return result.catch((error: unknown) => {
     throw toHttpError(error, response);

@@ -3,13 +3,13 @@
 import {BindingScope, inject, injectable} from '@loopback/core';
 import {validateTenantId} from '../context/tenant-id';
 import {tenantEventsUnavailableError} from '../errors';
-import {applyTenantEvent} from '../events/apply-tenant-event';
-import type {SuspendedTenants} from '../events/suspended-tenants';
+import {applyTenantEvent} from '../fleet/apply-tenant-event';
+import type {SuspendedTenants} from '../fleet/suspended-tenants';
 import {
   INSTANCE_ID,
   type TenantEvents,
   type TenantEventType,
-} from '../events/tenant-event';
+} from '../fleet/tenant-event';
 import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';

@@ -92,7 +92,7 @@ describePg(
       expect(peak.tenant).to.be.above(MAX_OPEN);
       expect(peak.admin).to.be.belowOrEqual(2);
       expect(peak.samples).to.be.above(10);
-      const cache = await app.get(TenantRegistryBindings.TENANT_DATASOURCES);
+      const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
       expect(cache.getStats()).to.containDeep({
         timeouts: 0,
         failures: 0,

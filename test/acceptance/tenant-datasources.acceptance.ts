@@ -74,7 +74,7 @@ describe('per-tenant DataSources (acceptance)', () => {
     await givenApp();
     // The factory cannot finish before all 200 requests have asked the cache
     // for the DataSource: they provably overlap, on any machine.
-    const cache = await app.get(TenantRegistryBindings.TENANT_DATASOURCES);
+    const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
     const allAsked = barrier(201); // 200 requests and the factory
     const getDataSource = cache.get.bind(cache);
     cache.get = tenantId => {
@@ -129,7 +129,7 @@ describe('per-tenant DataSources (acceptance)', () => {
     const registry = await app.get<ModelRegistry>(
       TenantRegistryBindings.REGISTRY,
     );
-    const cache = await app.get(TenantRegistryBindings.TENANT_DATASOURCES);
+    const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
     await client
       .post('/tenant-notes')
       .set('x-tenant-id', 'a')
@@ -183,7 +183,7 @@ describe('per-tenant DataSources (acceptance)', () => {
     expect(res.body.error.code).to.equal('TENANT_DATASOURCE_UNAVAILABLE');
     expect(JSON.stringify(res.body)).to.not.containEql('secret-host');
     await client.get('/tenant-notes').set('x-tenant-id', 'a').expect(200);
-    const cache = await app.get(TenantRegistryBindings.TENANT_DATASOURCES);
+    const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
     expect(cache.getStats()).to.containDeep({
       live: 1,
       slots: 1,
@@ -211,7 +211,7 @@ describe('per-tenant DataSources (acceptance)', () => {
         .get('/tenant-notes')
         .set('x-tenant-id', tenantId)
         .then(res => res);
-    const cacheOf = () => app.get(TenantRegistryBindings.TENANT_DATASOURCES);
+    const cacheOf = () => app.get(TenantRegistryBindings.DATASOURCE_POOL);
 
     it('closes the least recently used idle DataSource, with its tenant, to open one more', async () => {
       await givenApp({dataSources: {maxOpen: 2}});
@@ -308,7 +308,7 @@ describe('per-tenant DataSources (acceptance)', () => {
 
   it('replaces a DataSource that reported a connection error, and closes the old one when the responses holding it close', async () => {
     await givenApp();
-    const cache = await app.get(TenantRegistryBindings.TENANT_DATASOURCES);
+    const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
     const held = holdFirstRequestOf('a');
     const first = client
       .get('/tenant-notes')

@@ -2,9 +2,9 @@
 
 import {expect} from '@loopback/testlab';
 import {ModelRegistry, RedisTenantEvents, runInTenant} from '../../src';
-import {MessageSigner} from '../../src/events/message-signer';
-import {suspendedTenantValue} from '../../src/events/redis-suspended-tenants';
-import {SuspendedTenants} from '../../src/events/suspended-tenants';
+import {MessageSigner} from '../../src/fleet/message-signer';
+import {suspendedTenantValue} from '../../src/fleet/redis-suspended-tenants';
+import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
 import {TenantEventsObserver} from '../../src/observers/tenant-events.observer';
 import {waitFor} from '../fixtures/async';
 import {

@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import type {StreamGapReason} from '../../src/events/stream-gap';
+import type {StreamGapReason} from '../../src/fleet/stream-gap';
 import {waitFor} from '../fixtures/async';
 import {
   evict,

@@ -1,8 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {createRedisClient} from '../../src/events/redis-client';
-import {RedisEventReader} from '../../src/events/redis-event-reader';
+import {createRedisClient} from '../../src/fleet/redis-client';
+import {RedisEventReader} from '../../src/fleet/redis-event-reader';
 import {waitFor} from '../fixtures/async';
 import {evict, useRedisTransports} from '../fixtures/redis-transport';
 import {startTcpProxy} from '../fixtures/tcp-proxy';

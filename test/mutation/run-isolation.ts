@@ -18,7 +18,7 @@
  */
 import * as bridge from '../../src/bridge/juggler-bridge';
 import {setTenantFallback} from '../../src/context/tenant-fallback';
-import * as tenantWork from '../../src/context/tenant-work';
+import * as tenantWork from '../../src/context/tenant-lease';
 
 /** Stryker's global: `activeMutant` is the mutant the instrumented code runs. */
 const STRYKER_GLOBAL = '__stryker__';
@@ -26,21 +26,21 @@ interface StrykerContext {
   activeMutant?: string;
 }
 
-const workCounts = new Set<tenantWork.TenantWork>();
+const workCounts = new Set<tenantWork.TenantLease>();
 const uninstallers: bridge.UninstallJugglerBridge[] = [];
 
 // The compiled modules read each other's exports at call time, so wrapping
 // the exports sees every count of work begun and every installation.
-const {beginTenantWork, beginTenantWorkOn} = tenantWork;
+const {acquireLease, acquireLeaseOn} = tenantWork;
 const {installJugglerBridge} = bridge;
 Object.assign(tenantWork, {
-  beginTenantWork(tenantId: string) {
-    const work = beginTenantWork(tenantId);
+  acquireLease(tenantId: string) {
+    const work = acquireLease(tenantId);
     workCounts.add(work);
     return work;
   },
-  beginTenantWorkOn(work: tenantWork.TenantWork | undefined, tenantId: string) {
-    const begun = beginTenantWorkOn(work, tenantId);
+  acquireLeaseOn(work: tenantWork.TenantLease | undefined, tenantId: string) {
+    const begun = acquireLeaseOn(work, tenantId);
     workCounts.add(begun);
     return begun;
   },
@@ -66,7 +66,7 @@ export const mochaHooks = {
       for (const work of workCounts) {
         if (work.count === 0) continue;
         work.count = 1;
-        tenantWork.endWork(work);
+        tenantWork.endLease(work);
       }
       workCounts.clear();
       setTenantFallback(undefined);

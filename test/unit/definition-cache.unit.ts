@@ -8,7 +8,7 @@ import {DefinitionKeyCache} from '../../src/bridge/definition-cache';
 import {
   resolveTypeNameIn,
   type ModelBuilderLike,
-} from '../../src/registry/juggler-shapes';
+} from '../../src/bridge/juggler-shapes';
 import {computeStructureKey} from '../../src/registry/structure-key';
 import {builderOf, givenMemoryDataSource} from '../fixtures/juggler';
 

@@ -2,17 +2,17 @@
 
 import {expect} from '@loopback/testlab';
 import {hostname} from 'node:os';
-import {MessageSigner} from '../../src/events/message-signer';
+import {MessageSigner} from '../../src/fleet/message-signer';
 import {
   decodeStreamEntry,
   encodeStreamEntry,
-} from '../../src/events/stream-entry';
-import {SuspendedTenants} from '../../src/events/suspended-tenants';
+} from '../../src/fleet/stream-entry';
+import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
 import {
   INSTANCE_ID,
   parseTenantEvent,
   type TenantEvent,
-} from '../../src/events/tenant-event';
+} from '../../src/fleet/tenant-event';
 
 const EVENT: TenantEvent = {type: 'evict', tenantId: 'acme', instanceId: 'i'};
 

@@ -5,7 +5,7 @@ import type {
   ModelBuilderLike,
   ModelClassLike,
   ModelDefinitionLike,
-} from '../../src/registry/juggler-shapes';
+} from '../../src/bridge/juggler-shapes';
 import {addReferrer, type ModelRecord} from '../../src/registry/model-record';
 
 describe('the models that use a tenant model (specification)', () => {

@@ -7,9 +7,9 @@ import {
   runInTenant,
   type ModelRegistryOptions,
 } from '../../src';
-import {TenantAdmission} from '../../src/eviction/tenant-admission';
+import {TenantAdmission} from '../../src/admission/tenant-admission';
 import {resolveOptions} from '../../src/options/resolve-options';
-import type {ModelBuilderLike} from '../../src/registry/juggler-shapes';
+import type {ModelBuilderLike} from '../../src/bridge/juggler-shapes';
 import {
   builderOf,
   defineAnonymous,

@@ -3,7 +3,7 @@
 import {expect} from '@loopback/testlab';
 import fc from 'fast-check';
 import {ModelRegistry, runInTenant} from '../../src';
-import type {ModelBuilderLike} from '../../src/registry/juggler-shapes';
+import type {ModelBuilderLike} from '../../src/bridge/juggler-shapes';
 import {
   builderOf,
   defineAnonymous,

@@ -2,9 +2,9 @@
 
 import {expect} from '@loopback/testlab';
 import {EventEmitter} from 'node:events';
-import type {RedisClient} from '../../src/events/redis-client';
-import {RedisEventReader} from '../../src/events/redis-event-reader';
-import type {TenantEventsResync} from '../../src/events/tenant-event';
+import type {RedisClient} from '../../src/fleet/redis-client';
+import {RedisEventReader} from '../../src/fleet/redis-event-reader';
+import type {TenantEventsResync} from '../../src/fleet/tenant-event';
 import {waitFor} from '../fixtures/async';
 
 describe('RedisEventReader (unit: a scripted client)', () => {

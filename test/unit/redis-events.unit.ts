@@ -1,14 +1,14 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {retryDelay} from '../../src/events/backoff';
-import {MessageSigner} from '../../src/events/message-signer';
-import {compareStreamIds, parseXReadReply} from '../../src/events/redis-stream';
+import {retryDelay} from '../../src/fleet/backoff';
+import {MessageSigner} from '../../src/fleet/message-signer';
+import {compareStreamIds, parseXReadReply} from '../../src/fleet/redis-stream';
 import {
   decodeStreamEntry,
   encodeStreamEntry,
-} from '../../src/events/stream-entry';
-import type {TenantEvent} from '../../src/events/tenant-event';
+} from '../../src/fleet/stream-entry';
+import type {TenantEvent} from '../../src/fleet/tenant-event';
 
 const KEY = 'k'.repeat(32);
 const EVENT: TenantEvent = {type: 'evict', tenantId: 'acme', instanceId: 'i'};

@@ -4,13 +4,13 @@ import {expect, sinon} from '@loopback/testlab';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {RedisTenantEvents, type RedisTenantEventsOptions} from '../../src';
-import {MessageSigner} from '../../src/events/message-signer';
-import type {RedisClient} from '../../src/events/redis-client';
+import {MessageSigner} from '../../src/fleet/message-signer';
+import type {RedisClient} from '../../src/fleet/redis-client';
 import {
   MAX_SUSPENDED_TENANTS,
   readSuspendedTenants,
   suspendedTenantValue,
-} from '../../src/events/redis-suspended-tenants';
+} from '../../src/fleet/redis-suspended-tenants';
 
 const REDIS = 'redis://127.0.0.1:1';
 
@@ -70,7 +70,7 @@ describe('RedisTenantEvents (unit: no Redis)', () => {
   });
 
   it('publishes types that do not need ioredis installed', () => {
-    const dir = path.resolve(__dirname, '../../src/events');
+    const dir = path.resolve(__dirname, '../../src/fleet');
     const files = readdirSync(dir).filter(f => f.endsWith('.d.ts'));
     expect(files).to.containEql('redis-tenant-events.d.ts');
     for (const file of files) {

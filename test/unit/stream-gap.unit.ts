@@ -5,12 +5,12 @@ import {
   compareStreamIds,
   parseStreamInfo,
   type StreamInfo,
-} from '../../src/events/redis-stream';
+} from '../../src/fleet/redis-stream';
 import {
   findStreamGap,
   streamEnd,
   type StreamPosition,
-} from '../../src/events/stream-gap';
+} from '../../src/fleet/stream-gap';
 
 // The stream below had entries 1-0 to 10-0 added, and keeps 6-0 to 10-0.
 // Replies are shaped as redis-server 7.0.15 sends them (a flat list), or

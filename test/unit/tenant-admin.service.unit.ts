@@ -1,8 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {SuspendedTenants} from '../../src/events/suspended-tenants';
-import type {TenantEvent, TenantEvents} from '../../src/events/tenant-event';
+import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
+import type {TenantEvent, TenantEvents} from '../../src/fleet/tenant-event';
 import type {ModelRegistry} from '../../src/registry/model-registry';
 import {TenantAdminService} from '../../src/services/tenant-admin.service';
 

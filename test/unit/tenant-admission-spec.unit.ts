@@ -6,12 +6,12 @@ import {
   getCurrentTenant,
   type ModelRegistryOptions,
 } from '../../src';
-import {SuspendedTenants} from '../../src/events/suspended-tenants';
+import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
 import {
   TenantAdmission,
   type TenantAdmissionCheck,
   type TenantAdmissionSettings,
-} from '../../src/eviction/tenant-admission';
+} from '../../src/admission/tenant-admission';
 import {resolveOptions} from '../../src/options/resolve-options';
 import type {AdmissionOptions} from '../../src/options/tenant-registry-options';
 import {deferred} from '../fixtures/async';

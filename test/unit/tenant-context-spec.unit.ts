@@ -9,15 +9,15 @@ import {
 } from '../../src';
 import {
   hasTenantContext,
-  runInCountedTenant,
+  runInLeasedTenant,
 } from '../../src/context/tenant-context';
 import {getTenantFallbackStats} from '../../src/context/tenant-fallback';
 import {validateTenantId} from '../../src/context/tenant-id';
 import {
-  hasWorkInFlight,
-  onTenantWorkDone,
-  type TenantWork,
-} from '../../src/context/tenant-work';
+  isTenantLeased,
+  onLeasesEnded,
+  type TenantLease,
+} from '../../src/context/tenant-lease';
 import {deferred} from '../fixtures/async';
 
 describe('tenant context (specification)', () => {
@@ -27,7 +27,7 @@ describe('tenant context (specification)', () => {
     it('returns null and undefined results as they are, and ends the work', () => {
       expect(runInTenant('spec-null', () => null)).to.be.null();
       expect(runInTenant('spec-null', () => undefined)).to.be.undefined();
-      expect(hasWorkInFlight('spec-null')).to.be.false();
+      expect(isTenantLeased('spec-null')).to.be.false();
     });
 
     it('keeps the tenant busy until a thenable function settles', () => {
@@ -38,9 +38,9 @@ describe('tenant context (specification)', () => {
         },
       });
       runInTenant('spec-callable', () => thenable);
-      expect(hasWorkInFlight('spec-callable')).to.be.true();
+      expect(isTenantLeased('spec-callable')).to.be.true();
       settle();
-      expect(hasWorkInFlight('spec-callable')).to.be.false();
+      expect(isTenantLeased('spec-callable')).to.be.false();
     });
 
     it('ends the work of a promise subclass that calls back outside the tenant’s context', () => {
@@ -58,10 +58,10 @@ describe('tenant context (specification)', () => {
         'spec-queued',
         () => new QueuedPromise<void>(() => {}),
       );
-      expect(hasWorkInFlight('spec-queued')).to.be.true();
+      expect(isTenantLeased('spec-queued')).to.be.true();
       // A library's own queue, flushed outside any tenant's context.
       for (const callback of queued) callback();
-      expect(hasWorkInFlight('spec-queued')).to.be.false();
+      expect(isTenantLeased('spec-queued')).to.be.false();
       expect(pending).to.be.instanceOf(QueuedPromise);
     });
   });
@@ -105,10 +105,10 @@ describe('tenant context (specification)', () => {
     it('tells every listener when a tenant’s last work ends, even when one throws', () => {
       const told: string[] = [];
       const stops = [
-        onTenantWorkDone(() => {
+        onLeasesEnded(() => {
           throw new Error('listener failed');
         }),
-        onTenantWorkDone(tenantId => told.push(tenantId)),
+        onLeasesEnded(tenantId => told.push(tenantId)),
       ];
       try {
         runInTenant('spec-told', () => runInTenant('spec-told', () => 'ran'));
@@ -120,15 +120,15 @@ describe('tenant context (specification)', () => {
 
     it('keeps a tenant admitted for two requests at once busy until both end', async () => {
       const registry = new ModelRegistry();
-      const admit = (): TenantWork => {
+      const admit = (): TenantLease => {
         const work = registry.admitTenant('spec-twice');
         if (typeof work === 'number') throw new Error('not admitted');
         return work;
       };
       const firstDone = deferred();
       const secondDone = deferred();
-      const first = runInCountedTenant(admit(), () => firstDone.promise);
-      const second = runInCountedTenant(admit(), () => secondDone.promise);
+      const first = runInLeasedTenant(admit(), () => firstDone.promise);
+      const second = runInLeasedTenant(admit(), () => secondDone.promise);
       firstDone.resolve();
       await first;
       expect(registry.isLeased('spec-twice')).to.be.true();

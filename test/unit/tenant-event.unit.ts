@@ -2,7 +2,7 @@
 
 import {expect} from '@loopback/testlab';
 import {InProcessTenantEvents} from '../../src';
-import {parseTenantEvent} from '../../src/events/tenant-event';
+import {parseTenantEvent} from '../../src/fleet/tenant-event';
 
 describe('parseTenantEvent()', () => {
   it('accepts a well-formed event, as text or object', () => {

@@ -1,12 +1,12 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {SuspendedTenants} from '../../src/events/suspended-tenants';
+import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
 import type {
   TenantEvent,
   TenantEvents,
   TenantEventsResync,
-} from '../../src/events/tenant-event';
+} from '../../src/fleet/tenant-event';
 import {TenantEventsObserver} from '../../src/observers/tenant-events.observer';
 import type {ModelRegistry} from '../../src/registry/model-registry';
 

@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {endWork} from '../../src/context/tenant-work';
+import {endLease} from '../../src/context/tenant-lease';
 import {TenantScopes} from '../../src/registry/tenant-scopes';
 
 describe('TenantScopes (least-recently-used order)', () => {
@@ -90,6 +90,6 @@ describe('TenantScopes (least-recently-used order)', () => {
     expect(ids()).to.deepEqual(['a', 'c', 'd', 'b']);
     expect(scopes.beginWork('nobody')).to.be.undefined();
     expect(scopes.tenantCount).to.equal(4);
-    endWork(work);
+    endLease(work);
   });
 });

@@ -2,29 +2,29 @@
 
 import {expect} from '@loopback/testlab';
 import {ModelRegistry, runInTenant} from '../../src';
-import {runInCountedTenant} from '../../src/context/tenant-context';
+import {runInLeasedTenant} from '../../src/context/tenant-context';
 import {
-  beginTenantWork,
-  endTenantWork,
-  hasWorkInFlight,
-  onTenantWorkDone,
-  trackedWorkEntries,
-} from '../../src/context/tenant-work';
+  acquireLease,
+  endLeaseOf,
+  isTenantLeased,
+  onLeasesEnded,
+  trackedLeaseEntries,
+} from '../../src/context/tenant-lease';
 import {deferred} from '../fixtures/async';
 
 describe('tenant work in flight', () => {
   it('counts nested units and tells listeners once, when the last ends', () => {
     const done: string[] = [];
-    const stop = onTenantWorkDone(tenantId => done.push(tenantId));
+    const stop = onLeasesEnded(tenantId => done.push(tenantId));
     try {
-      beginTenantWork('work-a');
-      beginTenantWork('work-a');
-      endTenantWork('work-a');
-      expect(hasWorkInFlight('work-a')).to.be.true();
+      acquireLease('work-a');
+      acquireLease('work-a');
+      endLeaseOf('work-a');
+      expect(isTenantLeased('work-a')).to.be.true();
       expect(done).to.deepEqual([]);
-      endTenantWork('work-a');
-      expect(hasWorkInFlight('work-a')).to.be.false();
-      endTenantWork('work-a');
+      endLeaseOf('work-a');
+      expect(isTenantLeased('work-a')).to.be.false();
+      endLeaseOf('work-a');
       expect(done).to.deepEqual(['work-a']);
     } finally {
       stop();
@@ -32,25 +32,25 @@ describe('tenant work in flight', () => {
   });
 
   it('starts again from zero for a tenant whose work ended', () => {
-    beginTenantWork('work-b');
-    endTenantWork('work-b');
-    endTenantWork('work-b');
-    beginTenantWork('work-b');
-    expect(hasWorkInFlight('work-b')).to.be.true();
-    endTenantWork('work-b');
-    expect(hasWorkInFlight('work-b')).to.be.false();
+    acquireLease('work-b');
+    endLeaseOf('work-b');
+    endLeaseOf('work-b');
+    acquireLease('work-b');
+    expect(isTenantLeased('work-b')).to.be.true();
+    endLeaseOf('work-b');
+    expect(isTenantLeased('work-b')).to.be.false();
   });
 
   it('keeps at most about twice the busy tenants (at least 1,024) as entries', () => {
-    beginTenantWork('work-busy');
+    acquireLease('work-busy');
     for (let i = 0; i < 5000; i++) {
-      beginTenantWork(`work-idle-${i}`);
-      endTenantWork(`work-idle-${i}`);
+      acquireLease(`work-idle-${i}`);
+      endLeaseOf(`work-idle-${i}`);
     }
-    expect(trackedWorkEntries()).to.be.belowOrEqual(1025);
-    expect(hasWorkInFlight('work-busy')).to.be.true();
-    expect(hasWorkInFlight('work-idle-4999')).to.be.false();
-    endTenantWork('work-busy');
+    expect(trackedLeaseEntries()).to.be.belowOrEqual(1025);
+    expect(isTenantLeased('work-busy')).to.be.true();
+    expect(isTenantLeased('work-idle-4999')).to.be.false();
+    endLeaseOf('work-busy');
   });
 
   it('ends runInTenant work when its promise settles, either way', async () => {
@@ -59,10 +59,10 @@ describe('tenant work in flight', () => {
       await gate.promise;
       throw new Error('boom');
     });
-    expect(hasWorkInFlight('work-c')).to.be.true();
+    expect(isTenantLeased('work-c')).to.be.true();
     gate.resolve();
     await expect(pending).to.be.rejectedWith('boom');
-    expect(hasWorkInFlight('work-c')).to.be.false();
+    expect(isTenantLeased('work-c')).to.be.false();
   });
 
   it('ends the work of a thenable that is not a native promise', async () => {
@@ -73,43 +73,43 @@ describe('tenant work in flight', () => {
       },
     };
     runInTenant('work-d', () => thenable);
-    expect(hasWorkInFlight('work-d')).to.be.true();
+    expect(isTenantLeased('work-d')).to.be.true();
     settle!();
-    expect(hasWorkInFlight('work-d')).to.be.false();
+    expect(isTenantLeased('work-d')).to.be.false();
   });
 
   it('ends the work of a promise subclass in its own context', async () => {
     class Tracked<T> extends Promise<T> {}
     const result = runInTenant('work-e', () => Tracked.resolve(1));
-    expect(hasWorkInFlight('work-e')).to.be.true();
+    expect(isTenantLeased('work-e')).to.be.true();
     await result;
     await Promise.resolve();
-    expect(hasWorkInFlight('work-e')).to.be.false();
+    expect(isTenantLeased('work-e')).to.be.false();
   });
 
   it('counts an admitted tenant whose kept count was swept while idle', async () => {
     const registry = new ModelRegistry();
     const first = registry.admitTenant('work-kept');
     if (typeof first === 'number') throw new Error('not admitted');
-    await runInCountedTenant(first, () => Promise.resolve());
-    expect(hasWorkInFlight('work-kept')).to.be.false();
+    await runInLeasedTenant(first, () => Promise.resolve());
+    expect(isTenantLeased('work-kept')).to.be.false();
     // Enough other tenants come and go for idle counts to be swept.
     for (let i = 0; i < 5000; i++) {
-      beginTenantWork(`work-churn-${i}`);
-      endTenantWork(`work-churn-${i}`);
+      acquireLease(`work-churn-${i}`);
+      endLeaseOf(`work-churn-${i}`);
     }
     expect(first.swept).to.be.true();
     const again = registry.admitTenant('work-kept');
     if (typeof again === 'number') throw new Error('not admitted');
     expect(again).to.not.equal(first);
-    expect(hasWorkInFlight('work-kept')).to.be.true();
+    expect(isTenantLeased('work-kept')).to.be.true();
     expect(registry.isLeased('work-kept')).to.be.true();
-    runInCountedTenant(again, () => undefined);
-    expect(hasWorkInFlight('work-kept')).to.be.false();
+    runInLeasedTenant(again, () => undefined);
+    expect(isTenantLeased('work-kept')).to.be.false();
     // While it is kept and not swept, the same count is used again.
     const third = registry.admitTenant('work-kept');
     expect(third).to.equal(again);
-    runInCountedTenant(again, () => undefined);
-    expect(hasWorkInFlight('work-kept')).to.be.false();
+    runInLeasedTenant(again, () => undefined);
+    expect(isTenantLeased('work-kept')).to.be.false();
   });
 });

@@ -4,13 +4,13 @@ import type {
   DataSourceLike,
   ModelBuilderLike,
   ModelClassLike,
-} from './juggler-shapes';
-import type {TenantWork} from '../context/tenant-work';
+} from '../bridge/juggler-shapes';
+import type {TenantLease} from '../context/tenant-lease';
 import {isStillMapped, type ModelRecord} from './model-record';
 import type {ModelTally} from './model-tally';
 
 /** Counters of one scope. */
-export interface TenantRegistryStats {
+export interface ModelScopeStats {
   /** The tenant id, or `GLOBAL_TENANT`. */
   tenantId: string;
   /** Anonymous models currently registered in this scope. */
@@ -43,7 +43,7 @@ export interface DefinedModel {
  * the application drops stays collectable. (Weak structures cost the garbage
  * collector; tenant scopes, created and evicted by the thousand, avoid them.)
  */
-export class TenantRegistry {
+export class ModelScope {
   /** When this scope was last used, in clock milliseconds. */
   lastAccessed: number;
   /**
@@ -51,15 +51,15 @@ export class TenantRegistry {
    *
    * @internal Owned by `TenantScopes`.
    */
-  older: TenantRegistry | undefined = undefined;
+  older: ModelScope | undefined = undefined;
   /** @internal Owned by `TenantScopes`. */
-  newer: TenantRegistry | undefined = undefined;
+  newer: ModelScope | undefined = undefined;
   /**
    * The tenant's count of work in flight, kept to skip its lookup.
    *
    * @internal Owned by `TenantScopes`.
    */
-  work: TenantWork | undefined = undefined;
+  work: TenantLease | undefined = undefined;
   /**
    * When the scope was created, among tenant scopes (1, 2, ...; 0 for the
    * global scope).
@@ -220,7 +220,7 @@ export class TenantRegistry {
   }
 
   /** This scope's counters. */
-  getStats(): TenantRegistryStats {
+  getStats(): ModelScopeStats {
     return {
       tenantId: this.tenantId,
       models: this.modelCount,

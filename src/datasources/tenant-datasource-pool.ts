@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import {onTenantWorkDone} from '../context/tenant-work';
+import {onLeasesEnded} from '../context/tenant-lease';
 import {tenantDataSourceUnavailableError} from '../errors';
 import type {ModelRegistry} from '../registry/model-registry';
 import {DataSourceRetirement} from './datasource-retirement';
@@ -35,7 +35,7 @@ const debug = debugFactory('loopback:tenant-registry:datasource');
  *
  * @internal
  */
-export class TenantDataSourceCache<DS extends object = object> {
+export class TenantDataSourcePool<DS extends object = object> {
   /**
    * Open DataSources by tenant. Recency is a counter stamped on each entry
    * when it is lent, not the map's order: moving a key to the end of a `Map`
@@ -241,7 +241,7 @@ export class TenantDataSourceCache<DS extends object = object> {
 
   private watchWork(isWaiting: boolean): void {
     if (isWaiting && this.stopWatchingWork === undefined) {
-      this.stopWatchingWork = onTenantWorkDone(tenantId => {
+      this.stopWatchingWork = onLeasesEnded(tenantId => {
         if (this.open.has(tenantId)) this.makeRoom();
       });
     } else if (!isWaiting && this.stopWatchingWork !== undefined) {

@@ -11,7 +11,7 @@ import {
 import {RestBindings} from '@loopback/rest';
 import {hasTenantContext} from '../context/tenant-context';
 import {TenantRegistryBindings} from '../keys';
-import type {TenantRequestHandler} from './tenant-request-handler';
+import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**
  * The fallback for apps on the legacy `DefaultSequence`, where middleware

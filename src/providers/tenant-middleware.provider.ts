@@ -3,7 +3,7 @@
 import {inject, injectable, type Provider} from '@loopback/core';
 import {asMiddleware, type Middleware} from '@loopback/rest';
 import {TenantRegistryBindings} from '../keys';
-import type {TenantRequestHandler} from './tenant-request-handler';
+import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**
  * The middleware group of the tenant middleware (`'tenancy'`): after route

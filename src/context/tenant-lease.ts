@@ -26,13 +26,13 @@ const SWEEP_MIN = 1024;
  *
  * @internal
  */
-export interface TenantWork {
+export interface TenantLease {
   readonly tenantId: string;
   count: number;
   /** Dropped from the map while idle: begin again by id, not on this one. */
   swept: boolean;
 }
-const inFlight = new Map<string, TenantWork>();
+const inFlight = new Map<string, TenantLease>();
 const doneListeners = new Set<(tenantId: string) => void>();
 let sweepAt = SWEEP_MIN;
 
@@ -41,30 +41,30 @@ let sweepAt = SWEEP_MIN;
  *
  * @internal
  */
-export function beginTenantWork(tenantId: string): TenantWork {
+export function acquireLease(tenantId: string): TenantLease {
   const work = inFlight.get(tenantId);
   if (work !== undefined) {
     work.count++;
     return work;
   }
   if (inFlight.size >= sweepAt) sweepIdleTenants();
-  const started: TenantWork = {tenantId, count: 1, swept: false};
+  const started: TenantLease = {tenantId, count: 1, swept: false};
   inFlight.set(tenantId, started);
   return started;
 }
 
 /**
- * {@link beginTenantWork} through a count kept from an earlier call (a
+ * {@link acquireLease} through a count kept from an earlier call (a
  * tenant's registry scope keeps one), without the lookup while it is still
  * the tenant's.
  *
  * @internal
  */
-export function beginTenantWorkOn(
-  work: TenantWork | undefined,
+export function acquireLeaseOn(
+  work: TenantLease | undefined,
   tenantId: string,
-): TenantWork {
-  if (work === undefined || work.swept) return beginTenantWork(tenantId);
+): TenantLease {
+  if (work === undefined || work.swept) return acquireLease(tenantId);
   work.count++;
   return work;
 }
@@ -75,18 +75,18 @@ export function beginTenantWorkOn(
  *
  * @internal
  */
-export function endTenantWork(tenantId: string): void {
+export function endLeaseOf(tenantId: string): void {
   const work = inFlight.get(tenantId);
-  if (work !== undefined) endWork(work);
+  if (work !== undefined) endLease(work);
 }
 
 /**
- * {@link endTenantWork} for the count `beginTenantWork` returned. A count
+ * {@link endLeaseOf} for the count `acquireLease` returned. A count
  * above zero is always the one in the map: only idle counts are swept.
  *
  * @internal
  */
-export function endWork(work: TenantWork): void {
+export function endLease(work: TenantLease): void {
   if (work.count === 0) return;
   work.count--;
   if (work.count > 0 || doneListeners.size === 0) return;
@@ -105,7 +105,7 @@ export function endWork(work: TenantWork): void {
  *
  * @internal
  */
-export function hasWorkInFlight(tenantId: string): boolean {
+export function isTenantLeased(tenantId: string): boolean {
   return (inFlight.get(tenantId)?.count ?? 0) > 0;
 }
 
@@ -115,7 +115,7 @@ export function hasWorkInFlight(tenantId: string): boolean {
  *
  * @internal
  */
-export function* busyTenants(): IterableIterator<string> {
+export function* leasedTenantIds(): IterableIterator<string> {
   for (const work of inFlight.values()) {
     if (work.count > 0) yield work.tenantId;
   }
@@ -128,7 +128,7 @@ export function* busyTenants(): IterableIterator<string> {
  * @returns The function that unsubscribes.
  * @internal
  */
-export function onTenantWorkDone(
+export function onLeasesEnded(
   listener: (tenantId: string) => void,
 ): () => void {
   doneListeners.add(listener);
@@ -140,7 +140,7 @@ export function onTenantWorkDone(
  *
  * @internal
  */
-export function trackedWorkEntries(): number {
+export function trackedLeaseEntries(): number {
   return inFlight.size;
 }
 

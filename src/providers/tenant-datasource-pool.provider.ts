@@ -8,9 +8,9 @@ import {
   type Provider,
 } from '@loopback/core';
 import {
-  TenantDataSourceCache,
+  TenantDataSourcePool,
   type TenantDataSourceFactory,
-} from '../datasources/tenant-datasource-cache';
+} from '../datasources/tenant-datasource-pool';
 import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
@@ -29,7 +29,7 @@ import type {ModelRegistry} from '../registry/model-registry';
  * @internal
  */
 @lifeCycleObserver('tenant-registry', {scope: BindingScope.SINGLETON})
-export class TenantDataSourceCacheProvider implements Provider<TenantDataSourceCache> {
+export class TenantDataSourcePoolProvider implements Provider<TenantDataSourcePool> {
   constructor(
     @inject(TenantRegistryBindings.REGISTRY)
     private readonly registry: ModelRegistry,
@@ -39,10 +39,10 @@ export class TenantDataSourceCacheProvider implements Provider<TenantDataSourceC
     private readonly getFactory: Getter<TenantDataSourceFactory | undefined>,
   ) {}
 
-  value(): TenantDataSourceCache {
+  value(): TenantDataSourcePool {
     const {dataSources, disconnectTimeout} = this.options;
     const getFactory = this.getFactory;
-    return new TenantDataSourceCache(
+    return new TenantDataSourcePool(
       this.registry,
       {get: getFactory},
       {

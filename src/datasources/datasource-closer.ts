@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import type {DataSourceLike} from '../registry/juggler-shapes';
+import type {DataSourceLike} from '../bridge/juggler-shapes';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 

@@ -1,8 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import {runInCountedTenant} from '../context/tenant-context';
-import type {TenantWork} from '../context/tenant-work';
+import {runInLeasedTenant} from '../context/tenant-context';
+import type {TenantLease} from '../context/tenant-lease';
 import {validateTenantId} from '../context/tenant-id';
 import {
   TenantRegistryError,
@@ -11,7 +11,7 @@ import {
   tenantNotFoundError,
   tenantSuspendedError,
 } from '../errors';
-import type {SuspendedTenants} from '../events/suspended-tenants';
+import type {SuspendedTenants} from '../fleet/suspended-tenants';
 import type {AdmissionOptions} from '../options/tenant-registry-options';
 import type {Clock} from '../registry/clock';
 import type {ModelRegistry} from '../registry/model-registry';
@@ -89,7 +89,7 @@ export class TenantAdmission {
   /**
    * Admit a validated tenant id and begin a unit of its work: the work count
    * when admitted now, a promise of it while the check answers
-   * asynchronously. Run the work with `runInCountedTenant`, which ends it:
+   * asynchronously. Run the work with `runInLeasedTenant`, which ends it:
    * a unit of work never ended keeps the tenant busy, so it is never
    * evicted. Applications call {@link TenantAdmission.runInTenant}.
    *
@@ -99,7 +99,7 @@ export class TenantAdmission {
   admit(
     tenantId: string,
     request?: TenantRequest,
-  ): TenantWork | Promise<TenantWork> {
+  ): TenantLease | Promise<TenantLease> {
     if (this.check === undefined) return this.admitToCapacity(tenantId);
     const now = this.settings.clock.now();
     if ((this.allowed.get(tenantId) ?? 0) > now) {
@@ -143,7 +143,7 @@ export class TenantAdmission {
       throw tenantSuspendedError();
     }
     const work = await this.admit(id);
-    return runInCountedTenant(work, fn);
+    return runInLeasedTenant(work, fn);
   }
 
   /** Forget cached answers (all, or one tenant's). */
@@ -223,14 +223,14 @@ export class TenantAdmission {
     return isKnown;
   }
 
-  private settle(tenantId: string, isKnown: boolean): TenantWork {
+  private settle(tenantId: string, isKnown: boolean): TenantLease {
     if (isKnown) return this.admitToCapacity(tenantId);
     this.registry.recordAdmission('notFound');
     debug('tenant %s refused: not found', tenantId);
     throw tenantNotFoundError();
   }
 
-  private admitToCapacity(tenantId: string): TenantWork {
+  private admitToCapacity(tenantId: string): TenantLease {
     const admitted = this.registry.admitTenant(tenantId);
     if (typeof admitted !== 'number') return admitted;
     debug('tenant %s refused: at capacity', tenantId);
