@@ -53,7 +53,7 @@ export function checkHealth(
   const lookups = stats.hits + stats.misses;
   const reuseRate = lookups === 0 ? null : stats.hits / lookups;
   const warnings: string[] = [];
-  const warnAt = thresholds.maxTenants;
+  const warnAt = thresholds.warnAtTenants;
   if (warnAt !== undefined && stats.tenantRegistries > warnAt) {
     warnings.push(
       `${stats.tenantRegistries} tenants are live, over the limit of ${warnAt}`,

@@ -49,8 +49,11 @@ export interface HostStrategyOptions {
 
 /** When the health report says `warning`. */
 export interface HealthThresholds {
-  /** Warn when more tenant registries than this are live. */
-  maxTenants?: number;
+  /**
+   * Warn when more tenants than this are live: an early warning below the
+   * hard cap `maxTenants`.
+   */
+  warnAtTenants?: number;
   /** Warn when hits / lookups falls below this fraction (0 to 1). */
   minReuseRate?: number;
   /** Lookups needed before the reuse rate is judged. @defaultValue 100 */

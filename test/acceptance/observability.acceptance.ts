@@ -122,7 +122,7 @@ describe('observability (acceptance)', () => {
     });
 
     it('warns when tenants go over the configured limit', async () => {
-      await given({health: {maxTenants: 1, path: '/status/tenants'}});
+      await given({health: {warnAtTenants: 1, path: '/status/tenants'}});
       await traffic(['a', 'b'], 1);
       const res = await client.get('/status/tenants').expect(200);
       expect(res.body.status).to.equal('warning');
