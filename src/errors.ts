@@ -15,7 +15,7 @@ export const TenantRegistryErrorCodes = {
   TENANT_SUSPENDED: 'TENANT_SUSPENDED',
   /** Admission says the tenant does not exist (HTTP 404). */
   TENANT_NOT_FOUND: 'TENANT_NOT_FOUND',
-  /** `maxTenants` is reached and every tenant is busy (HTTP 503). */
+  /** `maxTenants` is reached and every tenant is leased (HTTP 503). */
   TENANT_CAPACITY: 'TENANT_CAPACITY',
   /**
    * The tenant's DataSource could not be opened, no slot under
@@ -38,10 +38,7 @@ export const TenantRegistryErrorCodes = {
    * an `Origin` other than the dashboard's (HTTP 403).
    */
   DASHBOARD_FORBIDDEN: 'DASHBOARD_FORBIDDEN',
-  /**
-   * A path under the package's own endpoints with a malformed
-   * percent-escape (HTTP 400).
-   */
+  /** A path under the package's own endpoints with a malformed percent-escape (HTTP 400). */
   INVALID_PATH: 'INVALID_PATH',
   /** A configuration option has a bad value (thrown at start, never HTTP). */
   INVALID_OPTION: 'INVALID_OPTION',
@@ -111,11 +108,9 @@ export class TenantRegistryError extends Error {
 const MAX_SHOWN_LENGTH = 40;
 
 /**
- * Describe user input for an error message: escaped, truncated, typed.
+ * Describe user input for an error message: escaped, truncated, typed; never
+ * raw control characters.
  *
- * @param value - Any value, usually untrusted input.
- * @returns A short printable description that never contains raw control
- * characters.
  * @internal
  */
 export function describeValue(value: unknown): string {
@@ -135,216 +130,144 @@ export function describeValue(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/**
- * A tenant id failed validation.
- *
- * @param value - The offending value (shown escaped and truncated).
- * @param reason - What rule it broke.
- * @internal
+/*
+ * The factories below (all @internal) write every message once. User input
+ * goes through describeValue; a token, key, issuer or audience is never
+ * shown, and a cause is kept (not enumerable) for logs, not for clients.
  */
-export function invalidTenantIdError(
-  value: unknown,
-  reason: string,
-): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.INVALID_TENANT_ID,
-    `Invalid tenant id ${describeValue(value)}: ${reason}. ` +
-      'A tenant id is 1 to 128 characters of letters, digits, ".", "_", "-" ' +
-      'or ":", starting with a letter or digit.',
-  );
-}
 
-/**
- * The same tenant source was given more than once in one request.
- *
- * @param source - E.g. `the x-tenant-id header`.
- * @internal
- */
-export function repeatedTenantSourceError(source: string): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.INVALID_TENANT_ID,
+const make = (
+  code: TenantRegistryErrorCode,
+  message: string,
+  retryAfter?: number,
+  cause?: unknown,
+): TenantRegistryError => {
+  const error = new TenantRegistryError(code, message, retryAfter);
+  if (cause !== undefined) {
+    Object.defineProperty(error, 'cause', {value: cause, enumerable: false});
+  }
+  return error;
+};
+
+/** @internal `reason` says which rule the value broke. */
+export const invalidTenantIdError = (value: unknown, reason: string) =>
+  make(
+    'INVALID_TENANT_ID',
+    `Invalid tenant id ${describeValue(value)}: ${reason}. A tenant id is 1 to 128 characters of letters, digits, ".", "_", "-" or ":", starting with a letter or digit.`,
+  );
+
+/** @internal An invalid id on an admin path: not echoed, so not reflected. */
+export const unshownTenantIdError = () =>
+  make('INVALID_TENANT_ID', 'Invalid tenant id.');
+
+/** @internal `source` is e.g. `the x-tenant-id header`. */
+export const repeatedTenantSourceError = (source: string) =>
+  make(
+    'INVALID_TENANT_ID',
     `Invalid tenant id: ${source} was sent more than once; send it once.`,
   );
-}
 
-/**
- * No tenant was resolved where one is required.
- *
- * @internal
- */
-export function tenantRequiredError(): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.TENANT_REQUIRED,
+/** @internal */
+export const tenantRequiredError = () =>
+  make(
+    'TENANT_REQUIRED',
     'A tenant is required for this request, and none was given.',
   );
-}
 
-/**
- * A bearer token is missing, malformed or could not be verified. Neither the
- * token nor the expected issuer, audience or key is ever shown.
- *
- * @param reason - A short, secret-free reason.
- * @internal
- */
-export function invalidTenantTokenError(reason: string): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.INVALID_TENANT_TOKEN,
-    `The tenant token was refused: ${reason}.`,
-  );
-}
+/** @internal `reason` is secret-free (see the jwt strategy). */
+export const invalidTenantTokenError = (reason: string) =>
+  make('INVALID_TENANT_TOKEN', `The tenant token was refused: ${reason}.`);
 
-/**
- * A configuration option has a bad value.
- *
- * @param name - The option's path, e.g. `maxTenants` or `jwt.algorithms`.
- * @param expected - What it should be.
- * @param value - What it was.
- * @internal
- */
-export function invalidOptionError(
+/** @internal `name` is the option's path, e.g. `jwt.algorithms`. */
+export const invalidOptionError = (
   name: string,
   expected: string,
   value: unknown,
-): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.INVALID_OPTION,
-    `Invalid option \`${name}\`: expected ${expected}, got ${describeValue(
-      value,
-    )}`,
+) =>
+  make(
+    'INVALID_OPTION',
+    `Invalid option \`${name}\`: expected ${expected}, got ${describeValue(value)}`,
   );
-}
 
-/**
- * The tenant DataSource factory failed. The cause is kept for logs, not
- * shown to clients.
- *
- * @internal
- */
-export function tenantDataSourceUnavailableError(
+/** @internal */
+export const tenantDataSourceUnavailableError = (
   tenantId: string,
   cause: unknown,
   retryAfter = 1,
-): TenantRegistryError {
-  const error = new TenantRegistryError(
-    TenantRegistryErrorCodes.TENANT_DATASOURCE_UNAVAILABLE,
-    `The DataSource of tenant ${describeValue(
-      tenantId,
-    )} is not available now; try again later.`,
+) =>
+  make(
+    'TENANT_DATASOURCE_UNAVAILABLE',
+    `The DataSource of tenant ${describeValue(tenantId)} is not available now; try again later.`,
     retryAfter,
+    cause,
   );
-  Object.defineProperty(error, 'cause', {value: cause, enumerable: false});
-  return error;
-}
 
 /** @internal */
-export function tenantSuspendedError(): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.TENANT_SUSPENDED,
-    'This tenant is suspended.',
-  );
-}
+export const tenantSuspendedError = () =>
+  make('TENANT_SUSPENDED', 'This tenant is suspended.');
 
 /** @internal */
-export function tenantNotFoundError(): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.TENANT_NOT_FOUND,
-    'No such tenant.',
-  );
-}
+export const tenantNotFoundError = () =>
+  make('TENANT_NOT_FOUND', 'No such tenant.');
 
 /** @internal */
-export function tenantCapacityError(retryAfter: number): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.TENANT_CAPACITY,
+export const tenantCapacityError = (retryAfter: number) =>
+  make(
+    'TENANT_CAPACITY',
     'The service is at its tenant capacity and every tenant is busy; try again shortly.',
     retryAfter,
   );
-}
 
 /** @internal */
-export function admissionUnavailableError(reason: string): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.TENANT_ADMISSION_UNAVAILABLE,
+export const admissionUnavailableError = (reason: string) =>
+  make(
+    'TENANT_ADMISSION_UNAVAILABLE',
     `The tenant could not be checked (${reason}); try again shortly.`,
     1,
   );
-}
 
 /** @internal */
-export function tenantEventsUnavailableError(
-  cause: unknown,
-): TenantRegistryError {
-  const error = new TenantRegistryError(
-    TenantRegistryErrorCodes.TENANT_EVENTS_UNAVAILABLE,
+export const tenantEventsUnavailableError = (cause: unknown) =>
+  make(
+    'TENANT_EVENTS_UNAVAILABLE',
     'The fleet events transport is unavailable; nothing was changed. Try again when it is back.',
     5,
+    cause,
   );
-  Object.defineProperty(error, 'cause', {value: cause, enumerable: false});
-  return error;
-}
 
 /** @internal */
-export function dashboardUnauthorizedError(): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.DASHBOARD_UNAUTHORIZED,
+export const dashboardUnauthorizedError = () =>
+  make(
+    'DASHBOARD_UNAUTHORIZED',
     'The tenant registry dashboard needs a valid token.',
   );
-}
 
 /**
- * An admin state change that a page on another origin could have sent.
- *
- * @param reason - `simple-request`: not JSON and without the action header;
- * `cross-origin`: `Sec-Fetch-Site` or `Origin` says another origin.
- * @internal
+ * @internal `simple-request`: neither JSON nor the action header;
+ * `cross-origin`: `Sec-Fetch-Site` or `Origin` names another origin.
  */
-export function dashboardForbiddenError(
+export const dashboardForbiddenError = (
   reason: 'simple-request' | 'cross-origin',
-): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.DASHBOARD_FORBIDDEN,
+) =>
+  make(
+    'DASHBOARD_FORBIDDEN',
     reason === 'simple-request'
       ? 'Admin actions need a JSON request (content-type: application/json) or the x-tenant-registry-action header.'
       : "Admin actions must come from the dashboard's own origin. Behind a proxy that changes the Host header or the protocol, list the dashboard's public origin in `dashboard.origins`.",
   );
-}
 
-/**
- * A path under one of the package's endpoints has a malformed
- * percent-escape. The path is not shown: it is user input on an admin path.
- *
- * @internal
- */
-export function invalidPathError(): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.INVALID_PATH,
-    'The request path has a malformed percent-escape.',
-  );
-}
+/** @internal The path is not shown: it is user input on an admin path. */
+export const invalidPathError = () =>
+  make('INVALID_PATH', 'The request path has a malformed percent-escape.');
 
-/**
- * A tenant's name does not fit `maxBytes`, even shortened: the prefix is too
- * long.
- *
- * @param prefix - The prefix (a model's base name, a schema prefix).
- * @param tenantId - The tenant id whose name needed shortening.
- * @param maxBytes - The identifier limit.
- * @param minimum - Bytes a shortened name needs besides the prefix.
- * @internal
- */
-export function tenantIdentifierTooLongError(
+/** @internal `minimum`: bytes a shortened name needs besides the prefix. */
+export const tenantIdentifierTooLongError = (
   prefix: string,
   tenantId: string,
   maxBytes: number,
   minimum: number,
-): TenantRegistryError {
-  return new TenantRegistryError(
-    TenantRegistryErrorCodes.TENANT_IDENTIFIER_TOO_LONG,
-    `The name of tenant ${describeValue(tenantId)} with prefix ${describeValue(
-      prefix,
-    )} does not fit in ${maxBytes} bytes: a shortened name needs the prefix ` +
-      `and ${minimum} bytes. Use a prefix of at most ${
-        maxBytes - minimum
-      } bytes (or a larger limit, if your database has one).`,
+) =>
+  make(
+    'TENANT_IDENTIFIER_TOO_LONG',
+    `The name of tenant ${describeValue(tenantId)} with prefix ${describeValue(prefix)} does not fit in ${maxBytes} bytes: a shortened name needs the prefix and ${minimum} bytes. Use a prefix of at most ${maxBytes - minimum} bytes (or a larger limit, if your database has one).`,
   );
-}

@@ -60,13 +60,13 @@ export interface RunInTenantOptions {
 /**
  * Admits a tenant before anything is built for it: the admission check
  * (cached, single flight) says whether it exists, then the `maxTenants` cap
- * makes room by evicting the least recently used tenant that is neither busy
- * nor used within the protection window, or refuses.
+ * makes room by evicting the least recently used tenant that is neither
+ * leased nor used within the protection window, or refuses.
  *
  * @remarks
- * A refused tenant builds nothing, creates no registry scope, takes no
- * lease and does not move in the LRU order. The request path calls
- * `admit()`; `runInTenant()` here is for other callers that opt in.
+ * A refused tenant builds nothing, creates no scope, takes no lease and does
+ * not move in the LRU order. The request path calls `admit()`;
+ * `runInTenant()` is for jobs, queue consumers and scripts.
  *
  * A check is given `checkTimeout` to answer and at most `maxPendingChecks`
  * tenants are asked about at once: past either, the caller gets 503
@@ -75,8 +75,10 @@ export interface RunInTenantOptions {
  * the same 503: its backend is down, which says nothing about the tenant.
  */
 export class TenantAdmission {
+  /** Cached answers: tenant id to expiry (clock milliseconds). */
   private readonly allowed = new Map<string, number>();
   private readonly refused = new Map<string, number>();
+  /** Checks in flight, one per tenant. */
   private readonly asking = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -87,13 +89,12 @@ export class TenantAdmission {
   ) {}
 
   /**
-   * Admit a validated tenant id and begin a unit of its work: the work count
-   * when admitted now, a promise of it while the check answers
-   * asynchronously. Run the work with `runInLeasedTenant`, which ends it:
-   * a unit of work never ended keeps the tenant busy, so it is never
-   * evicted. Applications call {@link TenantAdmission.runInTenant}.
+   * Admit a validated tenant id and acquire a lease on it (a promise of one
+   * while the check answers). Run the work with `runInLeasedTenant`, which
+   * ends the lease: a lease never ended keeps the tenant from eviction.
    *
-   * @throws TenantRegistryError `TENANT_NOT_FOUND` or `TENANT_CAPACITY`.
+   * @throws TenantRegistryError `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or
+   * `TENANT_ADMISSION_UNAVAILABLE` (a rejection when asynchronous).
    * @internal
    */
   admit(
@@ -105,10 +106,7 @@ export class TenantAdmission {
     if ((this.allowed.get(tenantId) ?? 0) > now) {
       return this.admitToCapacity(tenantId);
     }
-    if ((this.refused.get(tenantId) ?? 0) > now) {
-      this.registry.recordAdmission('notFound');
-      throw tenantNotFoundError();
-    }
+    if ((this.refused.get(tenantId) ?? 0) > now) return this.notFound(tenantId);
     let answer: boolean | Promise<boolean>;
     try {
       answer = this.ask(tenantId, request);
@@ -120,17 +118,16 @@ export class TenantAdmission {
   }
 
   /**
-   * Admit `tenantId` and run `fn` in its context, under the rules a request
-   * meets: a suspended, unknown or unadmittable tenant is refused. For jobs,
-   * queue consumers and scripts.
+   * Admit `tenantId` and run `fn` in its context under a lease, with the
+   * rules a request meets: a suspended, unknown or unadmittable tenant is
+   * refused and `fn` does not run.
    *
    * @param tenantId - A tenant id; it follows `tenantIdCase` as request ids
    * do.
-   * @param fn - The work; the tenant is busy (never evicted) until it ends.
+   * @param fn - The work; the tenant is not evicted until it ends.
    * @param options - `allowSuspended` for maintenance jobs.
    * @throws TenantRegistryError `INVALID_TENANT_ID`, `TENANT_SUSPENDED`,
-   * `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or `TENANT_ADMISSION_UNAVAILABLE`;
-   * `fn` then does not run.
+   * `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or `TENANT_ADMISSION_UNAVAILABLE`.
    */
   async runInTenant<T>(
     tenantId: string,
@@ -142,8 +139,7 @@ export class TenantAdmission {
     if (options.allowSuspended !== true && this.suspended?.has(id) === true) {
       throw tenantSuspendedError();
     }
-    const work = await this.admit(id);
-    return runInLeasedTenant(work, fn);
+    return runInLeasedTenant(await this.admit(id), fn);
   }
 
   /** Forget cached answers (all, or one tenant's). */
@@ -157,6 +153,7 @@ export class TenantAdmission {
     }
   }
 
+  /** The check's answer: one call per tenant at a time, within the limits. */
   private ask(
     tenantId: string,
     request: TenantRequest | undefined,
@@ -168,7 +165,7 @@ export class TenantAdmission {
       }
       const answer = this.check!(tenantId, request);
       if (typeof answer === 'boolean') return this.remember(tenantId, answer);
-      // The answer is cached when it comes, if every caller gave up on it.
+      // Cached when it comes, even if every caller gave up on it.
       asking = Promise.resolve(answer)
         .then(isKnown => this.remember(tenantId, isKnown === true))
         .finally(() => this.asking.delete(tenantId));
@@ -183,9 +180,10 @@ export class TenantAdmission {
     asking: Promise<boolean>,
   ): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(this.unavailable(tenantId, 'the check timed out'));
-      }, this.settings.checkTimeout);
+      const timer = setTimeout(
+        () => reject(this.unavailable(tenantId, 'the check timed out')),
+        this.settings.checkTimeout,
+      );
       asking.then(
         isKnown => {
           clearTimeout(timer);
@@ -199,12 +197,7 @@ export class TenantAdmission {
     });
   }
 
-  /**
-   * A check that did not answer as 503, counted: its backend is down or
-   * slow, which says nothing about the tenant.
-   *
-   * @param cause - Why: a reason, or what the check threw.
-   */
+  /** A check that did not answer, counted, as a 503. */
   private unavailable(tenantId: string, cause: unknown): unknown {
     if (cause instanceof TenantRegistryError) return cause;
     this.registry.recordAdmission('unavailable');
@@ -214,17 +207,21 @@ export class TenantAdmission {
     );
   }
 
-  /** Cache the check's answer. */
   private remember(tenantId: string, isKnown: boolean): boolean {
     const {cacheTtl, negativeCacheTtl, cacheSize, clock} = this.settings;
-    const now = clock.now();
-    if (isKnown) remember(this.allowed, tenantId, now + cacheTtl, cacheSize);
-    else remember(this.refused, tenantId, now + negativeCacheTtl, cacheSize);
+    const expiresAt = clock.now() + (isKnown ? cacheTtl : negativeCacheTtl);
+    const cache = isKnown ? this.allowed : this.refused;
+    cache.delete(tenantId);
+    cache.set(tenantId, expiresAt);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     return isKnown;
   }
 
   private settle(tenantId: string, isKnown: boolean): TenantLease {
-    if (isKnown) return this.admitToCapacity(tenantId);
+    return isKnown ? this.admitToCapacity(tenantId) : this.notFound(tenantId);
+  }
+
+  private notFound(tenantId: string): never {
     this.registry.recordAdmission('notFound');
     debug('tenant %s refused: not found', tenantId);
     throw tenantNotFoundError();
@@ -236,16 +233,4 @@ export class TenantAdmission {
     debug('tenant %s refused: at capacity', tenantId);
     throw tenantCapacityError(Math.max(1, Math.ceil(admitted / 1000)));
   }
-}
-
-/** Set with an expiry, dropping the oldest entry beyond `size`. */
-function remember(
-  cache: Map<string, number>,
-  tenantId: string,
-  expiresAt: number,
-  size: number,
-): void {
-  cache.delete(tenantId);
-  cache.set(tenantId, expiresAt);
-  if (cache.size > size) cache.delete(cache.keys().next().value!);
 }

@@ -11,7 +11,7 @@ import {
   type Response,
 } from '@loopback/rest';
 import {isValidTenantId} from '../context/tenant-id';
-import {TenantRegistryError, TenantRegistryErrorCodes} from '../errors';
+import {unshownTenantIdError} from '../errors';
 import {TenantRegistryBindings} from '../keys';
 import type {RegistryManager} from '../observers/registry-manager.observer';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
@@ -132,13 +132,7 @@ function checkTenantId(
   tenantIdCase: ResolvedTenantRegistryOptions['tenantIdCase'],
 ): string {
   if (!isValidTenantId(tenantId)) {
-    // Not echoed: an admin page must not reflect what it was sent.
-    throw toHttpError(
-      new TenantRegistryError(
-        TenantRegistryErrorCodes.INVALID_TENANT_ID,
-        'Invalid tenant id.',
-      ),
-    );
+    throw toHttpError(unshownTenantIdError());
   }
   return tenantIdCase === 'lowercase' ? tenantId.toLowerCase() : tenantId;
 }
