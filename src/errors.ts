@@ -107,13 +107,8 @@ export class TenantRegistryError extends Error {
 
 const MAX_SHOWN_LENGTH = 40;
 
-/**
- * Describe user input for an error message: escaped, truncated, typed; never
- * raw control characters.
- *
- * @internal
- */
-export function describeValue(value: unknown): string {
+/** User input for a message: escaped, truncated, typed; never raw control characters. */
+function describeValue(value: unknown): string {
   if (typeof value === 'string') {
     const shown =
       value.length > MAX_SHOWN_LENGTH

@@ -10,24 +10,23 @@ import {bearerTokenOf} from '../resolution/bearer-token';
 import {isJsonMediaType, isSameOrigin, parseOrigin} from './same-origin';
 
 /** The header the dashboard page sends with admin actions. */
-export const ADMIN_ACTION_HEADER = 'x-tenant-registry-action';
+const ADMIN_ACTION_HEADER = 'x-tenant-registry-action';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
  * The dashboard controller's one authorization check, as a class-level
- * interceptor: the configured `authorize` function when there is one, else
- * the token (a `Bearer` header, or `?token=` for the page itself), compared
- * in constant time. State changes must also be requests a page on another
- * origin cannot make a browser send, so a cookie-based `authorize` is not
- * open to CSRF: JSON (the media type's essence, parsed) or the
- * `x-tenant-registry-action` header, neither of which a form or a `no-cors`
- * fetch can send; and, when the browser says where it comes from,
- * `Sec-Fetch-Site: same-origin` and an `Origin` that is the dashboard's
- * (`dashboard.origins`, else the request's protocol and `Host`).
+ * interceptor: the configured `authorize` function, else the token (a
+ * `Bearer` header, or `?token=` for the page `pageMethod` serves) compared in
+ * constant time.
  *
- * @param options - The dashboard options.
- * @param pageMethod - The controller method serving the HTML page.
+ * @remarks
+ * A state change must also be a request a page on another origin cannot
+ * make a browser send, so a cookie-based `authorize` is not open to CSRF:
+ * JSON or the `x-tenant-registry-action` header (neither of which a form or
+ * a `no-cors` fetch can send), and a same origin by `Sec-Fetch-Site` and
+ * `Origin` when the browser sends them.
+ *
  * @internal
  */
 export function authorizeDashboard(
@@ -43,26 +42,25 @@ export function authorizeDashboard(
       : new Set(options.origins.map(origin => parseOrigin(origin)!));
   return async (invocationContext, next) => {
     const request = await invocationContext.get(RestBindings.Http.REQUEST);
-    const isPage = invocationContext.methodName === pageMethod;
     let isAllowed = false;
     if (options.authorize !== undefined) {
       isAllowed = (await options.authorize(request)) === true;
     } else if (expected !== undefined) {
+      const isPage = invocationContext.methodName === pageMethod;
       const presented = presentedToken(request, isPage);
       isAllowed =
         presented !== undefined && timingSafeEqual(digest(presented), expected);
     }
     if (!isAllowed) throw toHttpError(dashboardUnauthorizedError());
-    if (request.method !== 'GET') {
-      if (!isSameOrigin(request, allowedOrigins)) {
-        throw toHttpError(dashboardForbiddenError('cross-origin'));
-      }
-      if (
-        request.headers[ADMIN_ACTION_HEADER] === undefined &&
-        !isJsonMediaType(request.headers['content-type'])
-      ) {
-        throw toHttpError(dashboardForbiddenError('simple-request'));
-      }
+    if (request.method === 'GET') return next();
+    if (!isSameOrigin(request, allowedOrigins)) {
+      throw toHttpError(dashboardForbiddenError('cross-origin'));
+    }
+    if (
+      request.headers[ADMIN_ACTION_HEADER] === undefined &&
+      !isJsonMediaType(request.headers['content-type'])
+    ) {
+      throw toHttpError(dashboardForbiddenError('simple-request'));
     }
     return next();
   };

@@ -12,15 +12,12 @@ import {toHttpError} from '../request/http-errors';
  * and answers 500 for its `URIError`.
  *
  * @remarks
- * Only the dashboard's routes have path parameters (`{tenantId}`); health
- * and metrics have none, so a malformed escape never reaches the decoder
- * through them. The app's own routes are left as LoopBack answers them.
- * Bound only when the dashboard is enabled: other apps pay nothing for it.
- * It runs in the REST middleware chain and in the action chain of the legacy
- * `DefaultSequence`, in front of route lookup in both.
+ * Only the dashboard's routes have path parameters; the app's own routes are
+ * left as LoopBack answers them. Bound only when the dashboard is enabled,
+ * in the REST middleware chain and in the legacy `DefaultSequence`'s action
+ * chain, in front of route lookup in both.
  *
  * @param basePath - `dashboard.path`.
- * @returns The middleware's binding.
  * @internal
  */
 export function createDashboardPathBinding(basePath: string): Binding {
@@ -50,8 +47,7 @@ export function createDashboardPathBinding(basePath: string): Binding {
 
 /**
  * Whether `path` is under `base` as LoopBack's router sees it (non-empty
- * segments, compared as sent: `//` does not count) and a segment after it
- * does not decode.
+ * segments, so `//` does not count) and a segment after it does not decode.
  */
 function hasMalformedEscapeUnder(
   path: string,

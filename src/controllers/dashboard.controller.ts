@@ -84,37 +84,32 @@ export function createDashboardController(
     }
 
     @post(`${basePath}/api/tenants/{tenantId}/evict`, JSON_RESPONSE)
-    async evict(
-      @param.path.string('tenantId') tenantId: string,
-    ): Promise<object> {
-      const id = checkTenantId(tenantId, options.tenantIdCase);
-      const wasLive = this.registry.hasTenant(id);
-      await this.act(() => this.admin.evictTenantEverywhere(id));
-      const isLive = this.registry.hasTenant(id);
+    async evict(@param.path.string('tenantId') id: string): Promise<object> {
+      const tenantId = checkTenantId(id, options.tenantIdCase);
+      const wasLive = this.registry.hasTenant(tenantId);
+      await this.act(() => this.admin.evictTenantEverywhere(tenantId));
+      const isLive = this.registry.hasTenant(tenantId);
       return {
         evicted: wasLive && !isLive,
-        deferred: isLive && this.registry.isLeased(id),
+        deferred: isLive && this.registry.isLeased(tenantId),
       };
     }
 
     @post(`${basePath}/api/tenants/{tenantId}/suspend`, JSON_RESPONSE)
-    async suspend(
-      @param.path.string('tenantId') tenantId: string,
-    ): Promise<object> {
-      const id = checkTenantId(tenantId, options.tenantIdCase);
-      await this.act(() => this.admin.suspendTenantEverywhere(id));
+    async suspend(@param.path.string('tenantId') id: string): Promise<object> {
+      const tenantId = checkTenantId(id, options.tenantIdCase);
+      await this.act(() => this.admin.suspendTenantEverywhere(tenantId));
       return {suspended: true};
     }
 
     @post(`${basePath}/api/tenants/{tenantId}/resume`, JSON_RESPONSE)
-    async resume(
-      @param.path.string('tenantId') tenantId: string,
-    ): Promise<object> {
-      const id = checkTenantId(tenantId, options.tenantIdCase);
-      await this.act(() => this.admin.resumeTenantEverywhere(id));
+    async resume(@param.path.string('tenantId') id: string): Promise<object> {
+      const tenantId = checkTenantId(id, options.tenantIdCase);
+      await this.act(() => this.admin.resumeTenantEverywhere(tenantId));
       return {suspended: false};
     }
 
+    /** Run an admin action; a 503 keeps its `code` and `Retry-After`. */
     private async act(action: () => Promise<void>): Promise<void> {
       try {
         await action();
@@ -126,13 +121,14 @@ export function createDashboardController(
   return TenantRegistryDashboardController;
 }
 
-/** A valid id, in the case the registry keeps it (`tenantIdCase`). */
+/**
+ * A valid id, in the case the registry keeps it (`tenantIdCase`); an invalid
+ * one is not echoed: an admin page must not reflect what it was sent.
+ */
 function checkTenantId(
   tenantId: string,
   tenantIdCase: ResolvedTenantRegistryOptions['tenantIdCase'],
 ): string {
-  if (!isValidTenantId(tenantId)) {
-    throw toHttpError(unshownTenantIdError());
-  }
+  if (!isValidTenantId(tenantId)) throw toHttpError(unshownTenantIdError());
   return tenantIdCase === 'lowercase' ? tenantId.toLowerCase() : tenantId;
 }

@@ -15,14 +15,13 @@ import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**
  * The fallback for apps on the legacy `DefaultSequence`, where middleware
- * cannot carry a context into controllers: when no tenant context is active
- * around a route's controller method, it resolves the tenant and runs the
- * method inside it.
+ * cannot carry a context into controllers: a route's controller method that
+ * runs outside a tenant context runs inside the request's.
  *
  * @remarks
- * It runs after controllers and repositories are constructed, so models
- * defined in their constructors are not in the tenant's scope: use the
- * default `MiddlewareSequence` where you can.
+ * Controllers and repositories are constructed before it runs, so models
+ * their constructors define are not in the tenant's scope: use the default
+ * `MiddlewareSequence` where you can.
  *
  * @internal
  */

@@ -64,29 +64,21 @@ export class TenantSpecEnhancer implements OASEnhancer {
     return spec;
   }
 
+  /** The header and query strategies' parameters, as configured. */
   private tenantParameters(): ParameterObject[] {
     const {strategies, requireTenant, header, query} = this.options;
     const isOnlyWay = requireTenant && strategies.length === 1;
-    const parameters: ParameterObject[] = [];
-    if (strategies.includes('header')) {
-      parameters.push({
-        name: header,
-        in: 'header',
+    const names = {header, query};
+    // Each strategy is named after where it reads the tenant.
+    return (['header', 'query'] as const)
+      .filter(location => strategies.includes(location))
+      .map(location => ({
+        name: names[location],
+        in: location,
         description: 'The tenant this request acts for.',
         required: isOnlyWay,
         schema: TENANT_ID_SCHEMA,
-      });
-    }
-    if (strategies.includes('query')) {
-      parameters.push({
-        name: query,
-        in: 'query',
-        description: 'The tenant this request acts for.',
-        required: isOnlyWay,
-        schema: TENANT_ID_SCHEMA,
-      });
-    }
-    return parameters;
+      }));
   }
 
   private addSecurity(operation: OperationObject): void {

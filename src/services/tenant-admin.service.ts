@@ -44,12 +44,11 @@ export class TenantAdminService {
   ) {}
 
   /**
-   * Evict a tenant on every instance (reason `external`); a busy one goes
-   * when its work ends.
+   * Evict a tenant on every instance (reason `external`); a leased one goes
+   * when its lease ends.
    *
-   * @param tenantId - A valid tenant id.
    * @throws TenantRegistryError `INVALID_TENANT_ID` or
-   * `TENANT_EVENTS_UNAVAILABLE`.
+   * `TENANT_EVENTS_UNAVAILABLE` (for all three actions).
    */
   evictTenantEverywhere(tenantId: string): Promise<void> {
     return this.publish('evict', tenantId);
@@ -57,24 +56,14 @@ export class TenantAdminService {
 
   /**
    * Suspend a tenant on every instance: evicted, and its requests refused
-   * with 403 `TENANT_SUSPENDED` until resumed; instances that start later
-   * refuse it too.
-   *
-   * @param tenantId - A valid tenant id.
-   * @throws TenantRegistryError `INVALID_TENANT_ID` or
-   * `TENANT_EVENTS_UNAVAILABLE`.
+   * with 403 `TENANT_SUSPENDED` until resumed, on instances that start later
+   * too.
    */
   suspendTenantEverywhere(tenantId: string): Promise<void> {
     return this.publish('suspend', tenantId);
   }
 
-  /**
-   * Accept a suspended tenant again, on every instance.
-   *
-   * @param tenantId - A valid tenant id.
-   * @throws TenantRegistryError `INVALID_TENANT_ID` or
-   * `TENANT_EVENTS_UNAVAILABLE`.
-   */
+  /** Accept a suspended tenant again, on every instance. */
   resumeTenantEverywhere(tenantId: string): Promise<void> {
     return this.publish('resume', tenantId);
   }
@@ -84,27 +73,20 @@ export class TenantAdminService {
     return this.suspended.has(tenantId);
   }
 
+  /** Publish, then apply here once the transport has taken the event. */
   private async publish(
     type: TenantEventType,
     tenantId: string,
   ): Promise<void> {
-    const event = {
-      type,
-      tenantId: this.normalize(validateTenantId(tenantId)),
-      instanceId: INSTANCE_ID,
-    };
+    let id = validateTenantId(tenantId);
+    // Admin ids follow `tenantIdCase`, as request ids do.
+    if (this.options?.tenantIdCase === 'lowercase') id = id.toLowerCase();
+    const event = {type, tenantId: id, instanceId: INSTANCE_ID};
     try {
       await this.events.publish(event);
     } catch (error: unknown) {
       throw tenantEventsUnavailableError(error);
     }
     applyTenantEvent(event, this.registry, this.suspended);
-  }
-
-  /** Admin ids follow `tenantIdCase`, as request ids do. */
-  private normalize(tenantId: string): string {
-    return this.options?.tenantIdCase === 'lowercase'
-      ? tenantId.toLowerCase()
-      : tenantId;
   }
 }
