@@ -78,7 +78,7 @@ export class TenantAdmission {
   /** Cached answers: tenant id to expiry (clock milliseconds). */
   private readonly allowed = new Map<string, number>();
   private readonly refused = new Map<string, number>();
-  /** Checks in flight, one per tenant. */
+  /** Pending checks, one per tenant. */
   private readonly asking = new Map<string, Promise<boolean>>();
 
   constructor(

@@ -37,7 +37,7 @@ export function renderDashboardPage(basePath: string): string {
   <div class="card">models<b id="models">-</b></div>
   <div class="card">reuse rate<b id="reuse">-</b></div>
   <div class="card">evictions<b id="evictions">-</b></div>
-  <div class="card">last cleanup<b id="cleanup">-</b></div>
+  <div class="card">last eviction pass<b id="last-pass">-</b></div>
 </div>
 <section>
   <button id="evict-all">Evict all tenants not in use</button>
@@ -104,7 +104,7 @@ export function renderDashboardPage(basePath: string): string {
       $('models').textContent = m.totalModels;
       $('reuse').textContent = m.reuseRate === null ? '-' : (m.reuseRate * 100).toFixed(1) + '%';
       $('evictions').textContent = Object.values(m.evictions).reduce((a, b) => a + b, 0);
-      $('cleanup').textContent = m.lastCleanup ? m.lastCleanup.evicted + ' in ' + m.lastCleanup.durationMs.toFixed(1) + ' ms' : '-';
+      $('last-pass').textContent = m.lastCleanup ? m.lastCleanup.evicted + ' in ' + m.lastCleanup.durationMs.toFixed(1) + ' ms' : '-';
       history.push({models: m.totalModels, tenants: m.tenants});
       if (history.length > 60) history.shift();
       plot();

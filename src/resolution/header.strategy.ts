@@ -16,18 +16,15 @@ import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
  */
 export class HeaderTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'header';
-  private readonly source: string;
 
   /** @param header - The header name, lower case. */
-  constructor(readonly header = 'x-tenant-id') {
-    this.source = `the ${header} header`;
-  }
+  constructor(readonly header = 'x-tenant-id') {}
 
   resolve(request: TenantRequest): string | undefined {
     const value = request.headers[this.header];
     if (value === undefined) return undefined;
     if (Array.isArray(value) || value.includes(', ')) {
-      throw repeatedTenantSourceError(this.source);
+      throw repeatedTenantSourceError(`the ${this.header} header`);
     }
     return value;
   }
