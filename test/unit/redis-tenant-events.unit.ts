@@ -22,7 +22,7 @@ describe('RedisTenantEvents (unit: no Redis)', () => {
     ['startTimeout', {startTimeout: -1}, /`RedisTenantEvents.startTimeout`/],
     [
       'maxRetryDelay',
-      {maxRetryDelay: 1.5},
+      {maxRetryDelay: 0},
       /`RedisTenantEvents.maxRetryDelay`/,
     ],
     [
