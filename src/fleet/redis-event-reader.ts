@@ -124,7 +124,13 @@ export class RedisEventReader {
           await this.wakeUp.wait();
           continue;
         }
-        await this.rejoin(client);
+        // (Re)connected: resync, with whatever went on while away.
+        const position = this.position;
+        const {streamKey} = this.options;
+        const lastId = position?.lastId ?? '0-0';
+        const {stream} = await readStream(client, streamKey, lastId, 0);
+        const gap = position && findStreamGap(position, stream, true);
+        await this.resync(client, stream, gap);
         await this.follow(client);
       } catch (error: unknown) {
         if (this.client !== client) break;
@@ -143,26 +149,11 @@ export class RedisEventReader {
     this.synced.wake();
   }
 
-  /** After a (re)connect: resync, with whatever went on while away. */
-  private async rejoin(client: RedisClient): Promise<void> {
-    const position = this.position;
-    const {stream} = await readStream(
-      client,
-      this.options.streamKey,
-      position?.lastId ?? '0-0',
-      0,
-    );
-    const gap = position && findStreamGap(position, stream, true);
-    await this.resync(client, stream, gap);
-    if (position !== undefined && gap === undefined) {
-      this.replayUntil = stream?.lastGeneratedId;
-    }
-  }
-
   /**
    * Re-read the suspended tenants and tell, with whether evictions may have
    * been missed; on a first sync or a gap, start over at the stream's end
-   * (after a gap every tenant is evicted: what is left to replay is moot).
+   * (after a gap every tenant is evicted: what is left to replay is moot);
+   * otherwise what was added while away is about to be replayed.
    */
   private async resync(
     client: RedisClient,
@@ -180,6 +171,8 @@ export class RedisEventReader {
     if (this.position === undefined || gap !== undefined) {
       this.position = streamEnd(stream);
       this.replayUntil = undefined;
+    } else {
+      this.replayUntil = stream?.lastGeneratedId;
     }
     if (!this.position.isEntry) {
       // Best effort: without an anchor, the next absence is a gap.

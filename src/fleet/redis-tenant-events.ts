@@ -28,8 +28,6 @@ import {
 } from './tenant-event';
 import {WakeUp} from './wake-up';
 
-export type {RedisTenantEventsOptions} from './redis-tenant-events-options';
-
 const debug = debugFactory('loopback:tenant-registry:fleet');
 
 /** XREAD's BLOCK: how long one read waits for news, in milliseconds. */
