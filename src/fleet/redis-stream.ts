@@ -46,7 +46,8 @@ export async function readStream(
     throw infoError;
   }
   if (rangeError !== null) throw rangeError;
-  if (read !== undefined && read[0] !== null) throw read[0];
+  const readError = read?.[0] ?? null;
+  if (readError !== null) throw readError;
   const entries = read === undefined ? [] : parseXReadReply(read[1]);
   if (infoError !== null) return {stream: undefined, entries};
   const hasLastId = asList(range).length > 0;
