@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-export * from './in-process-tenant-events';
-export * from './redis-tenant-events';
+export {InProcessTenantEvents} from './in-process-tenant-events';
+export {RedisTenantEvents} from './redis-tenant-events';
+export type {RedisTenantEventsOptions} from './redis-tenant-events-options';
 export type {TenantEvent, TenantEvents} from './tenant-event';

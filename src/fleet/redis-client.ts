@@ -1,9 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import {retryDelay} from './backoff';
 
-const debug = debugFactory('loopback:tenant-registry:events');
+const debug = debugFactory('loopback:tenant-registry:fleet');
 
 /** A Redis command argument. */
 export type RedisArgument = string | number | Buffer;
@@ -11,7 +10,7 @@ export type RedisArgument = string | number | Buffer;
 /**
  * Where Redis is: the connection options passed on to ioredis. Retries,
  * queues and timeouts are not among them: `RedisTenantEvents` sets those so
- * that a fleet converges (see `docs/fleet.md`).
+ * that the fleet converges (see `docs/fleet.md`).
  */
 export interface RedisConnectionOptions {
   host?: string;
@@ -62,10 +61,7 @@ export interface RedisClientSettings {
   connectionName: string;
   /** Cap of the reconnect backoff, in milliseconds. */
   maxRetryDelay: number;
-  /**
-   * A reply due for longer fails the command, in milliseconds; see
-   * {@link reconnectIfTimedOut}.
-   */
+  /** A reply due for longer fails the command, in milliseconds. */
   commandTimeout: number;
 }
 
@@ -121,6 +117,28 @@ function loadIORedis(): IORedisConstructor {
 }
 
 /**
+ * Run `commands` in one `MULTI`.
+ *
+ * @returns Each command's reply or error.
+ * @throws The connection's error, or when the transaction was aborted.
+ * @internal
+ */
+export async function execMulti(
+  client: RedisClient,
+  commands: RedisArgument[][],
+): Promise<[Error | null, unknown][]> {
+  let replies: [Error | null, unknown][] | null;
+  try {
+    replies = await client.multi(commands).exec();
+  } catch (error: unknown) {
+    reconnectIfTimedOut(client, error);
+    throw error;
+  }
+  if (replies === null) throw new Error('The Redis transaction was aborted');
+  return replies;
+}
+
+/**
  * A command that timed out means a dead connection (half-open after a
  * network partition) that TCP may take minutes to notice: drop it and let
  * the client reconnect. (ioredis's own `socketTimeout` leaves a timer
@@ -132,4 +150,25 @@ export function reconnectIfTimedOut(client: RedisClient, error: unknown): void {
   if ((error as Error)?.message === 'Command timed out') {
     client.disconnect(true);
   }
+}
+
+/**
+ * How long to wait before retry number `attempt`: doubling from 50 ms,
+ * capped at `maxDelay`, with "equal jitter" (between half and all of it) so
+ * that a fleet that lost Redis together does not come back in lockstep.
+ *
+ * @param attempt - 1 for the first retry.
+ * @param maxDelay - The cap, in milliseconds.
+ * @param random - A source in [0, 1).
+ * @returns Milliseconds, at least 1.
+ * @internal
+ */
+export function retryDelay(
+  attempt: number,
+  maxDelay: number,
+  random: () => number = Math.random,
+): number {
+  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
+  const ceiling = Math.min(50 * 2 ** exponent, maxDelay);
+  return Math.max(1, Math.round(ceiling / 2 + (ceiling / 2) * random()));
 }

@@ -1,28 +1,32 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import {retryDelay} from './backoff';
 import type {MessageSigner} from './message-signer';
-import {reconnectIfTimedOut, type RedisClient} from './redis-client';
-import {writeStreamAnchor} from './redis-event-writes';
-import {compareStreamIds, readStream} from './redis-stream';
+import {
+  reconnectIfTimedOut,
+  retryDelay,
+  type RedisClient,
+} from './redis-client';
+import {readStream, writeStreamAnchor} from './redis-stream';
 import {readSuspendedTenants} from './redis-suspended-tenants';
 import {decodeStreamEntry, isAnchorEntry} from './stream-entry';
 import {
+  compareStreamIds,
   findStreamGap,
+  positionAt,
   streamEnd,
   type StreamGapReason,
   type StreamPosition,
   type StreamState,
 } from './stream-gap';
-import {WakeUp} from './wake-up';
 import type {
   TenantEvent,
   TenantEventsResync,
   TenantEventsStatus,
 } from './tenant-event';
+import {WakeUp} from './wake-up';
 
-const debug = debugFactory('loopback:tenant-registry:events');
+const debug = debugFactory('loopback:tenant-registry:fleet');
 
 const NOT_CONNECTED = 'not connected to Redis; retrying';
 
@@ -47,12 +51,12 @@ export interface RedisEventReaderOptions {
 /**
  * Follows the fleet on its own connection (XREAD BLOCK holds it). Each time
  * the connection is ready it resyncs: it re-reads the suspended tenants,
- * notes whether events it has not read may be gone (a gap), then reads the
+ * checks whether events it has not read may be gone (a gap), then reads the
  * stream from the last entry it saw, so that what it missed is replayed.
  * Every batch is read in one transaction with the stream's state, checked
- * for a gap too. A gap is resynced with `hasMissedEvictions` (the instance
- * evicts every tenant) and counted. A failed step is retried with a capped
- * backoff, forever, until `stop()`.
+ * for a gap too. A gap is counted and resynced with `hasMissedEvictions`
+ * (the instance evicts every tenant). A failed step is retried with a
+ * capped backoff, forever, until `stop()`.
  *
  * @internal
  */
@@ -66,7 +70,7 @@ export class RedisEventReader {
   private attempt = 0;
   /** Where it stands in the stream; kept across reconnects and restarts. */
   private position: StreamPosition | undefined;
-  /** Entries up to this id were missed while away. */
+  /** Entries up to this id were missed while away (replayed). */
   private replayUntil: string | undefined;
   /** Ends a pause: the connection is ready, or `stop()`. */
   private readonly wakeUp = new WakeUp();
@@ -82,9 +86,7 @@ export class RedisEventReader {
     this.setOutOfSync('connecting to Redis');
     client.on('ready', () => this.wakeUp.wake());
     client.on('close', () => {
-      if (this.client === client) {
-        this.setOutOfSync(NOT_CONNECTED);
-      }
+      if (this.client === client) this.setOutOfSync(NOT_CONNECTED);
     });
     this.loop = this.supervise(client);
   }
@@ -122,13 +124,19 @@ export class RedisEventReader {
           await this.wakeUp.wait();
           continue;
         }
-        await this.rejoin(client);
+        // (Re)connected: resync, with whatever went on while away.
+        const position = this.position;
+        const {streamKey} = this.options;
+        const lastId = position?.lastId ?? '0-0';
+        const {stream} = await readStream(client, streamKey, lastId, 0);
+        const gap = position && findStreamGap(position, stream, true);
+        await this.resync(client, stream, gap);
         await this.follow(client);
       } catch (error: unknown) {
         if (this.client !== client) break;
         reconnectIfTimedOut(client, error);
         const message = String((error as Error)?.message ?? error);
-        debug('tenant events: %s', message);
+        debug('reading the fleet events failed: %s', message);
         this.setOutOfSync(
           client.status === 'ready'
             ? `reading the fleet's state failed: ${message.slice(0, 200)}`
@@ -141,26 +149,11 @@ export class RedisEventReader {
     this.synced.wake();
   }
 
-  /** After a (re)connect: resync, with whatever went on while away. */
-  private async rejoin(client: RedisClient): Promise<void> {
-    const position = this.position;
-    const {stream} = await readStream(
-      client,
-      this.options.streamKey,
-      position?.lastId ?? '0-0',
-      0,
-    );
-    const gap = position && findStreamGap(position, stream, true);
-    await this.resync(client, stream, gap);
-    if (position !== undefined && gap === undefined) {
-      this.replayUntil = stream?.lastGeneratedId;
-    }
-  }
-
   /**
    * Re-read the suspended tenants and tell, with whether evictions may have
    * been missed; on a first sync or a gap, start over at the stream's end
-   * (after a gap every tenant was evicted: what is left to replay is moot).
+   * (after a gap every tenant is evicted: what is left to replay is moot);
+   * otherwise what was added while away is about to be replayed.
    */
   private async resync(
     client: RedisClient,
@@ -168,8 +161,8 @@ export class RedisEventReader {
     gap: StreamGapReason | undefined,
   ): Promise<void> {
     await this.readSuspended(client, gap !== undefined);
-    // Moved only once the resync was delivered, so that a gap is reported
-    // again if it was not.
+    // Counted and moved only once the resync was delivered, so that a gap
+    // is found again if it was not.
     if (gap !== undefined) {
       this.counters.gaps++;
       this.lastGap = {reason: gap, at: new Date().toISOString()};
@@ -178,12 +171,20 @@ export class RedisEventReader {
     if (this.position === undefined || gap !== undefined) {
       this.position = streamEnd(stream);
       this.replayUntil = undefined;
+    } else {
+      this.replayUntil = stream?.lastGeneratedId;
     }
-    if (!this.position.isEntry) await this.writeAnchor(client);
+    if (!this.position.isEntry) {
+      // Best effort: without an anchor, the next absence is a gap.
+      const {streamKey, maxStreamLength} = this.options;
+      await writeStreamAnchor(client, streamKey, maxStreamLength).catch(
+        (error: unknown) => debug('could not add an anchor: %s', error),
+      );
+    }
     this.counters.resyncs++;
     this.isInSync = true;
     this.synced.wake();
-    debug('tenant events in sync (gap: %s)', gap ?? 'none');
+    debug('fleet events in sync (gap: %s)', gap ?? 'none');
   }
 
   private async follow(client: RedisClient): Promise<void> {
@@ -203,7 +204,7 @@ export class RedisEventReader {
       }
       let isSuspensionChanged = false;
       for (const {id, fields} of entries) {
-        this.advanceTo(id);
+        this.position = positionAt(id, this.position!);
         if (isAnchorEntry(fields)) continue;
         const event = decodeStreamEntry(fields, signer);
         if (event === undefined) {
@@ -221,41 +222,14 @@ export class RedisEventReader {
       // A suspend or resume says that the hash changed; the hash says how.
       if (isSuspensionChanged) await this.readSuspended(client, false);
       if (entries.length < BATCH_SIZE) {
-        // Caught up: wait for news (read again, with the check, above).
+        // Caught up: wait for news, then read again (with the gap check).
+        const lastId = this.position!.lastId;
         await client.call(
           'xread',
-          'COUNT',
-          1,
-          'BLOCK',
-          blockTime,
-          'STREAMS',
-          streamKey,
-          this.position!.lastId,
+          ...['COUNT', 1, 'BLOCK', blockTime, 'STREAMS', streamKey, lastId],
         );
       }
     }
-  }
-
-  /**
-   * The stream is missing or empty: add an entry to recognise it by after
-   * an absence. Best effort: without it, the next absence is a gap.
-   */
-  private async writeAnchor(client: RedisClient): Promise<void> {
-    const {streamKey, maxStreamLength} = this.options;
-    try {
-      await writeStreamAnchor(client, streamKey, maxStreamLength);
-    } catch (error: unknown) {
-      debug('could not add an anchor to the stream: %s', error);
-    }
-  }
-
-  private advanceTo(id: string): void {
-    const {entriesAdded} = this.position!;
-    this.position = {
-      lastId: id,
-      entriesAdded: entriesAdded === undefined ? undefined : entriesAdded + 1,
-      isEntry: true,
-    };
   }
 
   private async readSuspended(

@@ -1,11 +1,9 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {
-  reconnectIfTimedOut,
-  type RedisArgument,
-  type RedisClient,
-} from './redis-client';
-import type {StreamState} from './stream-gap';
+import {execMulti, type RedisArgument, type RedisClient} from './redis-client';
+import {encodeAnchorEntry, xaddCommand} from './stream-entry';
+import type {StreamInfo, StreamState} from './stream-gap';
+import {INSTANCE_ID} from './tenant-event';
 
 /** One entry of an XREAD reply. @internal */
 export interface StreamEntry {
@@ -14,62 +12,7 @@ export interface StreamEntry {
   fields: string[] | undefined;
 }
 
-/** What `XINFO STREAM` says of the stream. @internal */
-export interface StreamInfo {
-  lastGeneratedId: string;
-  /** Entries in the stream now. */
-  length: number;
-  /** The oldest entry's id; `undefined` when the stream is empty. */
-  firstEntryId?: string;
-  /** The newest entry's id; `undefined` when the stream is empty. */
-  lastEntryId?: string;
-  /** Redis 7 and later: entries ever added. */
-  entriesAdded?: number;
-  /** Redis 7 and later: the highest id deleted with XDEL. */
-  maxDeletedEntryId?: string;
-}
-
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
-
-/**
- * The entries of an XREAD reply on one stream.
- *
- * @throws Error when the reply is not shaped like one (Redis writes the
- * shape; the fields, which anyone with access to Redis writes, are only
- * passed on).
- * @internal
- */
-export function parseXReadReply(reply: unknown): StreamEntry[] {
-  if (reply === null) return [];
-  const entries: StreamEntry[] = [];
-  for (const stream of asList(reply)) {
-    const [, streamEntries] = asList(stream);
-    for (const entry of asList(streamEntries)) {
-      const [id, fields] = asList(entry);
-      if (typeof id !== 'string' || !STREAM_ID.test(id)) {
-        throw new Error('unexpected stream entry id in an XREAD reply');
-      }
-      const isStrings =
-        Array.isArray(fields) && fields.every(f => typeof f === 'string');
-      entries.push({id, fields: isStrings ? (fields as string[]) : undefined});
-    }
-  }
-  return entries;
-}
-
-/**
- * Compare two stream ids (`<milliseconds>-<sequence>`).
- *
- * @returns Negative, zero or positive, like a sort comparator.
- * @internal
- */
-export function compareStreamIds(a: string, b: string): number {
-  const [aTime, aSequence] = a.split('-').map(BigInt);
-  const [bTime, bSequence] = b.split('-').map(BigInt);
-  if (aTime !== bTime) return aTime < bTime ? -1 : 1;
-  if (aSequence === bSequence) return 0;
-  return aSequence < bSequence ? -1 : 1;
-}
 
 /**
  * The stream's state, whether it still holds `lastId`, and up to `count`
@@ -95,15 +38,10 @@ export async function readStream(
   if (count > 0) {
     commands.push(['xread', 'COUNT', count, 'STREAMS', streamKey, lastId]);
   }
-  let replies: [Error | null, unknown][] | null;
-  try {
-    replies = await client.multi(commands).exec();
-  } catch (error: unknown) {
-    reconnectIfTimedOut(client, error);
-    throw error;
-  }
-  if (replies === null) throw new Error('The Redis transaction was aborted');
-  const [[infoError, info], [rangeError, range], read] = replies;
+  const [[infoError, info], [rangeError, range], read] = await execMulti(
+    client,
+    commands,
+  );
   if (infoError !== null && !/no such key/i.test(infoError.message)) {
     throw infoError;
   }
@@ -114,6 +52,52 @@ export async function readStream(
   if (infoError !== null) return {stream: undefined, entries};
   const hasLastId = asList(range).length > 0;
   return {stream: {...parseStreamInfo(info), hasLastId}, entries};
+}
+
+/**
+ * Add an *anchor* to the stream (creating it when missing), trimmed as
+ * events are: an instance that finds the stream missing or empty writes one,
+ * so that it holds an entry to recognise the stream by after an absence
+ * (see `findStreamGap`).
+ *
+ * @internal
+ */
+export async function writeStreamAnchor(
+  client: RedisClient,
+  streamKey: string,
+  maxStreamLength: number,
+): Promise<void> {
+  const anchor = encodeAnchorEntry(INSTANCE_ID);
+  const [[error]] = await execMulti(client, [
+    xaddCommand(streamKey, maxStreamLength, anchor),
+  ]);
+  if (error !== null) throw error;
+}
+
+/**
+ * The entries of an XREAD reply on one stream.
+ *
+ * @throws Error when the reply is not shaped like one (Redis writes the
+ * shape; the fields, which anyone with access to Redis writes, are only
+ * passed on).
+ * @internal
+ */
+export function parseXReadReply(reply: unknown): StreamEntry[] {
+  if (reply === null) return [];
+  const entries: StreamEntry[] = [];
+  for (const stream of asList(reply)) {
+    const [, streamEntries] = asList(stream);
+    for (const entry of asList(streamEntries)) {
+      const [id, fields] = asList(entry);
+      if (typeof id !== 'string' || !STREAM_ID.test(id)) {
+        throw new Error('unexpected stream entry id in an XREAD reply');
+      }
+      const isStrings =
+        Array.isArray(fields) && fields.every(f => typeof f === 'string');
+      entries.push({id, fields: isStrings ? (fields as string[]) : undefined});
+    }
+  }
+  return entries;
 }
 
 /**

@@ -41,13 +41,11 @@ export function suspendedTenantValue(
  * tenant ids and, with a signer, correctly signed entries.
  *
  * @remarks
- * Read with `HSCAN`, a few hundred entries a reply, not one `HGETALL`: a
- * hash of 100,000 entries then never makes one long task of parsing and
- * checking (an `HGETALL` of 99,000 signed entries blocked an instance for
- * about 0.3 s), and the event loop runs between replies. An entry changed
- * during the scan may be missed or seen twice; the `suspend` or `resume`
- * entry that the change wrote to the stream makes every instance read the
- * hash again.
+ * Read with `HSCAN`, a few hundred entries a reply, not one `HGETALL`: the
+ * event loop runs between replies, so a hash of 100,000 entries never makes
+ * one long task of parsing and checking. An entry changed during the scan
+ * may be missed or seen twice; the `suspend` or `resume` entry that the
+ * change wrote to the stream makes every instance read the hash again.
  *
  * @returns The tenant ids, and how many entries were dropped.
  * @throws Error when Redis fails or the hash is larger than
@@ -67,27 +65,26 @@ export async function readSuspendedTenants(
   let rejected = 0;
   const known = signer && checkedEntries.get(signer);
   const checked = new Map<string, string>();
-  const isSigned = (tenantId: string, value: unknown) => {
-    // The very value checked before (no secret in comparing it: it is in
-    // the hash for anyone who can read it).
-    if (known?.get(tenantId) === value) return true;
-    return signer!.verify('suspended', tenantId, value);
-  };
+  const isTrusted = (tenantId: unknown, value: unknown) =>
+    isValidTenantId(tenantId) &&
+    (signer === undefined ||
+      // The very value checked before (no secret in comparing it: anyone
+      // who can read the hash sees it).
+      known?.get(tenantId) === value ||
+      signer.verify('suspended', tenantId, value));
   let cursor = '0';
   do {
     const reply = await client.call('hscan', key, cursor, 'COUNT', SCAN_COUNT);
     const [next, entries] = parseScanReply(reply);
     for (let i = 0; i + 1 < entries.length; i += 2) {
       const [tenantId, value] = [entries[i], entries[i + 1]];
-      const isTrusted =
-        isValidTenantId(tenantId) &&
-        (signer === undefined || isSigned(tenantId, value));
-      if (!isTrusted) {
+      if (!isTrusted(tenantId, value)) {
         rejected++;
         continue;
       }
-      tenantIds.push(tenantId);
-      if (signer !== undefined) checked.set(tenantId, value as string);
+      tenantIds.push(tenantId as string);
+      if (signer !== undefined)
+        checked.set(tenantId as string, value as string);
     }
     // The hash may grow while it is scanned.
     if (tenantIds.length > MAX_SUSPENDED_TENANTS) throw tooLarge('over');

@@ -1,6 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {invalidOptionError} from '../errors';
+import {checkCount, checkDuration} from '../options/option-checks';
 import {MIN_SIGNING_KEY_BYTES} from './message-signer';
 import type {RedisConnectionOptions} from './redis-client';
 import {INSTANCE_ID} from './tenant-event';
@@ -52,16 +53,22 @@ export interface RedisTenantEventsOptions {
   connectionName?: string;
 }
 
+/** The defaults of the optional options (`signingKey` has none). */
+const DEFAULTS = {
+  prefix: 'tenant-registry:',
+  maxStreamLength: 10_000,
+  startTimeout: 5000,
+  maxRetryDelay: 2000,
+  connectionName: `tenant-registry:${INSTANCE_ID}`.replace(
+    /[^\x21-\x7e]/g,
+    '_',
+  ),
+};
+
 /** The options with defaults filled in and checked. @internal */
-export interface ResolvedRedisTenantEventsOptions {
-  redis: string | RedisConnectionOptions;
-  prefix: string;
-  maxStreamLength: number;
-  signingKey: Buffer | undefined;
-  startTimeout: number;
-  maxRetryDelay: number;
-  connectionName: string;
-}
+export type ResolvedRedisTenantEventsOptions = Required<
+  Omit<RedisTenantEventsOptions, 'signingKey'>
+> & {signingKey: Buffer | undefined};
 
 /**
  * Fill in the defaults and reject bad values up front.
@@ -74,23 +81,30 @@ export function resolveRedisTenantEventsOptions(
   options: RedisTenantEventsOptions,
 ): ResolvedRedisTenantEventsOptions {
   const name = (option: string) => `RedisTenantEvents.${option}`;
-  const {redis, signingKey} = options;
+  const resolved = {
+    redis: options.redis,
+    prefix: options.prefix ?? DEFAULTS.prefix,
+    maxStreamLength: options.maxStreamLength ?? DEFAULTS.maxStreamLength,
+    signingKey:
+      typeof options.signingKey === 'string'
+        ? Buffer.from(options.signingKey)
+        : options.signingKey,
+    startTimeout: options.startTimeout ?? DEFAULTS.startTimeout,
+    maxRetryDelay: options.maxRetryDelay ?? DEFAULTS.maxRetryDelay,
+    connectionName: options.connectionName ?? DEFAULTS.connectionName,
+  };
+  const {redis, prefix, signingKey: key, connectionName} = resolved;
   if (
     typeof redis !== 'string' &&
     (redis === null || typeof redis !== 'object')
   ) {
     throw invalidOptionError(name('redis'), 'a URL or an object', redis);
   }
-  const prefix = options.prefix ?? 'tenant-registry:';
   if (typeof prefix !== 'string' || prefix.length > 256) {
-    throw invalidOptionError(
-      name('prefix'),
-      'a string of at most 256 characters',
-      prefix,
-    );
+    const expected = 'a string of at most 256 characters';
+    throw invalidOptionError(name('prefix'), expected, prefix);
   }
-  const key =
-    typeof signingKey === 'string' ? Buffer.from(signingKey) : signingKey;
+  checkCount(name('maxStreamLength'), resolved.maxStreamLength, false);
   if (
     key !== undefined &&
     (!Buffer.isBuffer(key) || key.length < MIN_SIGNING_KEY_BYTES)
@@ -101,63 +115,14 @@ export function resolveRedisTenantEventsOptions(
       Buffer.isBuffer(key) ? `${key.length} bytes` : typeof key,
     );
   }
-  const connectionName =
-    options.connectionName ??
-    `tenant-registry:${INSTANCE_ID}`.replace(/[^\x21-\x7e]/g, '_');
+  checkDuration(name('startTimeout'), resolved.startTimeout, 0, false);
+  checkDuration(name('maxRetryDelay'), resolved.maxRetryDelay, 1, false);
   if (
     typeof connectionName !== 'string' ||
     !/^[\x21-\x7e]{1,200}$/.test(connectionName)
   ) {
-    throw invalidOptionError(
-      name('connectionName'),
-      '1 to 200 printable ASCII characters without spaces',
-      connectionName,
-    );
+    const expected = '1 to 200 printable ASCII characters without spaces';
+    throw invalidOptionError(name('connectionName'), expected, connectionName);
   }
-  return {
-    redis,
-    prefix,
-    maxStreamLength: positiveInteger(
-      name('maxStreamLength'),
-      options.maxStreamLength,
-      10000,
-    ),
-    signingKey: key,
-    startTimeout: milliseconds(
-      name('startTimeout'),
-      options.startTimeout,
-      5000,
-    ),
-    maxRetryDelay: Math.max(
-      1,
-      milliseconds(name('maxRetryDelay'), options.maxRetryDelay, 2000),
-    ),
-    connectionName,
-  };
-}
-
-function positiveInteger(
-  option: string,
-  value: unknown,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0)
-    return value;
-  throw invalidOptionError(option, 'a positive integer', value);
-}
-
-function milliseconds(
-  option: string,
-  value: unknown,
-  fallback: number,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)
-    return value;
-  throw invalidOptionError(
-    option,
-    'a whole number of milliseconds, 0 or more',
-    value,
-  );
+  return resolved;
 }

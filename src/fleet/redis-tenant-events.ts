@@ -2,16 +2,23 @@
 
 import debugFactory from 'debug';
 import {MessageSigner} from './message-signer';
-import {createRedisClient, type RedisClient} from './redis-client';
+import {
+  createRedisClient,
+  execMulti,
+  type RedisArgument,
+  type RedisClient,
+} from './redis-client';
 import {RedisEventReader} from './redis-event-reader';
-import {writeTenantEvent} from './redis-event-writes';
-import {readSuspendedTenants} from './redis-suspended-tenants';
+import {
+  readSuspendedTenants,
+  suspendedTenantValue,
+} from './redis-suspended-tenants';
 import {
   resolveRedisTenantEventsOptions,
   type RedisTenantEventsOptions,
   type ResolvedRedisTenantEventsOptions,
 } from './redis-tenant-events-options';
-import {WakeUp} from './wake-up';
+import {encodeStreamEntry, xaddCommand} from './stream-entry';
 import {
   parseTenantEvent,
   type TenantEvent,
@@ -19,16 +26,14 @@ import {
   type TenantEventsResync,
   type TenantEventsStatus,
 } from './tenant-event';
+import {WakeUp} from './wake-up';
 
-export type {RedisTenantEventsOptions} from './redis-tenant-events-options';
-
-const debug = debugFactory('loopback:tenant-registry:events');
+const debug = debugFactory('loopback:tenant-registry:fleet');
 
 /** XREAD's BLOCK: how long one read waits for news, in milliseconds. */
 const BLOCK_TIME = 5000;
 /** A reply due for this long means a dead connection, in milliseconds. */
 const COMMAND_TIMEOUT = 5000;
-const NOT_PUBLISHING = 'cannot publish: not connected to Redis; retrying';
 
 /**
  * Tenant events over Redis, with `ioredis` (an optional peer dependency:
@@ -42,7 +47,7 @@ const NOT_PUBLISHING = 'cannot publish: not connected to Redis; retrying';
  * - Each instance reads the stream on its own connection from the last
  *   entry it saw, so events published while it was away are replayed; on
  *   every (re)connect it re-reads the hash, and after every `suspend` or
- *   `resume` entry too: a message that disagrees with the hash loses.
+ *   `resume` entry too: an event that disagrees with the hash loses.
  * - When entries it did not read may be gone (the stream trimmed past it,
  *   deleted, recreated or replaced: a *gap*), it evicts every tenant it
  *   holds and counts the gap (`status().gaps`, `lastGap`).
@@ -61,7 +66,8 @@ const NOT_PUBLISHING = 'cannot publish: not connected to Redis; retrying';
  */
 export class RedisTenantEvents implements TenantEvents {
   private readonly options: ResolvedRedisTenantEventsOptions;
-  private readonly keys: {streamKey: string; suspendedKey: string};
+  private readonly streamKey: string;
+  private readonly suspendedKey: string;
   private readonly signer: MessageSigner | undefined;
   private readonly reader: RedisEventReader;
   private readonly listeners = new Set<(event: TenantEvent) => void>();
@@ -77,18 +83,17 @@ export class RedisTenantEvents implements TenantEvents {
    */
   constructor(options: RedisTenantEventsOptions) {
     this.options = resolveRedisTenantEventsOptions(options);
-    const {prefix, signingKey, maxRetryDelay} = this.options;
-    this.keys = {
-      streamKey: `${prefix}events`,
-      suspendedKey: `${prefix}suspended`,
-    };
+    const {prefix, signingKey, maxRetryDelay, maxStreamLength} = this.options;
+    this.streamKey = `${prefix}events`;
+    this.suspendedKey = `${prefix}suspended`;
     this.signer = signingKey && new MessageSigner(signingKey);
     this.reader = new RedisEventReader({
-      ...this.keys,
+      streamKey: this.streamKey,
+      suspendedKey: this.suspendedKey,
       signer: this.signer,
       blockTime: BLOCK_TIME,
       maxRetryDelay,
-      maxStreamLength: this.options.maxStreamLength,
+      maxStreamLength,
       onEvent: event => emit(this.listeners, event),
       onResync: resync => emit(this.resyncListeners, resync),
     });
@@ -101,8 +106,8 @@ export class RedisTenantEvents implements TenantEvents {
    * @throws Error when ioredis is not installed.
    */
   async start(): Promise<void> {
+    const {redis, connectionName, maxRetryDelay, startTimeout} = this.options;
     if (this.commands === undefined) {
-      const {redis, connectionName, maxRetryDelay} = this.options;
       const connect = (role: string, commandTimeout: number) =>
         createRedisClient(redis, {
           connectionName: `${connectionName}:${role}`,
@@ -118,8 +123,8 @@ export class RedisTenantEvents implements TenantEvents {
         client.connect().catch(() => {});
       }
     }
-    const deadline = Date.now() + this.options.startTimeout;
-    await this.reader.waitForSync(this.options.startTimeout);
+    const deadline = Date.now() + startTimeout;
+    await this.reader.waitForSync(startTimeout);
     if (this.commands?.status !== 'ready' && Date.now() < deadline) {
       await this.commandsReady.wait(deadline - Date.now());
     }
@@ -134,8 +139,8 @@ export class RedisTenantEvents implements TenantEvents {
   }
 
   /**
-   * Write the event to the stream (and a suspend or resume to the hash, in
-   * the same `MULTI`).
+   * Write the event to the stream in one `MULTI` with, for a suspend or a
+   * resume, the change to the hash (the truth; the stream is the news).
    *
    * @throws Error at once while Redis is unreachable; TypeError for an
    * invalid event.
@@ -143,15 +148,23 @@ export class RedisTenantEvents implements TenantEvents {
   async publish(event: TenantEvent): Promise<void> {
     const valid = parseTenantEvent(event);
     if (valid === undefined) throw new TypeError('Not a valid tenant event');
-    const commands = this.commands;
-    if (commands?.status !== 'ready') {
-      throw new Error('Not connected to Redis');
+    const commands = this.connectedCommands();
+    const {type, tenantId} = valid;
+    const writes: RedisArgument[][] = [];
+    if (type === 'suspend') {
+      const value = suspendedTenantValue(tenantId, this.signer);
+      writes.push(['hset', this.suspendedKey, tenantId, value]);
+    } else if (type === 'resume') {
+      writes.push(['hdel', this.suspendedKey, tenantId]);
     }
-    await writeTenantEvent(commands, valid, {
-      ...this.keys,
-      maxStreamLength: this.options.maxStreamLength,
-      signer: this.signer,
-    });
+    const entry = encodeStreamEntry(valid, this.signer);
+    writes.push(
+      xaddCommand(this.streamKey, this.options.maxStreamLength, entry),
+    );
+    const failed = (await execMulti(commands, writes)).find(
+      ([e]) => e !== null,
+    );
+    if (failed) throw failed[0];
   }
 
   /** Receive events (validated and, with `signingKey`, authenticated). */
@@ -168,12 +181,9 @@ export class RedisTenantEvents implements TenantEvents {
 
   /** The tenants suspended fleet-wide, read now. */
   async suspendedTenants(): Promise<string[]> {
-    if (this.commands?.status !== 'ready') {
-      throw new Error('Not connected to Redis');
-    }
     const {tenantIds} = await readSuspendedTenants(
-      this.commands,
-      this.keys.suspendedKey,
+      this.connectedCommands(),
+      this.suspendedKey,
       this.signer,
     );
     return tenantIds;
@@ -186,7 +196,8 @@ export class RedisTenantEvents implements TenantEvents {
   status(): TenantEventsStatus {
     const status = this.reader.status();
     if (status.isInSync && this.commands?.status !== 'ready') {
-      return {...status, isInSync: false, reason: NOT_PUBLISHING};
+      const reason = 'cannot publish: not connected to Redis; retrying';
+      return {...status, isInSync: false, reason};
     }
     return status;
   }
@@ -194,6 +205,13 @@ export class RedisTenantEvents implements TenantEvents {
   /** Whether this instance is connected and in sync with the fleet. */
   isConnected(): boolean {
     return this.status().isInSync;
+  }
+
+  private connectedCommands(): RedisClient {
+    if (this.commands?.status !== 'ready') {
+      throw new Error('Not connected to Redis');
+    }
+    return this.commands;
   }
 }
 

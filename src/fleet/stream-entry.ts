@@ -1,6 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import type {MessageSigner} from './message-signer';
+import type {RedisArgument} from './redis-client';
 import {parseTenantEvent, type TenantEvent} from './tenant-event';
 
 /** More fields than `event` and `sig` (and a little room) is not ours. */
@@ -50,9 +51,9 @@ export function decodeStreamEntry(
 }
 
 /**
- * The fields of an *anchor*: an entry that carries no event, written by an
- * instance that finds the stream missing or empty, so that it holds an
- * entry to recognise the stream by after an absence (see `findStreamGap`).
+ * The fields of an *anchor*: an entry that carries no event (see
+ * `writeStreamAnchor`). Readers skip anchors without counting them as
+ * rejected.
  *
  * @internal
  */
@@ -60,7 +61,21 @@ export function encodeAnchorEntry(instanceId: string): string[] {
   return ['anchor', instanceId];
 }
 
-/** Whether the fields are an anchor's (skipped, not counted as rejected). @internal */
+/** Whether the fields are an anchor's. @internal */
 export function isAnchorEntry(fields: string[] | undefined): boolean {
   return fields?.length === 2 && fields[0] === 'anchor';
+}
+
+/**
+ * The `XADD` command adding `fields` as an entry, the stream trimmed to
+ * about `maxLength` entries.
+ *
+ * @internal
+ */
+export function xaddCommand(
+  streamKey: string,
+  maxLength: number,
+  fields: string[],
+): RedisArgument[] {
+  return ['xadd', streamKey, 'MAXLEN', '~', maxLength, '*', ...fields];
 }

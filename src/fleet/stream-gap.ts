@@ -1,7 +1,5 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {compareStreamIds, type StreamInfo} from './redis-stream';
-
 /**
  * Why an instance may have missed fleet events (a *gap*); it then evicts
  * every tenant it holds, as there is no telling which evictions it missed.
@@ -13,8 +11,7 @@ import {compareStreamIds, type StreamInfo} from './redis-stream';
  * - `replaced`: a different stream holds the key: it has more entries newer
  *   than the last one read than were added since.
  * - `trimmed`: the last entry read is gone with everything up to it, so
- *   entries after it may be gone too (trimmed beyond the retention; or a
- *   different stream whose ids all are newer, which looks the same).
+ *   entries after it may be gone too.
  * - `unknown-last-id`: the stream holds entries older than the last one read
  *   but not that one (deleted, or a different stream).
  * - `deleted`: an entry newer than the last one read was deleted (`XDEL`).
@@ -44,7 +41,22 @@ export interface StreamPosition {
   isEntry: boolean;
 }
 
-/** The stream as read in one transaction with the entries that follow. */
+/** What `XINFO STREAM` says of the stream. @internal */
+export interface StreamInfo {
+  lastGeneratedId: string;
+  /** Entries in the stream now. */
+  length: number;
+  /** The oldest entry's id; `undefined` when the stream is empty. */
+  firstEntryId?: string;
+  /** The newest entry's id; `undefined` when the stream is empty. */
+  lastEntryId?: string;
+  /** Redis 7 and later: entries ever added. */
+  entriesAdded?: number;
+  /** Redis 7 and later: the highest id deleted with XDEL. */
+  maxDeletedEntryId?: string;
+}
+
+/** The stream as read in one transaction with the entries that follow. @internal */
 export interface StreamState extends StreamInfo {
   /** Whether the stream still holds the entry `lastId` (`XRANGE id id`). */
   hasLastId: boolean;
@@ -127,4 +139,31 @@ export function streamEnd(stream: StreamInfo | undefined): StreamPosition {
     entriesAdded: stream.entriesAdded,
     isEntry: stream.lastEntryId === stream.lastGeneratedId,
   };
+}
+
+/** The position once the entry `id`, next after `position`, is read. @internal */
+export function positionAt(
+  id: string,
+  position: StreamPosition,
+): StreamPosition {
+  const {entriesAdded} = position;
+  return {
+    lastId: id,
+    entriesAdded: entriesAdded === undefined ? undefined : entriesAdded + 1,
+    isEntry: true,
+  };
+}
+
+/**
+ * Compare two stream ids (`<milliseconds>-<sequence>`), numerically.
+ *
+ * @returns Negative, zero or positive, like a sort comparator.
+ * @internal
+ */
+export function compareStreamIds(a: string, b: string): number {
+  const [aTime, aSequence] = a.split('-').map(BigInt);
+  const [bTime, bSequence] = b.split('-').map(BigInt);
+  if (aTime !== bTime) return aTime < bTime ? -1 : 1;
+  if (aSequence === bSequence) return 0;
+  return aSequence < bSequence ? -1 : 1;
 }

@@ -7,8 +7,8 @@ import {isPastDeadline, runInSlices} from '../eviction/time-slices';
 const IDS_PER_DEADLINE_CHECK = 1024;
 
 /**
- * The tenants this instance refuses with 403 `TENANT_SUSPENDED`: a local
- * copy of the fleet's suspended set, kept by the tenant events observer.
+ * The tenants this instance refuses with 403 `TENANT_SUSPENDED`: its copy
+ * of the fleet's suspended set.
  *
  * @internal
  */
@@ -32,24 +32,23 @@ export class SuspendedTenants {
   }
 
   /**
-   * Make the local set equal `tenantIds` (the fleet's, as just read), in
-   * slices of a few milliseconds that yield the event loop: a hash of
-   * 100,000 entries never stalls the instance.
+   * Make the set equal `tenantIds` (the fleet's, as just read), in slices
+   * that yield the event loop, then call `onSuspended` (in slices too) for
+   * each tenant newly suspended.
    *
    * @remarks
    * The new set is built while the old one keeps answering, then swapped
-   * in at once, so a reader sees either set, never a mix. An `add` or
-   * `delete` made meanwhile (this instance's own admin action) is newer
-   * than the list and is kept. Then `onAdded` is called, still in slices,
-   * for each tenant the new set suspends and the old one did not. One
-   * replacement at a time: the caller waits for each.
+   * in at once: a reader sees either set, never a mix. An `add` or `delete`
+   * made meanwhile (this instance's own admin action) is newer than
+   * `tenantIds` and is kept. One replacement at a time: the caller waits
+   * for each.
    *
    * @returns How many tenants were newly suspended and resumed.
    */
   async replaceAllInSlices(
     tenantIds: readonly string[],
-    onAdded: (tenantId: string) => void,
-  ): Promise<{added: number; removed: number}> {
+    onSuspended: (tenantId: string) => void,
+  ): Promise<{suspended: number; resumed: number}> {
     const next = new Set<string>();
     const changed = new Map<string, boolean>();
     this.changedMeanwhile = changed;
@@ -74,7 +73,7 @@ export class SuspendedTenants {
     const previous = this.tenants;
     this.tenants = next;
 
-    let added = 0;
+    let suspended = 0;
     let visited = 0;
     const ids = next.values();
     await runInSlices(deadline => {
@@ -82,18 +81,17 @@ export class SuspendedTenants {
         visited++;
         const isNew = !previous.has(id.value);
         if (isNew) {
-          added++;
-          onAdded(id.value);
+          suspended++;
+          onSuspended(id.value);
         }
         const every = isNew ? 1 : IDS_PER_DEADLINE_CHECK;
         if (isPastDeadline(deadline, visited, every)) return false;
       }
       return true;
     });
-    // Those of the old set not in the new one (the new one may have changed
-    // meanwhile: a count for logs).
-    const removed = Math.max(0, previous.size - (next.size - added));
-    return {added, removed};
+    // An approximation for logs: the new set may have changed meanwhile.
+    const resumed = Math.max(0, previous.size - (next.size - suspended));
+    return {suspended, resumed};
   }
 
   list(): string[] {

@@ -15,14 +15,14 @@ export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomUUID().slice(0,
 /**
  * What happened to a tenant, fleet-wide.
  *
- * - `evict`: release its footprint now (reason `external`).
+ * - `evict`: evict it now (reason `external`).
  * - `suspend`: evict it and refuse its requests with 403 `TENANT_SUSPENDED`
  *   until `resume`.
  * - `resume`: accept its requests again.
  */
 export type TenantEventType = 'evict' | 'suspend' | 'resume';
 
-/** A tenant lifecycle event, as published to every instance. */
+/** A tenant lifecycle event, as published to every instance of the fleet. */
 export interface TenantEvent {
   type: TenantEventType;
   tenantId: string;
@@ -59,9 +59,9 @@ export function parseTenantEvent(message: unknown): TenantEvent | undefined {
   return {type: type as TenantEventType, tenantId, instanceId};
 }
 
-/** How an instance stands with the fleet's events. */
+/** How an instance stands with the fleet. */
 export interface TenantEventsStatus {
-  /** Connected, subscribed and caught up with the fleet's state. */
+  /** Connected and caught up with the fleet's state. */
   isInSync: boolean;
   /** Why not, when not (for health; never a secret). */
   reason?: string;
@@ -82,8 +82,8 @@ export interface TenantEventsStatus {
 
 /**
  * The fleet's state as a transport re-read it: on every (re)connect, and
- * after a `suspend` or `resume` message (a message only says *that* the
- * state changed; the state itself is the truth).
+ * after a `suspend` or `resume` event (an event only says *that* the state
+ * changed; the state itself is the truth).
  */
 export interface TenantEventsResync {
   /** Every tenant suspended fleet-wide: the local copy is made equal to it. */
@@ -96,8 +96,9 @@ export interface TenantEventsResync {
 }
 
 /**
- * How tenant events travel between instances. The default is in-process;
- * `RedisTenantEvents` carries them over Redis.
+ * How tenant events travel between the instances of a fleet. The default is
+ * in-process (`InProcessTenantEvents`); `RedisTenantEvents` carries them
+ * over Redis.
  */
 export interface TenantEvents {
   /**
@@ -122,9 +123,9 @@ export interface TenantEvents {
   subscribeResync?(listener: (resync: TenantEventsResync) => void): () => void;
   /** Tenants suspended fleet-wide, for an instance that starts. */
   suspendedTenants(): Promise<string[]>;
-  /** Connect (called by the tenant events observer on start). */
+  /** Connect (called when the app starts). */
   start?(): Promise<void>;
-  /** Disconnect (called on stop). */
+  /** Disconnect (called when the app stops). */
   stop?(): Promise<void>;
   /** Where this instance stands (in sync or not, and counters). */
   status?(): TenantEventsStatus;

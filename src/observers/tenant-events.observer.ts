@@ -17,23 +17,23 @@ import type {
 import {TenantRegistryBindings} from '../keys';
 import type {ModelRegistry} from '../registry/model-registry';
 
-const debug = debugFactory('loopback:tenant-registry:events');
+const debug = debugFactory('loopback:tenant-registry:fleet');
 
 /**
- * Connects this instance to the fleet's tenant events on start, and keeps
- * its suspended tenants equal to the fleet's; disconnects on stop.
+ * Joins this instance to the fleet on start (connects its `TenantEvents`)
+ * and keeps its suspended tenants equal to the fleet's; leaves on stop.
  *
  * @remarks
  * With a transport that resyncs (`subscribeResync`, as `RedisTenantEvents`
  * does), suspension follows the fleet's state on every resync and `suspend`
- * or `resume` messages are only notices; evictions are applied as they come.
- * Other transports' events are applied as they come, and their suspended
- * tenants read once at start.
+ * or `resume` events are only notices; evictions are applied as they come.
+ * Other transports' events are all applied as they come, and their
+ * suspended tenants read once at start.
  *
- * A resync is applied in slices of a few milliseconds that yield the event
- * loop (a suspended set of 100,000 tenants, an evict-all after a gap), one
- * resync at a time: one that arrives meanwhile waits, and only the latest
- * waiting one is applied (a gap reported by any of them is kept).
+ * A resync is applied in slices that yield the event loop (a suspended set
+ * of 100,000 tenants, an evict-all after a gap), one at a time: of those
+ * that arrive meanwhile only the latest is applied, keeping a gap that any
+ * of them reported.
  *
  * @internal
  */
@@ -64,23 +64,20 @@ export class TenantEventsObserver implements LifeCycleObserver {
       this.unsubscribers.push(
         events.subscribeResync(resync => this.resync(resync)),
       );
-      // Resolves even while the transport is down: it keeps retrying.
+      // Resolves even while the transport is down: it keeps retrying. The
+      // first sync, when it came, is applied before HTTP listens.
       await events.start?.();
-      // The first sync, when it came, is applied before HTTP listens: a
-      // suspended tenant is refused from the first request on.
       await this.settled();
       return;
     }
     try {
       await events.start?.();
-      this.resync({
-        suspendedTenantIds: await events.suspendedTenants(),
-        hasMissedEvictions: false,
-      });
+      const suspendedTenantIds = await events.suspendedTenants();
+      this.resync({suspendedTenantIds, hasMissedEvictions: false});
       await this.settled();
     } catch (error: unknown) {
       // Serve HTTP anyway; the transport reconnects by itself.
-      debug('tenant events unavailable at start: %s', error);
+      debug('the fleet is unavailable at start: %s', error);
     }
   }
 
@@ -92,11 +89,7 @@ export class TenantEventsObserver implements LifeCycleObserver {
     await this.events.stop?.();
   }
 
-  /**
-   * Resolves once no resync is being applied.
-   *
-   * @internal
-   */
+  /** Resolves once no resync is being applied. @internal */
   async settled(): Promise<void> {
     await this.applying;
   }
@@ -108,11 +101,10 @@ export class TenantEventsObserver implements LifeCycleObserver {
   }
 
   private resync(resync: TenantEventsResync): void {
-    const waiting = this.waiting;
     this.waiting = {
       suspendedTenantIds: resync.suspendedTenantIds,
       hasMissedEvictions:
-        resync.hasMissedEvictions || waiting?.hasMissedEvictions === true,
+        resync.hasMissedEvictions || this.waiting?.hasMissedEvictions === true,
     };
     this.applying ??= this.applyWaiting();
   }
@@ -121,32 +113,23 @@ export class TenantEventsObserver implements LifeCycleObserver {
     for (let next = this.waiting; next; next = this.waiting) {
       this.waiting = undefined;
       try {
-        await this.applyResync(next);
+        // Suspension first: a newly suspended tenant is refused from the
+        // swap of the set on, while the rest is still being evicted.
+        const {suspended, resumed} = await this.suspended.replaceAllInSlices(
+          next.suspendedTenantIds,
+          tenantId => this.registry.evictTenant(tenantId, 'external'),
+        );
+        debug('resync: %d newly suspended, %d resumed', suspended, resumed);
+        if (next.hasMissedEvictions) {
+          const evicted =
+            await this.registry.evictAllTenantsInSlices('external');
+          debug('evicted %d tenants: evictions may have been missed', evicted);
+        }
       } catch (error: unknown) {
-        // The next resync (every reconnect, every suspend or resume) tries
-        // again.
+        // The next resync (every reconnect, suspend or resume) tries again.
         debug('applying a resync failed: %s', error);
       }
     }
     this.applying = undefined;
-  }
-
-  private async applyResync({
-    suspendedTenantIds,
-    hasMissedEvictions,
-  }: TenantEventsResync): Promise<void> {
-    // Suspension first: a newly suspended tenant is refused from the swap
-    // of the set on, while the rest is still being evicted.
-    const {added, removed} = await this.suspended.replaceAllInSlices(
-      suspendedTenantIds,
-      tenantId => this.registry.evictTenant(tenantId, 'external'),
-    );
-    if (added + removed > 0) {
-      debug('suspended +%d -%d after a resync', added, removed);
-    }
-    if (hasMissedEvictions) {
-      const evicted = await this.registry.evictAllTenantsInSlices('external');
-      debug('evicted %d tenants: evictions may have been missed', evicted);
-    }
   }
 }

@@ -3,7 +3,7 @@
 import {expect} from '@loopback/testlab';
 import {
   answers,
-  hasReleased,
+  hasEvicted,
   isInSync,
   loadEverywhere,
 } from '../fixtures/fleet-checks';
@@ -74,7 +74,7 @@ describe('a fleet over Redis through outages (integration; skipped where redis-s
       ok: true,
     });
     await fleet.waitForAll(
-      async i => i === away || (await hasReleased('acme')(i)),
+      async i => i === away || (await hasEvicted('acme')(i)),
     );
     expect((await away.call('tenants')).tenants).to.containEql('acme');
     expect(await away.probe('globex')).to.equal(200);
@@ -83,7 +83,7 @@ describe('a fleet over Redis through outages (integration; skipped where redis-s
     away.proxy.restore();
     await fleet.waitForAll(
       async i =>
-        (await hasReleased('acme')(i)) && (await answers('globex', 403)(i)),
+        (await hasEvicted('acme')(i)) && (await answers('globex', 403)(i)),
       30000,
     );
     recordTime('cut-off instance, reconnected: %d ms', Date.now() - restored);
@@ -108,7 +108,7 @@ describe('a fleet over Redis through outages (integration; skipped where redis-s
     const restored = Date.now();
     away.proxy.restore();
     await fleet.waitForAll(
-      async i => (await isInSync(i)) && (await hasReleased('ta')(i)),
+      async i => (await isInSync(i)) && (await hasEvicted('ta')(i)),
       30000,
     );
     recordTime('gap, cut-off instance evicted: %d ms', Date.now() - restored);

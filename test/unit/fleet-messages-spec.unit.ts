@@ -110,11 +110,11 @@ describe('fleet messages (specification)', () => {
       const suspended = new SuspendedTenants();
       suspended.add('a');
       suspended.add('b');
-      const added: string[] = [];
+      const newly: string[] = [];
       expect(
-        await suspended.replaceAllInSlices(['b', 'c'], id => added.push(id)),
-      ).to.deepEqual({added: 1, removed: 1});
-      expect(added).to.deepEqual(['c']);
+        await suspended.replaceAllInSlices(['b', 'c'], id => newly.push(id)),
+      ).to.deepEqual({suspended: 1, resumed: 1});
+      expect(newly).to.deepEqual(['c']);
       expect(suspended.list().sort()).to.deepEqual(['b', 'c']);
     });
   });

@@ -1,9 +1,10 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {retryDelay} from '../../src/fleet/backoff';
+import {retryDelay} from '../../src/fleet/redis-client';
 import {MessageSigner} from '../../src/fleet/message-signer';
-import {compareStreamIds, parseXReadReply} from '../../src/fleet/redis-stream';
+import {parseXReadReply} from '../../src/fleet/redis-stream';
+import {compareStreamIds} from '../../src/fleet/stream-gap';
 import {
   decodeStreamEntry,
   encodeStreamEntry,

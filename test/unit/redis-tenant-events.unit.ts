@@ -20,11 +20,7 @@ describe('RedisTenantEvents (unit: no Redis)', () => {
     ['prefix', {prefix: 'x'.repeat(300)}, /`RedisTenantEvents.prefix`/],
     ['maxStreamLength', {maxStreamLength: 0}, /positive integer, got 0/],
     ['startTimeout', {startTimeout: -1}, /`RedisTenantEvents.startTimeout`/],
-    [
-      'maxRetryDelay',
-      {maxRetryDelay: 1.5},
-      /`RedisTenantEvents.maxRetryDelay`/,
-    ],
+    ['maxRetryDelay', {maxRetryDelay: 0}, /`RedisTenantEvents.maxRetryDelay`/],
     [
       'connectionName',
       {connectionName: 'a b'},

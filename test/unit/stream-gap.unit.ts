@@ -1,14 +1,12 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
+import {parseStreamInfo} from '../../src/fleet/redis-stream';
 import {
   compareStreamIds,
-  parseStreamInfo,
-  type StreamInfo,
-} from '../../src/fleet/redis-stream';
-import {
   findStreamGap,
   streamEnd,
+  type StreamInfo,
   type StreamPosition,
 } from '../../src/fleet/stream-gap';
 
