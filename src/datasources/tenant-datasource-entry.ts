@@ -67,7 +67,8 @@ export class TenantDataSourceEntry<DS extends object = object> {
   lastLent = 0;
   /** Why its disconnect failed or timed out, once it has. */
   failure: unknown;
-  private closed: Promise<void> | undefined;
+  /** Resolves when it has closed (see `failure`); never rejects. */
+  readonly closed: Promise<void>;
   private settleClosed: () => void = () => {};
   private holdTimer: NodeJS.Timeout | undefined;
   private readonly pgPool: PgPoolWatch | undefined;
@@ -85,6 +86,7 @@ export class TenantDataSourceEntry<DS extends object = object> {
     private readonly disconnectTimeout: number,
     private readonly onClosed: (entry: TenantDataSourceEntry<DS>) => void,
   ) {
+    this.closed = new Promise(resolve => (this.settleClosed = resolve));
     const ds = dataSource as JugglerDataSourceLike;
     const broken = (error: unknown) => this.markBroken(error);
     ds.on?.('error', broken);
@@ -148,24 +150,17 @@ export class TenantDataSourceEntry<DS extends object = object> {
 
   /**
    * Close it: lend it no more, and disconnect it once no response holds it
-   * (or after `disconnectTimeout`).
-   *
-   * @returns Resolves when it has closed (see `failure`); never rejects.
+   * (or after `disconnectTimeout`). Idempotent; `closed` tells the end.
    */
-  close(): Promise<void> {
-    if (this.closed === undefined) {
-      this.state = 'closing';
-      this.closed = new Promise(resolve => (this.settleClosed = resolve));
-      if (this.checkouts === 0) this.disconnect();
-      else {
-        this.holdTimer = setTimeout(
-          () => this.disconnect(),
-          this.disconnectTimeout,
-        );
-        this.holdTimer.unref();
-      }
-    }
-    return this.closed;
+  close(): void {
+    if (this.state !== 'opening' && this.state !== 'open') return;
+    this.state = 'closing';
+    if (this.checkouts === 0) return this.disconnect();
+    this.holdTimer = setTimeout(
+      () => this.disconnect(),
+      this.disconnectTimeout,
+    );
+    this.holdTimer.unref();
   }
 
   /** A response holding it has closed. */
@@ -195,13 +190,10 @@ export class TenantDataSourceEntry<DS extends object = object> {
       const poolEnded = this.pgPool?.end();
       await ds.disconnect?.();
       await poolEnded;
-    }, this.disconnectTimeout).then(
-      () => ended(),
-      (error: unknown) => {
-        debug('closing the DataSource of %s failed: %s', this.tenantId, error);
-        ended(error ?? new Error('disconnect failed'));
-      },
-    );
+    }, this.disconnectTimeout).then(ended, (error: unknown) => {
+      debug('closing the DataSource of %s failed: %s', this.tenantId, error);
+      ended(error ?? new Error('disconnect failed'));
+    });
   }
 
   private markBroken(error: unknown): void {

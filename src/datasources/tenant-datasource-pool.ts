@@ -146,7 +146,7 @@ export class TenantDataSourcePool<DS extends object = object> {
     for (const entry of [...this.open.values()]) this.close(entry);
     const closing = [...this.closing];
     for (const entry of closing) entry.disconnect();
-    await Promise.all(closing.map(entry => entry.close()));
+    await Promise.all(closing.map(entry => entry.closed));
   }
 
   private opened(tenantId: string): Promise<Entry<DS>> {
@@ -195,7 +195,7 @@ export class TenantDataSourcePool<DS extends object = object> {
         tenantId,
         selfBounded(async () => {
           this.close(opened);
-          await opened.close();
+          await opened.closed;
           if (opened.failure !== undefined) throw opened.failure;
         }),
       );
@@ -268,7 +268,7 @@ export class TenantDataSourcePool<DS extends object = object> {
       }
       this.closing.add(entry);
     }
-    entry.close().catch(() => {}); // never rejects
+    entry.close();
   }
 
   private watchLeases(isWaiting: boolean): void {
