@@ -9,10 +9,9 @@ const selfBoundedDataSources = new WeakSet<DataSourceLike>();
 
 /**
  * What a `TenantDataSourcePool` gives the registry to track for one of its
- * DataSources: disconnecting it is the pool's own close, which is bounded
- * by `disconnectTimeout` already (the pool frees the DataSource's slot when
- * that close ends, so the timer has to be the pool's). The closer adds no
- * timer of its own to it.
+ * DataSources: its disconnect is the pool's own close, which the closer
+ * runs without a timer of its own (the pool frees the DataSource's slot when
+ * its close ends, so the one timer is the pool's).
  *
  * @param close - The pool's close; rejects when the disconnect failed.
  * @internal
