@@ -190,7 +190,7 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * The per-tenant DataSource cache behind `TENANT_DATASOURCE`.
+   * The pool of tenant DataSources behind `TENANT_DATASOURCE`.
    *
    * @internal
    */

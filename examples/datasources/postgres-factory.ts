@@ -32,7 +32,7 @@ export function schemaPerTenant(
       // distinct ids never share one. A database each instead:
       // `database: tenantIdentifier('shop', tenantId)`.
       schema: tenantIdentifier('tenant', tenantId),
-      lazyConnect: true, // the cache connects and checks it
+      lazyConnect: true, // the package connects and checks it
       max: 2, // pool size: see sizing
       connectionTimeoutMillis: 2000, // fail fast when the server is unreachable
       idleTimeoutMillis: 30000,

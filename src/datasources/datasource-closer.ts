@@ -5,9 +5,55 @@ import type {DataSourceLike} from '../bridge/juggler-shapes';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
+const selfBoundedDataSources = new WeakSet<DataSourceLike>();
+
 /**
- * Disconnects released DataSources in the background, each bounded by a
- * timeout, and counts the ones that fail. Never throws, never rejects.
+ * What a `TenantDataSourcePool` gives the registry to track for one of its
+ * DataSources: its disconnect is the pool's own close, which the closer
+ * runs without a timer of its own (the pool frees the DataSource's slot when
+ * its close ends, so the one timer is the pool's).
+ *
+ * @param close - The pool's close; rejects when the disconnect failed.
+ * @internal
+ */
+export function selfBounded(close: () => Promise<void>): DataSourceLike {
+  const dataSource = {disconnect: close};
+  selfBoundedDataSources.add(dataSource);
+  return dataSource;
+}
+
+/**
+ * Run `disconnect`, giving up after `timeoutMs`.
+ *
+ * @returns Resolves when it is done; rejects when it threw, rejected or
+ * timed out.
+ * @internal
+ */
+export function disconnectWithin(
+  disconnect: () => unknown,
+  timeoutMs: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`disconnect timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    timer.unref();
+  });
+  return Promise.race([Promise.resolve().then(disconnect), timeout]).then(
+    () => clearTimeout(timer),
+    (error: unknown) => {
+      clearTimeout(timer);
+      throw error;
+    },
+  );
+}
+
+/**
+ * Disconnects the DataSources of evicted tenants in the background, each
+ * bounded by `disconnectTimeout`, and counts the ones that fail. Never
+ * throws, never rejects.
  *
  * @internal
  */
@@ -20,13 +66,13 @@ export class DataSourceCloser {
 
   /** Start disconnecting `dataSource`. */
   close(dataSource: DataSourceLike, tenantId: string): void {
-    const done = this.disconnect(dataSource).then(
-      () => undefined,
-      (error: unknown) => {
-        this.failures++;
-        debug('disconnecting a DataSource of %s failed: %s', tenantId, error);
-      },
-    );
+    const disconnecting = selfBoundedDataSources.has(dataSource)
+      ? (dataSource.disconnect as () => Promise<void>)()
+      : disconnectWithin(() => dataSource.disconnect?.(), this.timeoutMs);
+    const done = disconnecting.catch((error: unknown) => {
+      this.failures++;
+      debug('disconnecting a DataSource of %s failed: %s', tenantId, error);
+    });
     this.pending.add(done);
     done.finally(() => this.pending.delete(done)).catch(() => {});
   }
@@ -36,21 +82,5 @@ export class DataSourceCloser {
     while (this.pending.size > 0) {
       await Promise.all([...this.pending]);
     }
-  }
-
-  private disconnect(dataSource: DataSourceLike): Promise<unknown> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(new Error(`disconnect timed out after ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-      timer.unref();
-    });
-    const disconnect = Promise.resolve().then(() => dataSource.disconnect?.());
-    return Promise.race([disconnect, timeout]).finally(() =>
-      clearTimeout(timer),
-    );
   }
 }

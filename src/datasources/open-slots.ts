@@ -6,7 +6,7 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
-/** What {@link OpenSlots} asks of its owner. */
+/** What {@link OpenSlots} asks of the pool. */
 export interface OpenSlotsOwner {
   /** Someone is waiting: close idle DataSources to free slots, if any. */
   makeRoom(): void;
@@ -25,7 +25,8 @@ const MAX_TIMER = 2 ** 31 - 1;
  * @internal
  */
 export class OpenSlots {
-  private used = 0;
+  /** Slots held. */
+  inUse = 0;
   private readonly queue: Waiter[] = [];
 
   /**
@@ -34,15 +35,10 @@ export class OpenSlots {
    * @param owner - Frees slots when asked.
    */
   constructor(
-    readonly max: number,
+    private readonly max: number,
     private readonly timeoutMs: number,
     private readonly owner: OpenSlotsOwner,
   ) {}
-
-  /** Slots held. */
-  get inUse(): number {
-    return this.used;
-  }
 
   /** Callers waiting for a slot. */
   get waiting(): number {
@@ -56,34 +52,31 @@ export class OpenSlots {
    * @throws Error when no slot frees up within the timeout.
    */
   acquire(): Promise<void> {
-    if (this.used < this.max && this.queue.length === 0) {
-      this.used++;
+    if (this.inUse < this.max && this.queue.length === 0) {
+      this.inUse++;
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(
-          () => this.expire(waiter),
-          Math.min(this.timeoutMs, MAX_TIMER),
-        ),
-      };
-      waiter.timer.unref();
+      const timer = setTimeout(
+        () => this.expire(waiter),
+        Math.min(this.timeoutMs, MAX_TIMER),
+      );
+      timer.unref();
+      const waiter: Waiter = {resolve, reject, timer};
       this.queue.push(waiter);
       this.owner.waitingChanged(this.queue.length);
       this.owner.makeRoom();
     });
   }
 
-  /** Give a slot back; the first waiter gets it. */
+  /** Give a slot back; the first waiters get the free ones. */
   release(): void {
-    this.used--;
+    this.inUse--;
     if (this.queue.length === 0) return;
-    while (this.queue.length > 0 && this.used < this.max) {
+    while (this.queue.length > 0 && this.inUse < this.max) {
       const waiter = this.queue.shift() as Waiter;
       clearTimeout(waiter.timer);
-      this.used++;
+      this.inUse++;
       waiter.resolve();
     }
     this.owner.waitingChanged(this.queue.length);
@@ -91,12 +84,11 @@ export class OpenSlots {
 
   /** Fail every waiter now (the application is stopping). */
   rejectAll(error: Error): void {
-    const waiters = this.queue.splice(0);
-    for (const waiter of waiters) {
+    for (const waiter of this.queue.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.reject(error);
     }
-    if (waiters.length > 0) this.owner.waitingChanged(0);
+    this.owner.waitingChanged(0);
   }
 
   private expire(waiter: Waiter): void {

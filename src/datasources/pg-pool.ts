@@ -45,34 +45,24 @@ export function pgPoolOf(connector: unknown): PgPoolLike | undefined {
  *
  * @remarks
  * Read from loopback-connector-postgresql 9 (`lib/postgresql.js`), pg-pool 3
- * and pg 8 (`lib/client.js`):
- * - The connector attaches no `error` listener, to the pool or to its
- *   clients, unless the `onError` setting is given (which breaks a failed
- *   connect, see docs/datasources.md). pg-pool listens to a client's
- *   `error` only while the client is idle, and re-emits it on the pool.
- *   A checked-out client whose server goes away emits `error` with no
- *   listener, an uncaught exception: a query in flight when the server is
- *   stopped with `-m immediate` or its backend is killed (the socket ends:
- *   "Connection terminated unexpectedly"), or a `FATAL` (a fast shutdown)
- *   read together with the `ReadyForQuery` that completed the connection,
- *   while the connector still holds the client it connected with.
- * - So every client gets a listener for its whole life, attached on the
- *   pool's `connect` event: pg-pool emits it synchronously from the
- *   handshake's `ReadyForQuery`, before the client is handed to anyone and
- *   before the rest of that read is parsed. Before it, a client has no
- *   `error` to emit: pg reports a failure while connecting to the connect
- *   callback, which pg-pool handles, and swallows any error after that.
- *   Both listeners turn an error into "this DataSource is broken".
- * - The watch starts when the factory has returned the DataSource; one
- *   built with `lazyConnect` (as documented) has opened no client before.
- * - The connector's `disconnect()` calls `pool.end()`, drops its promise and
- *   calls back on the next tick, while the sockets are still open; and
- *   juggler skips `disconnect()` entirely for a DataSource that never
- *   connected. `end()` here takes the pool from the connector (as the
- *   connector's own `disconnect()` does), ends it once, and resolves only
- *   when every connection the pool opened has closed (pg-pool emits
- *   `remove` after a client's socket has ended), so a slot freed after it
- *   is a connection the server no longer sees.
+ * and pg 8 (`lib/client.js`); the evidence is in docs/datasources.md ("What
+ * loopback-connector-postgresql 9 does").
+ * - Nobody listens to `error` on the pool or its clients, and pg-pool listens
+ *   to a client only while it is idle: a checked-out client whose server
+ *   goes away (`-m immediate`, a killed backend, a `FATAL` read with the
+ *   handshake's `ReadyForQuery`) would throw an uncaught exception. So every
+ *   client gets a listener for its whole life on the pool's `connect` event,
+ *   which pg-pool emits from that `ReadyForQuery`, before the client is
+ *   handed out and before the rest of that read is parsed; until then pg
+ *   reports errors to the connect callback, which pg-pool handles.
+ * - The connector's `disconnect()` drops the promise of `pool.end()` and
+ *   calls back while the sockets are still open, and juggler skips it for a
+ *   DataSource that never connected. `end()` here ends the pool itself and
+ *   resolves once pg-pool has emitted `remove` for every client (its socket
+ *   has ended), so a slot freed after it is a session the server no longer
+ *   has.
+ * - The watch starts when the factory has returned the DataSource: one built
+ *   with `lazyConnect` (as documented) has opened no client before.
  *
  * @internal
  */
@@ -112,6 +102,7 @@ export class PgPoolWatch {
    * Call before the DataSource's own `disconnect()`.
    */
   async end(): Promise<void> {
+    // As the connector's own disconnect() does, so that it ends it no more.
     if (this.connector.pg === this.pool) this.connector.pg = null;
     if (!this.pool.ending) await this.pool.end();
     if (this.clients.size === 0) return;

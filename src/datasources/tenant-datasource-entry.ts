@@ -1,21 +1,22 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
+import type {DataSourceLike} from '../bridge/juggler-shapes';
 import {TenantRegistryError, tenantDataSourceUnavailableError} from '../errors';
 import {releaseDataSourceModels} from '../eviction/footprint-release';
-import type {DataSourceLike} from '../bridge/juggler-shapes';
 import {isConnectionError, isPoolBusyError} from './connection-errors';
+import {disconnectWithin} from './datasource-closer';
 import {pgPoolOf, PgPoolWatch} from './pg-pool';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
 /**
  * Where a tenant DataSource is in its life: `opening` (factory and connect
- * check), `open` (handed out), `retired` (no longer handed out, waiting for
- * the requests that hold it), `closing`, `closed`.
+ * check), `open` (lent to requests), `closing` (lent no more, waiting for the
+ * responses that hold it), `disconnecting`, `closed`.
  */
 export type TenantDataSourceState =
-  'opening' | 'open' | 'retired' | 'closing' | 'closed';
+  'opening' | 'open' | 'closing' | 'disconnecting' | 'closed';
 
 type Callback = (error?: unknown) => void;
 
@@ -40,61 +41,57 @@ interface JugglerDataSourceLike extends DataSourceLike {
 const DEFAULT_CONNECTION_TIMEOUT = 5000;
 
 /**
- * One tenant DataSource and what the cache knows about it: its state, the
- * requests holding it, whether a connection error was seen on it.
+ * One DataSource of a `TenantDataSourcePool`: its state, the responses
+ * holding it, whether a connection error was seen on it.
  *
  * @remarks
- * It watches three sources of connection errors, which mark it broken (the
- * next request gets a new one): juggler's `error` event on the DataSource
- * (a failed connect; without a listener it would be an uncaught
- * exception), the `error` events of the pg pool and of each of its clients
- * (see {@link PgPoolWatch}), and the connector's `after execute error`
- * hook, which also replaces a connection error with 503
- * `TENANT_DATASOURCE_UNAVAILABLE` (the original kept as `cause`) so that a
- * query that loses its database answers 503, not 500. A request that timed
- * out waiting for a busy pool gets that 503 too, but leaves the DataSource
- * in service: replacing it would open a second pool beside the busy one.
- * Other errors pass through untouched.
+ * Three sources of connection errors mark it broken (the next request gets
+ * a new one): juggler's `error` event on the DataSource (a failed connect;
+ * without a listener it would be an uncaught exception), the `error` events
+ * of its pg pool and of each of its clients ({@link PgPoolWatch}), and the
+ * connector's `after execute error` hook, which also turns the error into
+ * 503 `TENANT_DATASOURCE_UNAVAILABLE` (the original kept as `cause`) so that
+ * a query that loses its database answers 503, not 500. A wait for a busy
+ * pool answers that 503 too but leaves the DataSource in service: replacing
+ * it would open a second pool beside the busy one.
  *
  * @internal
  */
 export class TenantDataSourceEntry<DS extends object = object> {
   state: TenantDataSourceState = 'opening';
-  /** Requests holding it (until their response closes). */
+  /** Responses holding it (until they close). */
   checkouts = 0;
-  /** A connection error was seen: do not hand it out again. */
+  /** A connection error was seen: do not lend it again. */
   isBroken = false;
-  /** When it was last handed out, in the cache's own order (not a time). */
+  /** When it was last lent, in the pool's own order (not a time). */
   lastLent = 0;
-  /** Closes a retired entry whose requests did not finish in time. */
-  retireTimer: NodeJS.Timeout | undefined;
-  /** What the registry tracks for the tenant; see `handle`. */
-  readonly handle: DataSourceLike;
-  /** Settles when it has closed; rejects when closing failed or timed out. */
+  /** Why its disconnect failed or timed out, once it has. */
+  failure: unknown;
+  /** Resolves when it has closed (see `failure`); never rejects. */
   readonly closed: Promise<void>;
-  private settleClosed: (error?: unknown) => void = () => {};
-  private readonly pool: PgPoolWatch | undefined;
+  private settleClosed: () => void = () => {};
+  private holdTimer: NodeJS.Timeout | undefined;
+  private readonly pgPool: PgPoolWatch | undefined;
 
   /**
    * @param tenantId - The owning tenant.
    * @param dataSource - What the factory returned.
-   * @param retire - Called when the registry disconnects `handle`.
+   * @param disconnectTimeout - Milliseconds it waits for the responses
+   * holding it once closed, and then its disconnect may take.
+   * @param onClosed - Told when it has closed (its slot is free).
    */
   constructor(
     readonly tenantId: string,
     readonly dataSource: DS,
-    retire: () => Promise<void>,
+    private readonly disconnectTimeout: number,
+    private readonly onClosed: (entry: TenantDataSourceEntry<DS>) => void,
   ) {
-    this.closed = new Promise<void>((resolve, reject) => {
-      this.settleClosed = error =>
-        error === undefined ? resolve() : reject(error);
-    });
-    this.closed.catch(() => {});
+    this.closed = new Promise(resolve => (this.settleClosed = resolve));
     const ds = dataSource as JugglerDataSourceLike;
     const broken = (error: unknown) => this.markBroken(error);
     ds.on?.('error', broken);
     const pool = pgPoolOf(ds.connector);
-    this.pool = pool && new PgPoolWatch(ds.connector as object, pool, broken);
+    this.pgPool = pool && new PgPoolWatch(ds.connector as object, pool, broken);
     ds.connector?.observe?.('after execute error', (context, next) => {
       const error = context.error;
       if (error instanceof TenantRegistryError || !isConnectionError(error)) {
@@ -103,23 +100,11 @@ export class TenantDataSourceEntry<DS extends object = object> {
       if (!isPoolBusyError(error)) this.markBroken(error);
       next(tenantDataSourceUnavailableError(tenantId, error));
     });
-    // The registry releases a tenant's DataSources on eviction: it sees this
-    // handle, so its disconnect goes through the cache, which knows when the
-    // pool has really closed and frees the slot then.
-    this.handle = {
-      get modelBuilder() {
-        return ds.modelBuilder;
-      },
-      get connector() {
-        return ds.connector;
-      },
-      disconnect: retire,
-    };
   }
 
   /** Open connections of its pg pool (0 for other connectors). */
   get connections(): number {
-    return this.pool?.connections ?? 0;
+    return this.pgPool?.connections ?? 0;
   }
 
   /**
@@ -164,43 +149,51 @@ export class TenantDataSourceEntry<DS extends object = object> {
   }
 
   /**
-   * Close it (see `disconnect`), bounded by `timeoutMs`, and settle
-   * `closed`.
-   *
-   * @returns A promise that resolves when done, even on failure.
+   * Close it: lend it no more, and disconnect it once no response holds it
+   * (or after `disconnectTimeout`). Idempotent; `closed` tells the end.
    */
-  close(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`disconnect timed out after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      timer.unref();
-    });
-    return Promise.race([this.disconnect(), timeout]).then(
-      () => {
-        clearTimeout(timer);
-        this.settleClosed();
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        debug('closing the DataSource of %s failed: %s', this.tenantId, error);
-        this.settleClosed(error);
-      },
+  close(): void {
+    if (this.state !== 'opening' && this.state !== 'open') return;
+    this.state = 'closing';
+    if (this.checkouts === 0) return this.disconnect();
+    this.holdTimer = setTimeout(
+      () => this.disconnect(),
+      this.disconnectTimeout,
     );
+    this.holdTimer.unref();
+  }
+
+  /** A response holding it has closed. */
+  checkIn(): void {
+    this.checkouts--;
+    if (this.state === 'closing' && this.checkouts === 0) this.disconnect();
   }
 
   /**
-   * Close it: drop its models, end its pg pool (waiting for the sockets),
-   * then juggler's `disconnect()`.
+   * Once closed, disconnect now without waiting for the responses holding
+   * it: drop its models, end its pg pool (waiting for the sockets), then
+   * juggler's `disconnect()`, all within `disconnectTimeout`.
    */
-  private async disconnect(): Promise<void> {
+  disconnect(): void {
+    if (this.state !== 'closing') return;
+    clearTimeout(this.holdTimer);
+    this.state = 'disconnecting';
     const ds = this.dataSource as JugglerDataSourceLike;
-    releaseDataSourceModels(ds);
-    const ended = this.pool?.end();
-    await ds.disconnect?.();
-    await ended;
+    const ended = (failure?: unknown) => {
+      this.failure = failure;
+      this.state = 'closed';
+      this.onClosed(this);
+      this.settleClosed();
+    };
+    disconnectWithin(async () => {
+      releaseDataSourceModels(ds);
+      const poolEnded = this.pgPool?.end();
+      await ds.disconnect?.();
+      await poolEnded;
+    }, this.disconnectTimeout).then(ended, (error: unknown) => {
+      debug('closing the DataSource of %s failed: %s', this.tenantId, error);
+      ended(error ?? new Error('disconnect failed'));
+    });
   }
 
   private markBroken(error: unknown): void {

@@ -26,14 +26,14 @@ export type TenantDataSourceFactorySource<DS extends object = object> =
   | {get(): Promise<TenantDataSourceFactory<DS> | undefined>};
 
 /** Limits of a `TenantDataSourcePool`. */
-export interface TenantDataSourceCacheOptions {
+export interface TenantDataSourcePoolOptions {
   /** Most DataSources open (or opening, or closing) at once; `Infinity`: no cap. */
   maxOpen: number;
   /** Milliseconds a request waits for a slot before 503. */
   acquireTimeout: number;
   /**
-   * Milliseconds a close may take, and a replaced DataSource may wait for the
-   * requests holding it.
+   * Milliseconds a closed DataSource waits for the responses holding it,
+   * and then its disconnect may take.
    */
   disconnectTimeout: number;
 }
@@ -45,14 +45,14 @@ export interface DataSourceHolder {
 }
 
 /** Counters of a `TenantDataSourcePool`. */
-export interface TenantDataSourceCacheStats {
+export interface TenantDataSourcePoolStats {
   /** Open DataSources that requests are given now (one per tenant). */
   live: number;
-  /** Slots held: opening, open, retired and closing DataSources. */
+  /** Slots held: opening, open and closing DataSources. */
   slots: number;
   /** Requests waiting for a slot. */
   waiting: number;
-  /** Connections of their pools not closed yet (pg pools only). */
+  /** Connections of their pg pools not closed yet. */
   connections: number;
   /** DataSources opened, since start. */
   creations: number;

@@ -16,15 +16,14 @@ import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-opt
 import type {ModelRegistry} from '../registry/model-registry';
 
 /**
- * The per-tenant DataSource cache, from the application's factory and the
+ * The pool of tenant DataSources, from the application's factory and the
  * `dataSources` options.
  *
  * @remarks
- * Tagged as a lifecycle observer (group `tenant-registry`, which stops after
- * the REST server): the cache's `stop()` closes every tenant DataSource on
- * `app.stop()`, so no pool connection outlives the application. The factory
- * is read when a DataSource is first needed, so it may be bound after
- * `app.start()`.
+ * A lifecycle observer (group `tenant-registry`, which stops after the REST
+ * server): the pool's `stop()` closes every tenant DataSource on
+ * `app.stop()`. The factory is read when a DataSource is first needed, so it
+ * may be bound after `app.start()`.
  *
  * @internal
  */
@@ -41,10 +40,9 @@ export class TenantDataSourcePoolProvider implements Provider<TenantDataSourcePo
 
   value(): TenantDataSourcePool {
     const {dataSources, disconnectTimeout} = this.options;
-    const getFactory = this.getFactory;
     return new TenantDataSourcePool(
       this.registry,
-      {get: getFactory},
+      {get: this.getFactory},
       {
         maxOpen: dataSources.maxOpen,
         acquireTimeout: dataSources.acquireTimeout,

@@ -23,7 +23,7 @@ import {toHttpError} from '../request/http-errors';
 export class TenantDataSourceProvider implements Provider<object> {
   constructor(
     @inject(TenantRegistryBindings.DATASOURCE_POOL)
-    private readonly cache: TenantDataSourcePool,
+    private readonly pool: TenantDataSourcePool,
     @inject(TenantRegistryBindings.DEFAULT_DATASOURCE, {optional: true})
     private readonly defaultDataSource?: object,
     @inject(RestBindings.Http.RESPONSE, {optional: true})
@@ -37,7 +37,7 @@ export class TenantDataSourceProvider implements Provider<object> {
       throw toHttpError(tenantRequiredError());
     }
     try {
-      return await this.cache.get(tenantId, this.response);
+      return await this.pool.get(tenantId, this.response);
     } catch (error: unknown) {
       throw toHttpError(error, this.response);
     }

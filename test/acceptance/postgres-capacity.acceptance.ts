@@ -92,13 +92,13 @@ describePg(
       expect(peak.tenant).to.be.above(MAX_OPEN);
       expect(peak.admin).to.be.belowOrEqual(2);
       expect(peak.samples).to.be.above(10);
-      const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
-      expect(cache.getStats()).to.containDeep({
+      const pool = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
+      expect(pool.getStats()).to.containDeep({
         timeouts: 0,
         failures: 0,
         closedForRoom: TENANTS.length - MAX_OPEN,
       });
-      expect(cache.getStats().slots).to.be.belowOrEqual(MAX_OPEN);
+      expect(pool.getStats().slots).to.be.belowOrEqual(MAX_OPEN);
     }).timeout(120000);
 
     /** Sample pg_stat_activity as fast as it answers until `stop()`. */

@@ -77,8 +77,8 @@ describePg(
       await cluster.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
       await get('down').expect(200);
       await get('up').expect(200);
-      const cache = await pgApp.app.get(TenantRegistryBindings.DATASOURCE_POOL);
-      expect(cache.getStats().failures).to.be.aboveOrEqual(1);
+      const pool = await pgApp.app.get(TenantRegistryBindings.DATASOURCE_POOL);
+      expect(pool.getStats().failures).to.be.aboveOrEqual(1);
       // No broken pool is left behind: one connection per live DataSource.
       await waitFor(
         async () => (await cluster.connections(TENANT_APPLICATION)) === 2,
@@ -140,8 +140,8 @@ describePg(
       // The pool was busy, not broken: the same DataSource serves on.
       const after = (await get('acme').expect(200)).body.dataSource;
       expect(after).to.equal(before);
-      const cache = await pgApp.app.get(TenantRegistryBindings.DATASOURCE_POOL);
-      expect(cache.getStats()).to.containDeep({replaced: 0, creations: 1});
+      const pool = await pgApp.app.get(TenantRegistryBindings.DATASOURCE_POOL);
+      expect(pool.getStats()).to.containDeep({replaced: 0, creations: 1});
     });
 
     function lockWaiters(tenantId: string): Promise<number> {

@@ -72,12 +72,12 @@ describe('per-tenant DataSources (acceptance)', () => {
 
   it('creates exactly one DataSource for 200 concurrent first requests', async () => {
     await givenApp();
-    // The factory cannot finish before all 200 requests have asked the cache
+    // The factory cannot finish before all 200 requests have asked the pool
     // for the DataSource: they provably overlap, on any machine.
-    const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
+    const pool = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
     const allAsked = barrier(201); // 200 requests and the factory
-    const getDataSource = cache.get.bind(cache);
-    cache.get = tenantId => {
+    const getDataSource = pool.get.bind(pool);
+    pool.get = tenantId => {
       allAsked.wait().catch(() => {});
       return getDataSource(tenantId);
     };
@@ -90,7 +90,7 @@ describe('per-tenant DataSources (acceptance)', () => {
     expect(responses.map(r => r.status)).to.matchEach(200);
     expect(factoryCalls).to.deepEqual(['new-tenant']);
     expect(connectorCounts.created).to.equal(1);
-    expect(cache.getStats()).to.containDeep({
+    expect(pool.getStats()).to.containDeep({
       live: 1,
       slots: 1,
       creations: 1,
@@ -129,7 +129,7 @@ describe('per-tenant DataSources (acceptance)', () => {
     const registry = await app.get<ModelRegistry>(
       TenantRegistryBindings.REGISTRY,
     );
-    const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
+    const pool = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
     await client
       .post('/tenant-notes')
       .set('x-tenant-id', 'a')
@@ -140,7 +140,7 @@ describe('per-tenant DataSources (acceptance)', () => {
       .set('x-tenant-id', 'b')
       .send({text: 'y'})
       .expect(200);
-    const dsA = (await cache.get('a')) as juggler.DataSource;
+    const dsA = (await pool.get('a')) as juggler.DataSource;
     expect(anonymousModelNames(builderOf(dsA))).to.have.length(1);
 
     const inside = deferred();
@@ -183,8 +183,8 @@ describe('per-tenant DataSources (acceptance)', () => {
     expect(res.body.error.code).to.equal('TENANT_DATASOURCE_UNAVAILABLE');
     expect(JSON.stringify(res.body)).to.not.containEql('secret-host');
     await client.get('/tenant-notes').set('x-tenant-id', 'a').expect(200);
-    const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
-    expect(cache.getStats()).to.containDeep({
+    const pool = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
+    expect(pool.getStats()).to.containDeep({
       live: 1,
       slots: 1,
       creations: 1,
@@ -211,7 +211,7 @@ describe('per-tenant DataSources (acceptance)', () => {
         .get('/tenant-notes')
         .set('x-tenant-id', tenantId)
         .then(res => res);
-    const cacheOf = () => app.get(TenantRegistryBindings.DATASOURCE_POOL);
+    const poolOf = () => app.get(TenantRegistryBindings.DATASOURCE_POOL);
 
     it('closes the least recently used idle DataSource, with its tenant, to open one more', async () => {
       await givenApp({dataSources: {maxOpen: 2}});
@@ -230,7 +230,7 @@ describe('per-tenant DataSources (acceptance)', () => {
       ]);
       expect(registry.tenantIds()).to.deepEqual(['a', 'c']);
       expect(registry.getStats().evictions.capacity).to.equal(1);
-      expect((await cacheOf()).getStats()).to.containDeep({
+      expect((await poolOf()).getStats()).to.containDeep({
         live: 2,
         slots: 2,
         closedForRoom: 1,
@@ -239,12 +239,12 @@ describe('per-tenant DataSources (acceptance)', () => {
 
     it('makes a request wait while every open DataSource is busy, then gives it the first slot freed', async () => {
       await givenApp({dataSources: {maxOpen: 1, acquireTimeout: 10000}});
-      const cache = await cacheOf();
+      const pool = await poolOf();
       const held = holdFirstRequestOf('a');
       const a = list('a');
       await held.inside;
       const b = list('b');
-      await waitFor(() => cache.getStats().waiting === 1);
+      await waitFor(() => pool.getStats().waiting === 1);
       expect(connectorEvents).to.deepEqual(['create db_a#1']);
       held.release();
       expect((await a).status).to.equal(200);
@@ -268,7 +268,7 @@ describe('per-tenant DataSources (acceptance)', () => {
       expect(b.headers['retry-after']).to.equal('1');
       held.release();
       expect((await a).status).to.equal(200);
-      expect((await cacheOf()).getStats()).to.containDeep({
+      expect((await poolOf()).getStats()).to.containDeep({
         timeouts: 1,
         waiting: 0,
       });
@@ -277,7 +277,7 @@ describe('per-tenant DataSources (acceptance)', () => {
 
     it('never hands out a DataSource that is closing: a request arriving meanwhile gets a new one', async () => {
       await givenApp({dataSources: {maxOpen: 1, acquireTimeout: 10000}});
-      const cache = await cacheOf();
+      const pool = await poolOf();
       await list('a');
       const closing = deferred();
       const finishClose = deferred();
@@ -290,7 +290,7 @@ describe('per-tenant DataSources (acceptance)', () => {
       await closing.promise;
       // db_a#1 is closing: a request for a must not get it.
       const a = list('a');
-      await waitFor(() => cache.getStats().waiting === 2);
+      await waitFor(() => pool.getStats().waiting === 2);
       finishClose.resolve();
       expect((await b).body.label).to.equal('db_b#2');
       expect((await a).body.label).to.equal('db_a#3');
@@ -308,14 +308,14 @@ describe('per-tenant DataSources (acceptance)', () => {
 
   it('replaces a DataSource that reported a connection error, and closes the old one when the responses holding it close', async () => {
     await givenApp();
-    const cache = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
+    const pool = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
     const held = holdFirstRequestOf('a');
     const first = client
       .get('/tenant-notes')
       .set('x-tenant-id', 'a')
       .then(res => res);
     await held.inside;
-    const broken = (await cache.get('a')) as juggler.DataSource;
+    const broken = (await pool.get('a')) as juggler.DataSource;
     broken.emit(
       'error',
       Object.assign(new Error('read'), {code: 'ECONNRESET'}),
@@ -331,7 +331,7 @@ describe('per-tenant DataSources (acceptance)', () => {
     held.release();
     expect((await first).body.label).to.equal('db_a#1');
     await waitFor(() => connectorEvents.includes('disconnected db_a#1'));
-    expect(cache.getStats()).to.containDeep({replaced: 1, live: 1, slots: 1});
+    expect(pool.getStats()).to.containDeep({replaced: 1, live: 1, slots: 1});
   });
 
   /** Hold the first request of a tenant inside the controller. */

@@ -30,11 +30,11 @@ const describePg = POSTGRES_SKIP_REASON ? describe.skip : describe;
 const SKIPPED = POSTGRES_SKIP_REASON
   ? ` (skipped: ${POSTGRES_SKIP_REASON})`
   : '';
-type Cache = TenantDataSourcePool<juggler.DataSource>;
+type Pool = TenantDataSourcePool<juggler.DataSource>;
 
 describePg(`TenantDataSourcePool on PostgreSQL (integration)${SKIPPED}`, () => {
   let cluster: PostgresCluster;
-  let cache: Cache | undefined;
+  let pool: Pool | undefined;
 
   before(async () => {
     cluster = await PostgresCluster.create();
@@ -43,8 +43,8 @@ describePg(`TenantDataSourcePool on PostgreSQL (integration)${SKIPPED}`, () => {
   });
   after(() => cluster?.destroy());
   afterEach(async () => {
-    await cache?.stop();
-    cache = undefined;
+    await pool?.stop();
+    pool = undefined;
   });
 
   const config = (settings: object = {}) => ({
@@ -76,11 +76,11 @@ describePg(`TenantDataSourcePool on PostgreSQL (integration)${SKIPPED}`, () => {
     const terminated = await failure(() =>
       query('SELECT pg_terminate_backend(pg_backend_pid())'),
     );
-    const pool = pgPool({...config(), max: 1, connectionTimeoutMillis: 500});
-    const held = await pool.connect();
-    const timedOut = await failure(() => pool.connect());
+    const busy = pgPool({...config(), max: 1, connectionTimeoutMillis: 500});
+    const held = await busy.connect();
+    const timedOut = await failure(() => busy.connect());
     held.release();
-    await pool.end();
+    await busy.end();
     for (const error of [
       refused,
       missing,
@@ -117,7 +117,7 @@ describePg(`TenantDataSourcePool on PostgreSQL (integration)${SKIPPED}`, () => {
 
   it('answers 503 when the server accepts but never answers, and frees the slot once the close gives up', async () => {
     const silent = await givenSilentServer();
-    cache = new TenantDataSourcePool(
+    pool = new TenantDataSourcePool(
       new ModelRegistry(),
       tenantId =>
         tenantDataSource({...cluster, port: silent.port}, 'schema', tenantId, {
@@ -126,36 +126,36 @@ describePg(`TenantDataSourcePool on PostgreSQL (integration)${SKIPPED}`, () => {
         }),
       {maxOpen: 1, disconnectTimeout: 50},
     );
-    const error = await failure(() => cache!.get('a'));
+    const error = await failure(() => pool!.get('a'));
     expect(error).to.containDeep({code: 'TENANT_DATASOURCE_UNAVAILABLE'});
-    await waitFor(() => cache!.getStats().slots === 0);
+    await waitFor(() => pool!.getStats().slots === 0);
     silent.close();
   });
 
   it('closes a replaced DataSource that a response still holds after disconnectTimeout, and all on stop()', async () => {
     const registry = new ModelRegistry();
-    cache = new TenantDataSourcePool(
+    pool = new TenantDataSourcePool(
       registry,
       tenantId => tenantDataSource(cluster, 'schema', tenantId),
       {disconnectTimeout: 50},
     );
     const neverCloses = new EventEmitter();
-    const first = await cache.get('a', neverCloses);
+    const first = await pool.get('a', neverCloses);
     first.emit('error', Object.assign(new Error('read'), {code: 'ECONNRESET'}));
-    const second = await cache.get('a');
+    const second = await pool.get('a');
     expect(second).to.not.equal(first);
     // Closed although still held, once its pool has ended.
-    await waitFor(() => cache!.getStats().slots === 1);
+    await waitFor(() => pool!.getStats().slots === 1);
     expect(first.connected).to.be.false();
-    expect(cache.getStats()).to.containDeep({replaced: 1, live: 1});
-    await cache.stop();
+    expect(pool.getStats()).to.containDeep({replaced: 1, live: 1});
+    await pool.stop();
     expect(await cluster.connections(TENANT_APPLICATION)).to.equal(0);
-    expect(cache.getStats()).to.containDeep({live: 0, slots: 0});
+    expect(pool.getStats()).to.containDeep({live: 0, slots: 0});
   });
 
   it('stop() fails the waiting requests and closes a DataSource that finishes opening afterwards', async () => {
     const gate = deferred();
-    cache = new TenantDataSourcePool(
+    pool = new TenantDataSourcePool(
       new ModelRegistry(),
       async tenantId => {
         if (tenantId === 'a') await gate.promise;
@@ -163,15 +163,15 @@ describePg(`TenantDataSourcePool on PostgreSQL (integration)${SKIPPED}`, () => {
       },
       {maxOpen: 1, acquireTimeout: 10000},
     );
-    const a = failure(() => cache!.get('a'));
-    const b = failure(() => cache!.get('b'));
-    await waitFor(() => cache!.getStats().waiting === 1);
-    const stopping = cache.stop();
+    const a = failure(() => pool!.get('a'));
+    const b = failure(() => pool!.get('b'));
+    await waitFor(() => pool!.getStats().waiting === 1);
+    const stopping = pool.stop();
     gate.resolve();
     await stopping;
     expect(await b).to.containDeep({code: 'TENANT_DATASOURCE_UNAVAILABLE'});
     expect(await a).to.containDeep({code: 'TENANT_DATASOURCE_UNAVAILABLE'});
-    expect(cache.getStats()).to.containDeep({live: 0, slots: 0, waiting: 0});
+    expect(pool.getStats()).to.containDeep({live: 0, slots: 0, waiting: 0});
     expect(await cluster.connections(TENANT_APPLICATION)).to.equal(0);
   });
 });
@@ -179,7 +179,7 @@ describePg(`TenantDataSourcePool on PostgreSQL (integration)${SKIPPED}`, () => {
 describe('TenantDataSourcePool with DataSources that are not juggler ones (integration)', () => {
   it('uses an object without connect() as is, and connects a callback-only one once', async () => {
     let connects = 0;
-    const cache = new TenantDataSourcePool<object>(
+    const pool = new TenantDataSourcePool<object>(
       new ModelRegistry(),
       tenantId => {
         if (tenantId === 'plain') return {name: 'plain'};
@@ -191,22 +191,22 @@ describe('TenantDataSourcePool with DataSources that are not juggler ones (integ
         };
       },
     );
-    expect(await cache.get('plain')).to.deepEqual({name: 'plain'});
-    await cache.get('callback');
-    await cache.get('callback');
+    expect(await pool.get('plain')).to.deepEqual({name: 'plain'});
+    await pool.get('callback');
+    await pool.get('callback');
     expect(connects).to.equal(1);
-    await expect(cache.get('down')).to.be.rejectedWith({
+    await expect(pool.get('down')).to.be.rejectedWith({
       code: 'TENANT_DATASOURCE_UNAVAILABLE',
     });
-    await cache.stop();
-    expect(cache.getStats()).to.containDeep({live: 0, slots: 0, failures: 1});
+    await pool.stop();
+    expect(pool.getStats()).to.containDeep({live: 0, slots: 0, failures: 1});
   });
 
   it('fails with a programmer error, not a 503, when no factory is bound', async () => {
-    const cache = new TenantDataSourcePool(new ModelRegistry(), {
+    const pool = new TenantDataSourcePool(new ModelRegistry(), {
       get: async () => undefined,
     });
-    await expect(cache.get('a')).to.be.rejectedWith(/needs a factory/);
+    await expect(pool.get('a')).to.be.rejectedWith(/needs a factory/);
   });
 });
 
