@@ -1,12 +1,12 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {Counter, Gauge, Histogram, Registry, register} from 'prom-client';
-import type {
-  RegistryManager,
-  RegistryManagerStats,
-} from '../observers/registry-manager.observer';
+import type {RegistryManager} from '../observers/registry-manager.observer';
 import type {ModelRegistry} from '../registry/model-registry';
-import {EVICTION_REASONS} from '../registry/registry-stats';
+import {
+  EVICTION_REASONS,
+  type ModelRegistryStats,
+} from '../registry/registry-stats';
 
 /**
  * Options of {@link TenantRegistryMetrics}.
@@ -23,8 +23,9 @@ export interface TenantRegistryMetricsOptions {
  * their own.
  *
  * @remarks
- * Gauges and counters are read from the registry's counters when scraped,
- * so the hot path (lookups, requests) pays nothing for them. Tenant ids are
+ * Every metric is read from `RegistryManager.getStats()` when scraped, so
+ * the hot path (lookups, requests) pays nothing for them; a counter shows
+ * the total the registry keeps. Tenant ids are
  * never labels. Our own `Registry` survives `@loopback/metrics` clearing the
  * global one on stop; `registerGlobally()` adds ours to the global registry
  * for apps that already serve `/metrics`.
@@ -42,35 +43,19 @@ export class TenantRegistryMetrics {
   ) {
     const prefix = options.prefix ?? 'tenant_registry_';
     const registers = [this.registry];
-    let stats: RegistryManagerStats | undefined;
+    let stats: ModelRegistryStats | undefined;
     // One getStats() per scrape, shared by every metric's collect(): the
     // first metric registered (the tenants gauge) starts a new reading.
     const read = () => (stats ??= manager.getStats());
-    const counted = new Map<string, number>();
-    const catchUp = (
-      counter: Counter<string>,
-      key: string,
-      total: number,
-      labels?: Record<string, string>,
-    ) => {
-      const seen = counted.get(key);
-      const delta = total - (seen ?? 0);
-      // A labelled series appears only once incremented: show zeros too.
-      if (delta > 0 || seen === undefined) {
-        if (labels) counter.inc(labels, delta);
-        else counter.inc(delta);
-      }
-      counted.set(key, total);
-    };
 
     this.metrics = [
       new Gauge({
         name: `${prefix}tenants`,
-        help: 'Live tenant registries.',
+        help: 'Live tenant scopes.',
         registers,
         collect() {
           stats = undefined;
-          this.set(read().tenantRegistries);
+          this.set(read().tenantScopes);
         },
       }),
       new Gauge({
@@ -97,8 +82,10 @@ export class TenantRegistryMetrics {
         labelNames: ['result'],
         registers,
         collect() {
-          catchUp(this, 'hit', read().hits, {result: 'hit'});
-          catchUp(this, 'miss', read().misses, {result: 'miss'});
+          showTotals(this, [
+            [read().hits, {result: 'hit'}],
+            [read().misses, {result: 'miss'}],
+          ]);
         },
       }),
       new Counter({
@@ -106,7 +93,7 @@ export class TenantRegistryMetrics {
         help: 'Anonymous models built by juggler and registered.',
         registers,
         collect() {
-          catchUp(this, 'created', read().modelsCreated);
+          showTotals(this, [[read().modelsCreated]]);
         },
       }),
       new Counter({
@@ -115,11 +102,11 @@ export class TenantRegistryMetrics {
         labelNames: ['reason'],
         registers,
         collect() {
-          for (const reason of EVICTION_REASONS) {
-            catchUp(this, `evicted:${reason}`, read().evictions[reason], {
-              reason,
-            });
-          }
+          const {evictions} = read();
+          showTotals(
+            this,
+            EVICTION_REASONS.map(reason => [evictions[reason], {reason}]),
+          );
         },
       }),
       new Counter({
@@ -128,10 +115,13 @@ export class TenantRegistryMetrics {
         labelNames: ['result'],
         registers,
         collect() {
-          for (const [result, total] of Object.entries(read().admissions)) {
-            const label = result === 'notFound' ? 'not_found' : result;
-            catchUp(this, `admission:${result}`, total, {result: label});
-          }
+          showTotals(
+            this,
+            Object.entries(read().admissions).map(([result, total]) => [
+              total,
+              {result: result === 'notFound' ? 'not_found' : result},
+            ]),
+          );
         },
       }),
       new Gauge({
@@ -166,9 +156,10 @@ export class TenantRegistryMetrics {
         collect() {
           const events = read().events;
           const kinds = ['resyncs', 'replayed', 'rejected', 'gaps'] as const;
-          for (const kind of kinds) {
-            catchUp(this, `events:${kind}`, events?.[kind] ?? 0, {kind});
-          }
+          showTotals(
+            this,
+            kinds.map(kind => [events?.[kind] ?? 0, {kind}]),
+          );
         },
       }),
       new Counter({
@@ -176,7 +167,7 @@ export class TenantRegistryMetrics {
         help: 'Times the juggler bridge fell back to juggler after a registry failure.',
         registers,
         collect() {
-          catchUp(this, 'fallbacks', read().bridgeFallbacks);
+          showTotals(this, [[read().bridgeFallbacks]]);
         },
       }),
       new Counter({
@@ -184,7 +175,7 @@ export class TenantRegistryMetrics {
         help: 'Cleanup passes that failed.',
         registers,
         collect() {
-          catchUp(this, 'cleanupFailures', read().cleanupFailures);
+          showTotals(this, [[read().cleanupFailures]]);
         },
       }),
     ];
@@ -222,5 +213,20 @@ export class TenantRegistryMetrics {
         register.registerMetric(metric);
       }
     }
+  }
+}
+
+/**
+ * Show totals the registry keeps on a counter: set, not added to, so that
+ * nothing is counted twice (a labelled series shows from zero on).
+ */
+function showTotals(
+  counter: Counter<string>,
+  totals: [total: number, labels?: Record<string, string>][],
+): void {
+  counter.reset();
+  for (const [total, labels] of totals) {
+    if (labels) counter.inc(labels, total);
+    else counter.inc(total);
   }
 }
