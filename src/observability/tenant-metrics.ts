@@ -18,6 +18,102 @@ export interface TenantRegistryMetricsOptions {
   prefix?: string;
 }
 
+type Labels = Record<string, string>;
+/** A metric's values in one reading of the stats: `[value, labels?]`. */
+type Values = (stats: ModelRegistryStats) => [number, Labels?][];
+
+const EVENT_KINDS = ['resyncs', 'replayed', 'rejected', 'gaps'] as const;
+
+/** Name (after the prefix), help, label, and how to read each metric. */
+const GAUGES: [string, string, string[], Values][] = [
+  ['tenants', 'Live tenant scopes.', [], s => [[s.tenantScopes]]],
+  [
+    'leased_tenants',
+    'Tenants with a request or runInTenant work in flight.',
+    [],
+    s => [[s.leasedTenants]],
+  ],
+  [
+    'models',
+    'Anonymous models registered, by scope.',
+    ['scope'],
+    s => [
+      [s.globalModels, {scope: 'global'}],
+      [s.totalTenantModels, {scope: 'tenant'}],
+    ],
+  ],
+  [
+    'max_tenants',
+    'The cap on live tenants (+Inf when off).',
+    [],
+    s => [[s.maxTenants]],
+  ],
+  [
+    'memory_pressure',
+    'Consecutive cleanup passes that found the heap above the high watermark.',
+    [],
+    s => [[s.memoryPressure?.consecutivePasses ?? 0]],
+  ],
+  [
+    'events_in_sync',
+    'Whether this instance is in sync with the fleet events (1) or not (0).',
+    [],
+    s => [[s.events?.isInSync === false ? 0 : 1]],
+  ],
+];
+
+const COUNTERS: [string, string, string[], Values][] = [
+  [
+    'lookups_total',
+    'Anonymous model lookups, by result.',
+    ['result'],
+    s => [
+      [s.hits, {result: 'hit'}],
+      [s.misses, {result: 'miss'}],
+    ],
+  ],
+  [
+    'models_created_total',
+    'Anonymous models built by juggler and registered.',
+    [],
+    s => [[s.modelsCreated]],
+  ],
+  [
+    'evictions_total',
+    'Tenant evictions, by reason.',
+    ['reason'],
+    s => EVICTION_REASONS.map(reason => [s.evictions[reason], {reason}]),
+  ],
+  [
+    'admissions_total',
+    'Tenants admitted, or refused (not_found, capacity, unavailable).',
+    ['result'],
+    s =>
+      Object.entries(s.admissions).map(([result, total]) => [
+        total,
+        {result: result === 'notFound' ? 'not_found' : result},
+      ]),
+  ],
+  [
+    'events_total',
+    'Fleet event activity: resyncs, replayed events, rejected messages, gaps (evicted every tenant).',
+    ['kind'],
+    s => EVENT_KINDS.map(kind => [s.events?.[kind] ?? 0, {kind}]),
+  ],
+  [
+    'bridge_fallbacks_total',
+    'Times the juggler bridge fell back to juggler after a registry failure.',
+    [],
+    s => [[s.bridgeFallbacks]],
+  ],
+  [
+    'cleanup_failures_total',
+    'Cleanup passes that failed.',
+    [],
+    s => [[s.cleanupFailures]],
+  ],
+];
+
 /**
  * Prometheus metrics of a `ModelRegistry`, in a `prom-client` `Registry` of
  * their own.
@@ -25,8 +121,7 @@ export interface TenantRegistryMetricsOptions {
  * @remarks
  * Every metric is read from `RegistryManager.getStats()` when scraped, so
  * the hot path (lookups, requests) pays nothing for them; a counter shows
- * the total the registry keeps. Tenant ids are
- * never labels. Our own `Registry` survives `@loopback/metrics` clearing the
+ * the total the registry keeps. Tenant ids are never labels. Our own `Registry` survives `@loopback/metrics` clearing the
  * global one on stop; `registerGlobally()` adds ours to the global registry
  * for apps that already serve `/metrics`.
  */
@@ -34,7 +129,6 @@ export class TenantRegistryMetrics {
   /** The prom-client registry holding these metrics. */
   readonly registry = new Registry();
   private readonly metrics: (Gauge | Counter | Histogram)[];
-  private readonly cleanupDuration: Histogram;
 
   constructor(
     modelRegistry: ModelRegistry,
@@ -46,149 +140,51 @@ export class TenantRegistryMetrics {
     let stats: ModelRegistryStats | undefined;
     // One getStats() per scrape, shared by every metric's collect(): the
     // first metric registered (the tenants gauge) starts a new reading.
-    const read = () => (stats ??= manager.getStats());
-
-    this.metrics = [
-      new Gauge({
-        name: `${prefix}tenants`,
-        help: 'Live tenant scopes.',
-        registers,
-        collect() {
-          stats = undefined;
-          this.set(read().tenantScopes);
-        },
-      }),
-      new Gauge({
-        name: `${prefix}leased_tenants`,
-        help: 'Tenants with a request or runInTenant work in flight.',
-        registers,
-        collect() {
-          this.set(read().leasedTenants);
-        },
-      }),
-      new Gauge({
-        name: `${prefix}models`,
-        help: 'Anonymous models registered, by scope.',
-        labelNames: ['scope'],
-        registers,
-        collect() {
-          this.set({scope: 'global'}, read().globalModels);
-          this.set({scope: 'tenant'}, read().totalTenantModels);
-        },
-      }),
-      new Counter({
-        name: `${prefix}lookups_total`,
-        help: 'Anonymous model lookups, by result.',
-        labelNames: ['result'],
-        registers,
-        collect() {
-          showTotals(this, [
-            [read().hits, {result: 'hit'}],
-            [read().misses, {result: 'miss'}],
-          ]);
-        },
-      }),
-      new Counter({
-        name: `${prefix}models_created_total`,
-        help: 'Anonymous models built by juggler and registered.',
-        registers,
-        collect() {
-          showTotals(this, [[read().modelsCreated]]);
-        },
-      }),
-      new Counter({
-        name: `${prefix}evictions_total`,
-        help: 'Tenant evictions, by reason.',
-        labelNames: ['reason'],
-        registers,
-        collect() {
-          const {evictions} = read();
-          showTotals(
-            this,
-            EVICTION_REASONS.map(reason => [evictions[reason], {reason}]),
-          );
-        },
-      }),
-      new Counter({
-        name: `${prefix}admissions_total`,
-        help: 'Tenants admitted, or refused (not_found, capacity, unavailable).',
-        labelNames: ['result'],
-        registers,
-        collect() {
-          showTotals(
-            this,
-            Object.entries(read().admissions).map(([result, total]) => [
-              total,
-              {result: result === 'notFound' ? 'not_found' : result},
-            ]),
-          );
-        },
-      }),
-      new Gauge({
-        name: `${prefix}max_tenants`,
-        help: 'The cap on live tenants (+Inf when off).',
-        registers,
-        collect() {
-          this.set(read().maxTenants);
-        },
-      }),
-      new Gauge({
-        name: `${prefix}memory_pressure`,
-        help: 'Consecutive cleanup passes that found the heap above the high watermark.',
-        registers,
-        collect() {
-          this.set(read().memoryPressure?.consecutivePasses ?? 0);
-        },
-      }),
-      new Gauge({
-        name: `${prefix}events_in_sync`,
-        help: 'Whether this instance is in sync with the fleet events (1) or not (0).',
-        registers,
-        collect() {
-          this.set(read().events?.isInSync === false ? 0 : 1);
-        },
-      }),
-      new Counter({
-        name: `${prefix}events_total`,
-        help: 'Fleet event activity: resyncs, replayed events, rejected messages, gaps (evicted every tenant).',
-        labelNames: ['kind'],
-        registers,
-        collect() {
-          const events = read().events;
-          const kinds = ['resyncs', 'replayed', 'rejected', 'gaps'] as const;
-          showTotals(
-            this,
-            kinds.map(kind => [events?.[kind] ?? 0, {kind}]),
-          );
-        },
-      }),
-      new Counter({
-        name: `${prefix}bridge_fallbacks_total`,
-        help: 'Times the juggler bridge fell back to juggler after a registry failure.',
-        registers,
-        collect() {
-          showTotals(this, [[read().bridgeFallbacks]]);
-        },
-      }),
-      new Counter({
-        name: `${prefix}cleanup_failures_total`,
-        help: 'Cleanup passes that failed.',
-        registers,
-        collect() {
-          showTotals(this, [[read().cleanupFailures]]);
-        },
-      }),
-    ];
-    this.cleanupDuration = new Histogram({
+    const read = (isFirst: boolean) =>
+      isFirst ? (stats = manager.getStats()) : (stats ??= manager.getStats());
+    const gauges = GAUGES.map(
+      ([name, help, labelNames, values], index) =>
+        new Gauge({
+          name: prefix + name,
+          help,
+          labelNames,
+          registers,
+          collect() {
+            for (const [value, labels] of values(read(index === 0))) {
+              if (labels) this.set(labels, value);
+              else this.set(value);
+            }
+          },
+        }),
+    );
+    // A counter shows the total the registry keeps: set, not added to, so
+    // nothing is counted twice (and a labelled series shows from zero on).
+    const counters = COUNTERS.map(
+      ([name, help, labelNames, values]) =>
+        new Counter({
+          name: prefix + name,
+          help,
+          labelNames,
+          registers,
+          collect() {
+            this.reset();
+            for (const [total, labels] of values(read(false))) {
+              if (labels) this.inc(labels, total);
+              else this.inc(total);
+            }
+          },
+        }),
+    );
+    const cleanupDuration = new Histogram({
       name: `${prefix}cleanup_duration_seconds`,
       help: 'Duration of cleanup passes.',
       buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
       registers,
     });
-    this.metrics.push(this.cleanupDuration);
     modelRegistry.on('cleanupPass', pass =>
-      this.cleanupDuration.observe(pass.durationMs / 1000),
+      cleanupDuration.observe(pass.durationMs / 1000),
     );
+    this.metrics = [...gauges, ...counters, cleanupDuration];
   }
 
   /** The metrics in Prometheus text format. */
@@ -213,20 +209,5 @@ export class TenantRegistryMetrics {
         register.registerMetric(metric);
       }
     }
-  }
-}
-
-/**
- * Show totals the registry keeps on a counter: set, not added to, so that
- * nothing is counted twice (a labelled series shows from zero on).
- */
-function showTotals(
-  counter: Counter<string>,
-  totals: [total: number, labels?: Record<string, string>][],
-): void {
-  counter.reset();
-  for (const [total, labels] of totals) {
-    if (labels) counter.inc(labels, total);
-    else counter.inc(total);
   }
 }

@@ -102,11 +102,8 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
 
   /**
    * Register a juggler model: an anonymous one (`settings.anonymous`) in the
-   * scope under its structure key, a named one in the global scope.
-   *
-   * @param modelClass - A juggler model class.
-   * @param properties - Its definition; defaults to its raw properties.
-   * @param tenantId - The scope; defaults to the effective scope.
+   * scope (`tenantId`, else the effective scope) under the structure key of
+   * `properties` (default: its raw properties), a named one globally.
    */
   registerModel(modelClass: object, properties?: object, tenantId?: string) {
     const model = modelClass as ModelClassLike;
@@ -131,13 +128,9 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   }
 
   /**
-   * A model with the same structure in the effective scope: one lookup,
-   * counted once, over `builder` or else every builder of the scope.
-   *
-   * @param properties - A property definition, as given to juggler.
-   * @param builder - The builder to look in; all the scope's when omitted.
-   * @param tenantId - The scope; defaults to the effective scope.
-   * @param strict - The anonymous model's `strict` setting. @defaultValue false
+   * A model with the same structure and `strict` setting in the scope
+   * (`tenantId`, else the effective scope), in `builder` or else any of the
+   * scope's builders: one lookup, counted once.
    */
   findModelByStructure(
     properties: object,
@@ -208,12 +201,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     this.scopes.touch(scope);
   }
 
-  /**
-   * Note which tenant models a freshly built definition uses, so that
-   * eviction keeps those a live model outside the tenant still needs.
-   *
-   * @internal
-   */
+  /** Note the tenant models a built definition uses (see eviction). @internal */
   noteDefinitionBuilt(definition: ModelDefinitionLike): void {
     const properties = definition.properties;
     if (!properties) return;
@@ -231,11 +219,8 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   }
 
   /**
-   * Mark a named model as owned by a tenant: evicting the tenant removes it
-   * from its builder and connector, with its anonymous children.
-   *
-   * @param model - A juggler model class (for LB4, a repository's
-   * `modelClass`).
+   * Mark a named model (for LB4, a repository's `modelClass`) as owned by a
+   * tenant: evicting the tenant removes it and its anonymous children.
    */
   trackModel(tenantId: string, model: object): void {
     const scope = this.scopeFor(validateTenantId(tenantId));
@@ -245,8 +230,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
 
   /**
    * Mark a DataSource as owned by a tenant: evicting the tenant drops its
-   * models and disconnects it (bounded by `disconnectTimeout`; a failure is
-   * counted in `disconnectFailures`, never thrown).
+   * models and disconnects it (a failure is counted, never thrown).
    */
   trackDataSource(tenantId: string, dataSource: object): void {
     const scope = this.scopeFor(validateTenantId(tenantId));
@@ -255,18 +239,13 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   }
 
   /**
-   * The current tenant's own model of `baseName`, named injectively from the
-   * tenant id ({@link ModelRegistry.tenantModelName}) and tracked for
-   * eviction.
+   * The current tenant's own model of `baseName`, named by
+   * {@link ModelRegistry.tenantModelName} and tracked for eviction: the same
+   * class while the definition is unchanged, else a new one (the old one is
+   * evicted). Throws `TENANT_REQUIRED` without a current tenant, and
+   * `TENANT_IDENTIFIER_TOO_LONG` when a name must be shortened and
+   * `baseName` is over `maxIdentifierBytes - 29` bytes.
    *
-   * @remarks
-   * While the definition (properties and settings) is unchanged, the same
-   * class is returned; a changed definition evicts the old model and builds
-   * the new one. Without a current tenant it throws `TENANT_REQUIRED`; when a
-   * name needs shortening and `baseName` is longer than
-   * `maxIdentifierBytes - 29` bytes, `TENANT_IDENTIFIER_TOO_LONG`.
-   *
-   * @returns The model class (for LB4, a `juggler.PersistedModelClass`).
    * @example
    * ```ts
    * const Order = registry.defineTenantModel<juggler.PersistedModelClass>(
@@ -289,12 +268,8 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   }
 
   /**
-   * The name `defineTenantModel` gives `baseName` for a tenant (the rule of
-   * `tenantIdentifier`): distinct ids get distinct names, also lower-cased
-   * and within the identifier limit.
-   *
-   * @param options - `maxBytes`: the registry's `maxIdentifierBytes`
-   * (default 63).
+   * The name `defineTenantModel` gives `baseName` for a tenant, within
+   * `maxBytes` (default 63): `tenantIdentifier`'s injective rule.
    */
   static tenantModelName(
     baseName: string,
@@ -304,20 +279,14 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     return tenantIdentifier(baseName, tenantId, options);
   }
 
-  /**
-   * Take a lease on a tenant: it is not evicted until every lease ends.
-   * Leases and `runInTenant` share one process-wide count.
-   */
+  /** Take a lease on a tenant (shared with `runInTenant`): no eviction. */
   acquire(tenantId: string): void {
     acquireLease(tenantId);
     const scope = this.scopes.get(tenantId);
     if (scope !== undefined) this.scopes.touch(scope);
   }
 
-  /**
-   * End a lease; when it was the last and an eviction waited for it, the
-   * tenant is evicted now.
-   */
+  /** End a lease; an eviction that waited for the last one runs now. */
   release(tenantId: string): void {
     endLeaseOf(tenantId);
   }
@@ -328,13 +297,11 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   }
 
   /**
-   * Admit a tenant and take a lease on it (for `runInTenant` to end): touch
-   * it when live; else, at `maxTenants`, evict the least recently used
-   * tenant that is neither leased nor used within the protection window, and
-   * create its scope.
+   * Admit a tenant and take a lease on it: at `maxTenants`, first evict the
+   * least recently used tenant neither leased nor inside the protection
+   * window. Returns the lease, or the milliseconds after which room may
+   * free up (nothing was created).
    *
-   * @returns The lease when admitted; else the milliseconds after which room
-   * may free up (nothing is created or counted then).
    * @internal
    */
   admitTenant(tenantId: string): TenantLease | number {
@@ -356,13 +323,9 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   }
 
   /**
-   * Evict a tenant: its anonymous models, tracked named models and tracked
-   * DataSources leave juggler, its scope goes, and `tenantEvicted` is
-   * emitted. A leased tenant is evicted when its last lease ends; the global
-   * scope never is.
-   *
-   * @param reason - @defaultValue `'manual'`
-   * @returns What was evicted, or `undefined` when nothing was evicted now.
+   * Evict a tenant: its anonymous and tracked models and DataSources leave
+   * juggler, its scope goes, `tenantEvicted` is emitted. A leased tenant goes
+   * when its last lease ends (`undefined` is returned now).
    */
   evictTenant(
     tenantId: string,
@@ -371,12 +334,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     return this.evictor.evict(tenantId, reason);
   }
 
-  /**
-   * Evict every tenant unused for longer than `maxIdleTime` milliseconds,
-   * except leased ones.
-   *
-   * @returns How many were evicted.
-   */
+  /** Evict every tenant without a lease unused for over `maxIdleTime` ms. */
   evictIdleTenants(maxIdleTime: number, reason: EvictionReason = 'idle') {
     const cutoff = this.clock.now() - maxIdleTime;
     // Least recently used first: the first tenant used after the cutoff ends
@@ -387,12 +345,10 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
   }
 
   /**
-   * Evict every tenant without a lease, in one go (it holds the event loop:
-   * prefer {@link ModelRegistry.evictAllTenantsInSlices} beyond a few hundred
-   * tenants). With reason `external` (a fleet gap: anything held may be
-   * stale) a leased tenant is evicted once its last lease ends.
-   *
-   * @returns How many were evicted now.
+   * Evict every tenant without a lease, holding the event loop (prefer
+   * {@link ModelRegistry.evictAllTenantsInSlices} beyond a few hundred). With
+   * reason `external` (a fleet gap: all may be stale) leased tenants go once
+   * their last lease ends. Returns how many were evicted now.
    */
   evictAllTenants(reason: EvictionReason = 'manual'): number {
     const pending = this.evictor.runPending();
@@ -405,10 +361,8 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
 
   /**
    * {@link ModelRegistry.evictAllTenants} in slices that yield the event
-   * loop (the first runs before this returns). It evicts the tenants live
-   * when called, even if used meanwhile; a tenant admitted meanwhile stays.
-   *
-   * @returns How many were evicted, not counting deferred ones.
+   * loop, for the tenants live when called (a tenant admitted meanwhile
+   * stays).
    */
   async evictAllTenantsInSlices(reason: EvictionReason = 'manual') {
     const pending = this.evictor.runPending();
@@ -431,13 +385,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     return this.evictIdleTenants(maxIdleTime);
   }
 
-  /**
-   * One least-recently-used walk that evicts what `decide` picks (leased
-   * tenants are passed over, or with `deferLeased` evicted once their last
-   * lease ends) until `deadline` (`performance.now()`) passes.
-   *
-   * @internal
-   */
+  /** One walk of `TenantEvictor.walk`. @internal */
   evictWhere(
     reason: EvictionReason,
     decide: (scope: ModelScope) => EvictionDecision,
@@ -447,12 +395,7 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     return this.evictor.walk(reason, decide, deadline, deferLeased);
   }
 
-  /**
-   * {@link ModelRegistry.evictWhere} in slices that yield the event loop;
-   * `onSlice` is told each slice's milliseconds.
-   *
-   * @internal
-   */
+  /** {@link ModelRegistry.evictWhere} in slices. @internal */
   async evictInSlices(
     reason: EvictionReason,
     decide: (scope: ModelScope) => EvictionDecision,
@@ -519,19 +462,12 @@ export class ModelRegistry extends EventEmitter<ModelRegistryEvents> {
     });
   }
 
-  /**
-   * One line per live tenant scope, least recently used first; or, with a
-   * query, the first `limit` lines in its order at a cost of O(limit) (the
-   * dashboard's top tenants).
-   */
+  /** One line per live tenant scope, as `query` orders and limits them. */
   getTenantRegistryInfo(query?: TenantInfoQuery): TenantRegistryInfo[] {
     return this.scopes.info(query);
   }
 
-  /**
-   * A scope, created when missing. Building models is never refused: room
-   * is made under `maxTenants` when possible, without a protection window.
-   */
+  /** A scope, created when missing: room is made, never refused. */
   private scopeFor(scopeId: string): ModelScope {
     const existing = this.scopes.get(scopeId);
     if (existing !== undefined) return existing;
