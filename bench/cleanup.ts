@@ -11,7 +11,10 @@ import {isQuick, printTable, recordSuite, summarize} from './lib/report';
 import {showFigure} from './lib/timing';
 
 function givenRegistry(tenants: number, clock: {time: number}) {
-  const registry = new ModelRegistry({clock: {now: () => clock.time}});
+  const registry = new ModelRegistry(
+    {maxTenants: Infinity},
+    {clock: {now: () => clock.time}},
+  );
   const builder = {models: {} as Record<string, unknown>, definitions: {}};
   for (let i = 0; i < tenants; i++) {
     // The older half is idle at the pass.

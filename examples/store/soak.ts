@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${s.minute.toFixed(2)} min  rss ${s.rssMb.toFixed(1)} MB  heap ${s.heapMb.toFixed(1)} MB  ` +
         `requests ${requests} (failed ${failures})  tenants seen ${tenantCounter}  ` +
-        `live ${stats.tenantRegistries}  models ${stats.totalModels}\n`,
+        `live ${stats.tenantScopes}  models ${stats.globalModels + stats.totalTenantModels}\n`,
     );
   };
   const timer = setInterval(sample, SAMPLE_MS);

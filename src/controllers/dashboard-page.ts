@@ -99,13 +99,13 @@ export function renderDashboardPage(basePath: string): string {
       $('status').textContent = health.status;
       $('status').className = health.status;
       $('status').title = health.warnings.join('; ');
-      $('tenants').textContent = m.tenants;
+      $('tenants').textContent = m.tenantScopes;
       $('leased').textContent = m.leasedTenants;
-      $('models').textContent = m.totalModels;
+      $('models').textContent = m.globalModels + m.totalTenantModels;
       $('reuse').textContent = m.reuseRate === null ? '-' : (m.reuseRate * 100).toFixed(1) + '%';
       $('evictions').textContent = Object.values(m.evictions).reduce((a, b) => a + b, 0);
       $('last-pass').textContent = m.lastCleanup ? m.lastCleanup.evicted + ' in ' + m.lastCleanup.durationMs.toFixed(1) + ' ms' : '-';
-      history.push({models: m.totalModels, tenants: m.tenants});
+      history.push({models: m.globalModels + m.totalTenantModels, tenants: m.tenantScopes});
       if (history.length > 60) history.shift();
       plot();
       table('top-models', topByModels, 'models', r => r.models);

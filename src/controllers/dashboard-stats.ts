@@ -35,17 +35,17 @@ export interface DashboardStats {
  * @remarks
  * O(rows shown), not O(tenants): totals and the ranking by models are kept
  * as they change (`ModelTally`), the idle list is the head of the
- * least-recently-used list, and busy tenants are counted from the counts of
- * work in flight. Nothing is cached, so a poll is never stale.
+ * least-recently-used list, and leased tenants are counted from the leases.
+ * Nothing is cached, so a poll is never stale.
  *
  * @internal
  */
 export function dashboardStats(
   registry: ModelRegistry,
   manager: Pick<RegistryManager, 'getStats'>,
-  options: Pick<ResolvedTenantRegistryOptions, 'clock' | 'health'>,
+  options: Pick<ResolvedTenantRegistryOptions, 'health'>,
 ): DashboardStats {
-  const now = options.clock.now();
+  const now = registry.clock.now();
   const row = (info: TenantRegistryInfo): DashboardTenantRow => ({
     tenantId: info.tenantId,
     models: info.models + info.namedModels,

@@ -9,8 +9,8 @@ import {
 } from '../bridge/juggler-shapes';
 import {isStillMapped, type ModelRecord} from '../registry/model-record';
 
-/** Counts of what `releaseModels` removed. */
-export interface ReleasedModels {
+/** Counts of what `evictModels` removed. */
+export interface EvictedModels {
   models: number;
   namedModels: number;
   kept: number;
@@ -25,7 +25,7 @@ export interface TenantFootprint {
 }
 
 /**
- * Remove a tenant's models from juggler: its tracked named models (with their
+ * Evict a tenant's models from juggler: its tracked named models (with their
  * connector entries and unregistered anonymous children) and its anonymous
  * models, except those a live model outside the tenant still uses.
  *
@@ -39,22 +39,22 @@ export interface TenantFootprint {
  * @param recordOf - The registry's record for a class, if any.
  * @internal
  */
-export function releaseModels(
+export function evictModels(
   footprint: TenantFootprint,
   recordOf: (model: unknown) => ModelRecord | undefined,
-): ReleasedModels {
-  let released: Set<ModelDefinitionLike | undefined> | undefined;
+): EvictedModels {
+  let evicted: Set<ModelDefinitionLike | undefined> | undefined;
   let namedModels = 0;
   for (const model of footprint.trackedModels) {
-    (released ??= new Set()).add(model.definition);
-    if (removeNamedModel(model, recordOf)) namedModels++;
+    (evicted ??= new Set()).add(model.definition);
+    if (evictNamedModel(model, recordOf)) namedModels++;
   }
 
   // Most tenants' models have no referrer outside the tenant: the sets and
   // closures below are only made for those that do.
   let pinned: Set<ModelRecord> | undefined;
   const isExternalLive = (referrer: ModelDefinitionLike) => {
-    if (released?.has(referrer) === true) return false;
+    if (evicted?.has(referrer) === true) return false;
     if (!isDefinitionLive(referrer)) return false;
     if (!referrer.settings?.anonymous) return true;
     const parent = recordOf(referrer.modelBuilder?.models[referrer.name]);
@@ -106,13 +106,13 @@ export function releaseDataSourceModels(dataSource: DataSourceLike): void {
 }
 
 /**
- * Remove a named model from its builder and from its connector's registry,
+ * Evict a named model from its builder and from its connector's registry,
  * with the anonymous children juggler built for it and nobody registered.
  *
  * @returns Whether the builder still mapped it (and it was removed).
  * @internal
  */
-export function removeNamedModel(
+export function evictNamedModel(
   model: ModelClassLike,
   recordOf: (model: unknown) => ModelRecord | undefined,
 ): boolean {
@@ -125,11 +125,11 @@ export function removeNamedModel(
   if (connectorModels?.[model.modelName]?.model === model) {
     delete connectorModels[model.modelName];
   }
-  removeUnregisteredChildren(model, builder, recordOf, 0);
+  evictUnregisteredChildren(model, builder, recordOf, 0);
   return true;
 }
 
-function removeUnregisteredChildren(
+function evictUnregisteredChildren(
   model: ModelClassLike,
   builder: ModelBuilderLike,
   recordOf: (model: unknown) => ModelRecord | undefined,
@@ -140,7 +140,7 @@ function removeUnregisteredChildren(
     if (!child.settings?.anonymous || recordOf(child) !== undefined) continue;
     if (builder.models[child.modelName] !== child) continue;
     deleteFromBuilder(builder, child.modelName);
-    removeUnregisteredChildren(child, builder, recordOf, depth + 1);
+    evictUnregisteredChildren(child, builder, recordOf, depth + 1);
   }
 }
 

@@ -48,10 +48,10 @@ export class MemoryPressurePolicy {
   /**
    * Plan this pass.
    *
-   * @returns How many models' worth of heap to release, and the most
+   * @returns How many bytes of heap to free, and the most
    * tenants to evict; `undefined` when nothing is to be evicted now.
    */
-  plan(): {bytesToRelease: number; maxTenants: number} | undefined {
+  plan(): {bytesToFree: number; maxTenants: number} | undefined {
     const {usedBytes, limitBytes} = this.readHeap();
     const {high, low, maxEvictionsPerPass} = this.settings;
     if (usedBytes <= limitBytes * high) {
@@ -80,7 +80,7 @@ export class MemoryPressurePolicy {
     if (lastUsed !== undefined) this.backoff = 0;
     this.usedAtLastEviction = usedBytes;
     return {
-      bytesToRelease: usedBytes - limitBytes * low,
+      bytesToFree: usedBytes - limitBytes * low,
       maxTenants: maxEvictionsPerPass,
     };
   }

@@ -3,18 +3,18 @@
 import debugFactory from 'debug';
 import {performance} from 'node:perf_hooks';
 import {isTenantLeased, onLeasesEnded} from '../context/tenant-lease';
-import type {RegistryCounters} from '../registry/registry-counters';
-import type {EvictionReason, TenantEviction} from '../registry/registry-stats';
-import type {ModelScope} from '../registry/model-scope';
-import type {TenantScopes} from '../registry/tenant-scopes';
 import type {DataSourceCloser} from '../datasources/datasource-closer';
-import {releaseDataSourceModels, releaseModels} from './footprint-release';
+import type {ModelScope} from '../registry/model-scope';
+import type {EvictionReason, TenantEviction} from '../registry/registry-stats';
+import type {TenantScopes} from '../registry/tenant-scopes';
+import {evictModels, releaseDataSourceModels} from './footprint-release';
 
 const debug = debugFactory('loopback:tenant-registry:eviction');
 
 /**
- * What a walk does with the tenant it is looking at: evict it, leave it and
- * go on, or end the walk.
+ * What a walk does with the tenant it is looking at: evict it, pass over it
+ * (`skip`, as evict-all does with tenants created after it started), or end
+ * the walk.
  *
  * @internal
  */
@@ -27,18 +27,17 @@ export interface EvictionWalk {
   isComplete: boolean;
 }
 
-// A walk reads the clock (about 30 ns) after every eviction: one eviction
-// can take milliseconds (a tenant with many models, or a large V8 dictionary
-// in juggler shrinking as an entry is deleted), so checking every few of
-// them let a slice run several times its budget. Tenants passed over cost
-// about as much as the clock: it is read every few of them.
+// The clock (about 30 ns) is read after every eviction, which can take
+// milliseconds (a tenant with many models, or a large V8 dictionary in
+// juggler shrinking), and after every few tenants passed over, which cost
+// about as much as reading it.
 const SKIPS_PER_DEADLINE_CHECK = 32;
 
 /**
- * Evicts tenants: one at a time, or in one least-recently-used walk driven by
- * a decision function (idle, capacity, memory and "all" are all walks). A
- * tenant with work in flight is never evicted; an eviction asked for while it
- * is busy waits for its last unit of work to end.
+ * Evicts tenants: one at a time, or in one least-recently-used walk driven
+ * by a decision function (idle, capacity, memory and "all" are all walks).
+ * A leased tenant is never evicted; an eviction asked for meanwhile waits
+ * for its last lease to end.
  *
  * @internal
  */
@@ -48,19 +47,18 @@ export class TenantEvictor {
 
   constructor(
     private readonly scopes: TenantScopes,
-    private readonly counters: RegistryCounters,
     private readonly closer: DataSourceCloser,
-    private readonly notify: (eviction: TenantEviction) => void,
+    private readonly onEvicted: (eviction: TenantEviction) => void,
   ) {}
 
   /**
-   * Evict a tenant now, or once its work in flight ends.
+   * Evict a tenant now, or once its last lease ends.
    *
-   * @returns What was released, or `undefined` when nothing was evicted now.
+   * @returns What was evicted, or `undefined` when nothing was evicted now.
    */
   evict(tenantId: string, reason: EvictionReason): TenantEviction | undefined {
-    const registry = this.scopes.get(tenantId);
-    if (registry === undefined || registry === this.scopes.global) {
+    const scope = this.scopes.get(tenantId);
+    if (scope === undefined || scope === this.scopes.global) {
       this.clearPending(tenantId);
       return undefined;
     }
@@ -68,35 +66,35 @@ export class TenantEvictor {
       this.markPending(tenantId, reason);
       return undefined;
     }
-    return this.evictNow(registry, reason);
+    return this.evictNow(scope, reason);
   }
 
   /**
-   * Walk the tenants from the least recently used, skipping busy ones, and
-   * evict those `decide` picks, until it says `stop`, the tenants run out or
-   * `deadline` (a `performance.now()` value) passes.
+   * Walk the tenants from the least recently used, passing over leased ones,
+   * and evict those `decide` picks, until it says `stop`, the tenants run
+   * out or `deadline` (a `performance.now()` value) passes.
    *
-   * @param deferLeased - Show `decide` the busy tenants too, and mark those it
-   * picks to be evicted once their work ends.
+   * @param deferLeased - Show `decide` the leased tenants too, and evict
+   * those it picks once their last lease ends.
    */
   walk(
     reason: EvictionReason,
-    decide: (registry: ModelScope) => EvictionDecision,
+    decide: (scope: ModelScope) => EvictionDecision,
     deadline = Infinity,
     deferLeased = false,
   ): EvictionWalk {
     const hasDeadline = deadline !== Infinity;
     let evicted = 0;
     let skipped = 0;
-    for (const registry of this.scopes.tenantRegistries()) {
-      const isBusy = isTenantLeased(registry.tenantId);
-      const decision = isBusy && !deferLeased ? 'skip' : decide(registry);
+    for (const scope of this.scopes.tenantScopes()) {
+      const isLeased = isTenantLeased(scope.tenantId);
+      const decision = isLeased && !deferLeased ? 'skip' : decide(scope);
       if (decision === 'stop') break;
-      if (decision === 'evict' && !isBusy) {
-        this.evictNow(registry, reason);
+      if (decision === 'evict' && !isLeased) {
+        this.evictNow(scope, reason);
         evicted++;
       } else {
-        if (decision === 'evict') this.markPending(registry.tenantId, reason);
+        if (decision === 'evict') this.markPending(scope.tenantId, reason);
         if (++skipped % SKIPS_PER_DEADLINE_CHECK !== 0) continue;
       }
       if (hasDeadline && performance.now() >= deadline) {
@@ -108,28 +106,28 @@ export class TenantEvictor {
 
   /**
    * Make room for one more tenant under `maxTenants`: evict least recently
-   * used tenants that are not busy and were not used within
-   * `protectionWindow` milliseconds (reason `capacity`).
+   * used tenants without a lease and not used within `protectionWindow`
+   * milliseconds (reason `capacity`).
    *
    * @returns 0 when there is room now; else the milliseconds until the
    * oldest protected tenant leaves its window (1000 when every tenant is
-   * busy).
+   * leased).
    */
   makeRoom(maxTenants: number, protectionWindow: number): number {
     if (this.scopes.tenantCount < maxTenants) return 0;
-    const cutoff = this.scopes.now() - protectionWindow;
+    const cutoff = this.scopes.clock.now() - protectionWindow;
     let wait = 1000;
-    this.walk('capacity', registry => {
+    this.walk('capacity', scope => {
       if (this.scopes.tenantCount < maxTenants) return 'stop';
-      if (registry.lastAccessed < cutoff) return 'evict';
+      if (scope.lastAccessed < cutoff) return 'evict';
       // Least recently used first: every later tenant is protected too.
-      wait = Math.max(1, registry.lastAccessed - cutoff);
+      wait = Math.max(1, scope.lastAccessed - cutoff);
       return 'stop';
     });
     return this.scopes.tenantCount < maxTenants ? 0 : wait;
   }
 
-  /** Evict the tenants whose eviction waited for their work to end. */
+  /** Evict the tenants whose eviction waited for their last lease. */
   runPending(): number {
     let evicted = 0;
     for (const [tenantId, reason] of [...this.pending]) {
@@ -142,54 +140,50 @@ export class TenantEvictor {
     return this.pending.size;
   }
 
-  private evictNow(
-    registry: ModelScope,
-    reason: EvictionReason,
-  ): TenantEviction {
-    const tenantId = registry.tenantId;
+  private evictNow(scope: ModelScope, reason: EvictionReason): TenantEviction {
+    const tenantId = scope.tenantId;
     this.clearPending(tenantId);
-    const records = registry.records();
-    // Release while the tenant's records are still indexed: releasing a
-    // named model skips the children the registry knows (they go, or stay
-    // pinned by a live referrer, with the records), and tells this tenant's
-    // own anonymous referrers from outside ones.
-    const released = releaseModels(
-      {tenantId, records, trackedModels: registry.trackedModels},
+    const records = scope.records();
+    // Evict while the tenant's records are still indexed: evicting a named
+    // model then passes over the children the registry knows (they go, or
+    // stay pinned by a live referrer, with the records), and this tenant's
+    // own anonymous referrers are told from outside ones.
+    const models = evictModels(
+      {tenantId, records, trackedModels: scope.trackedModels},
       this.scopes.recordOf,
     );
-    this.scopes.remove(registry, records);
-    for (const dataSource of registry.dataSources) {
+    this.scopes.evict(scope, records);
+    for (const dataSource of scope.dataSources) {
       releaseDataSourceModels(dataSource);
       this.closer.close(dataSource, tenantId);
     }
     const eviction: TenantEviction = {
       tenantId,
       reason,
-      ...released,
-      dataSources: registry.dataSources.size,
+      ...models,
+      dataSources: scope.dataSources.size,
     };
-    registry.untrackModel();
-    registry.dataSources.clear();
-    this.counters.evictions[reason]++;
+    scope.untrackModel();
+    scope.dataSources.clear();
     debug('evicted %s (%s): %o', tenantId, reason, eviction);
-    this.notify(eviction);
+    this.onEvicted(eviction);
     return eviction;
   }
 
-  /** Remember to evict a busy tenant later; the first reason is kept. */
+  /** Evict a leased tenant once its last lease ends; the first reason stays. */
   private markPending(tenantId: string, reason: EvictionReason): void {
     if (this.pending.has(tenantId)) return;
     this.pending.set(tenantId, reason);
-    this.stopWaiting ??= onLeasesEnded(done => {
-      const waiting = this.pending.get(done);
-      if (waiting !== undefined) this.evict(done, waiting);
+    this.stopWaiting ??= onLeasesEnded(ended => {
+      const waiting = this.pending.get(ended);
+      if (waiting !== undefined) this.evict(ended, waiting);
     });
   }
 
   private clearPending(tenantId: string): void {
     if (!this.pending.delete(tenantId) || this.pending.size > 0) return;
-    // Nothing waits any more: stop listening, so that the module-level
-    // listener set never keeps an idle registry alive.
+    // Nothing waits: stop listening, so that the module-level listener set
+    // never keeps an idle registry alive.
     this.stopWaiting?.();
     this.stopWaiting = undefined;
   }

@@ -12,43 +12,37 @@ import {setImmediate as nextTurn} from 'node:timers/promises';
 export const SLICE_BUDGET_MS = 4;
 
 /**
- * Run a bulk job in slices of about {@link SLICE_BUDGET_MS}: the first
- * slice at once, each next one after the event loop has run what was
+ * Run a bulk job in slices of about {@link SLICE_BUDGET_MS}: the first slice
+ * before this returns, each next one after the event loop has run what was
  * waiting (a `setImmediate` turn, so I/O callbacks and timers go first).
  *
  * @remarks
  * The one slicing mechanism of the package: cleanup passes, evict-all, the
- * fleet resync and the suspended-set diff all use it. A job checks the
- * deadline itself, after each unit of work that may be slow (an eviction)
- * and every few cheap ones, so a slice overruns its budget by at most one
- * unit.
+ * fleet resync and the suspended-set diff use it. A job checks the deadline
+ * itself, after each unit of work that may be slow (an eviction) and every
+ * few cheap ones, so a slice overruns its budget by at most one unit.
  *
  * @param slice - Works until `deadline` (a `performance.now()` value) and
  * says whether the job is done.
  * @param onSlice - Told how long each slice took, in milliseconds.
- * @returns `undefined` when the job was done in its first slice (it then
- * ran synchronously); else a promise of its end. A slice that throws ends
- * the job with that error.
+ * @returns The job's end; a slice that throws ends it with that error.
  * @internal
  */
-export function runInSlices(
+export async function runInSlices(
   slice: (deadline: number) => boolean,
   onSlice?: (ms: number) => void,
-): Promise<void> | undefined {
-  const runSlice = () => {
+): Promise<void> {
+  for (;;) {
     const started = performance.now();
+    let isDone: boolean;
     try {
-      return slice(started + SLICE_BUDGET_MS);
+      isDone = slice(started + SLICE_BUDGET_MS);
     } finally {
       onSlice?.(performance.now() - started);
     }
-  };
-  if (runSlice()) return undefined;
-  const rest = async () => {
-    do await nextTurn();
-    while (!runSlice());
-  };
-  return rest();
+    if (isDone) return;
+    await nextTurn();
+  }
 }
 
 /**

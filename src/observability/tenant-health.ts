@@ -1,33 +1,19 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import type {RegistryManagerStats} from '../observers/registry-manager.observer';
 import type {HealthThresholds} from '../options/tenant-registry-options';
+import type {ModelRegistryStats} from '../registry/registry-stats';
 
 /** The JSON of the health endpoint. */
 export interface TenantRegistryHealth {
   status: 'healthy' | 'warning';
   /** Why the status is `warning` (empty when healthy). */
   warnings: string[];
-  metrics: {
-    tenants: number;
-    maxTenants: number | null;
-    leasedTenants: number;
-    totalModels: number;
-    globalModels: number;
-    totalTenantModels: number;
-    hits: number;
-    misses: number;
-    /** hits / (hits + misses), or `null` before any lookup. */
-    reuseRate: number | null;
-    admissions: RegistryManagerStats['admissions'];
-    recentRefusals: number;
-    evictions: RegistryManagerStats['evictions'];
-    memoryPressure: RegistryManagerStats['memoryPressure'] | null;
-    events: RegistryManagerStats['events'] | null;
-    bridgeFallbacks: number;
-    cleanupFailures: number;
-    lastCleanup: RegistryManagerStats['lastCleanup'] | null;
-  };
+  /**
+   * `RegistryManager.getStats()`, and the reuse rate: hits / (hits +
+   * misses), `null` before any lookup. (JSON shows an unlimited
+   * `maxTenants` as `null`.)
+   */
+  metrics: ModelRegistryStats & {reuseRate: number | null};
   /** ISO 8601. */
   timestamp: string;
 }
@@ -46,7 +32,7 @@ const SUSTAINED_PRESSURE_PASSES = 3;
  * @internal
  */
 export function checkHealth(
-  stats: RegistryManagerStats,
+  stats: ModelRegistryStats,
   thresholds: HealthThresholds = {},
   now = new Date(),
 ): TenantRegistryHealth {
@@ -54,12 +40,12 @@ export function checkHealth(
   const reuseRate = lookups === 0 ? null : stats.hits / lookups;
   const warnings: string[] = [];
   const warnAt = thresholds.warnAtTenants;
-  if (warnAt !== undefined && stats.tenantRegistries > warnAt) {
+  if (warnAt !== undefined && stats.tenantScopes > warnAt) {
     warnings.push(
-      `${stats.tenantRegistries} tenants are live, over the limit of ${warnAt}`,
+      `${stats.tenantScopes} tenants are live, over the limit of ${warnAt}`,
     );
   }
-  if (stats.tenantRegistries >= stats.maxTenants) {
+  if (stats.tenantScopes >= stats.maxTenants) {
     warnings.push(`the tenant cap of ${stats.maxTenants} is reached`);
   }
   if (stats.recentRefusals >= SUSTAINED_REFUSALS) {
@@ -94,25 +80,7 @@ export function checkHealth(
   return {
     status: warnings.length === 0 ? 'healthy' : 'warning',
     warnings,
-    metrics: {
-      tenants: stats.tenantRegistries,
-      maxTenants: Number.isFinite(stats.maxTenants) ? stats.maxTenants : null,
-      leasedTenants: stats.leasedTenants,
-      totalModels: stats.totalModels,
-      globalModels: stats.globalModels,
-      totalTenantModels: stats.totalTenantModels,
-      hits: stats.hits,
-      misses: stats.misses,
-      reuseRate,
-      admissions: stats.admissions,
-      recentRefusals: stats.recentRefusals,
-      evictions: stats.evictions,
-      memoryPressure: stats.memoryPressure ?? null,
-      events: stats.events ?? null,
-      bridgeFallbacks: stats.bridgeFallbacks,
-      cleanupFailures: stats.cleanupFailures,
-      lastCleanup: stats.lastCleanup ?? null,
-    },
+    metrics: {...stats, reuseRate},
     timestamp: now.toISOString(),
   };
 }

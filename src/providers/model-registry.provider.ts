@@ -25,12 +25,9 @@ export class ModelRegistryProvider implements Provider<ModelRegistry> {
       protectionWindow,
       maxIdentifierBytes,
     } = this.options;
-    return new ModelRegistry({
-      clock,
-      disconnectTimeout,
-      maxTenants,
-      protectionWindow,
-      maxIdentifierBytes,
-    });
+    return new ModelRegistry(
+      {disconnectTimeout, maxTenants, protectionWindow, maxIdentifierBytes},
+      {clock},
+    );
   }
 }

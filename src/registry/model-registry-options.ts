@@ -1,11 +1,12 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import type {Clock} from './clock';
+import {DEFAULT_TENANT_REGISTRY_OPTIONS} from '../options/resolve-options';
 
-/** Options of a {@link ModelRegistry}. */
+/**
+ * Options of a {@link ModelRegistry}: the component's options of the same
+ * names, with the same defaults.
+ */
 export interface ModelRegistryOptions {
-  /** Time source for `lastAccessed`. @defaultValue `Date` */
-  clock?: Clock;
   /**
    * How long a tenant-owned DataSource may take to disconnect on eviction,
    * in milliseconds, before it is counted as failed. @defaultValue 10000
@@ -13,7 +14,8 @@ export interface ModelRegistryOptions {
   disconnectTimeout?: number;
   /**
    * Most live tenants: admitting one more first evicts the least recently
-   * used tenant that is not busy (see `admitTenant`). @defaultValue `Infinity`
+   * used tenant without a lease; `Infinity` turns the cap off.
+   * @defaultValue 2000
    */
   maxTenants?: number;
   /**
@@ -26,7 +28,25 @@ export interface ModelRegistryOptions {
   maxIdentifierBytes?: number;
   /**
    * Milliseconds during which a used tenant is not evicted to admit a new
-   * one. @defaultValue 0
+   * one; 0 turns the protection off. @defaultValue 60000
    */
   protectionWindow?: number;
+}
+
+/**
+ * The options with the component's defaults filled in.
+ *
+ * @internal
+ */
+export function resolveModelRegistryOptions(
+  options: ModelRegistryOptions,
+): Required<ModelRegistryOptions> {
+  const defaults = DEFAULT_TENANT_REGISTRY_OPTIONS;
+  return {
+    disconnectTimeout: options.disconnectTimeout ?? defaults.disconnectTimeout,
+    maxTenants: options.maxTenants ?? defaults.maxTenants,
+    maxIdentifierBytes:
+      options.maxIdentifierBytes ?? defaults.maxIdentifierBytes,
+    protectionWindow: options.protectionWindow ?? defaults.protectionWindow,
+  };
 }

@@ -9,20 +9,6 @@ import type {TenantLease} from '../context/tenant-lease';
 import {isStillMapped, type ModelRecord} from './model-record';
 import type {ModelTally} from './model-tally';
 
-/** Counters of one scope. */
-export interface ModelScopeStats {
-  /** The tenant id, or `GLOBAL_TENANT`. */
-  tenantId: string;
-  /** Anonymous models currently registered in this scope. */
-  models: number;
-  /** Lookups that found a model. */
-  hits: number;
-  /** Lookups that found none. */
-  misses: number;
-  /** When the scope was last used (clock milliseconds). */
-  lastAccessed: number;
-}
-
 type RecordsByKey = Map<string, ModelRecord>;
 
 /** A model `defineTenantModel` built, and the key of its definition. */
@@ -34,48 +20,35 @@ export interface DefinedModel {
 
 /**
  * One scope's anonymous models (a tenant's, or the global scope's), found by
- * builder and structure key, or by name.
+ * builder and structure key, or by name, and what else a tenant owns.
  *
  * @remarks
  * A tenant scope holds its records strongly: it lives until it is evicted,
  * and eviction walks them. The global scope lives as long as the process, so
  * it indexes builders in a `WeakMap` and names through `WeakRef`s: a builder
- * the application drops stays collectable. (Weak structures cost the garbage
- * collector; tenant scopes, created and evicted by the thousand, avoid them.)
+ * the application drops stays collectable. Tenant scopes, created and
+ * evicted by the thousand, avoid weak structures (they cost the collector).
+ *
+ * @internal
  */
 export class ModelScope {
   /** When this scope was last used, in clock milliseconds. */
   lastAccessed: number;
-  /**
-   * The next older and newer tenant in the least-recently-used order.
-   *
-   * @internal Owned by `TenantScopes`.
-   */
+  /** The next older and newer tenant scope, in `TenantScopes`' order. */
   older: ModelScope | undefined = undefined;
-  /** @internal Owned by `TenantScopes`. */
   newer: ModelScope | undefined = undefined;
-  /**
-   * The tenant's count of work in flight, kept to skip its lookup.
-   *
-   * @internal Owned by `TenantScopes`.
-   */
-  work: TenantLease | undefined = undefined;
-  /**
-   * When the scope was created, among tenant scopes (1, 2, ...; 0 for the
-   * global scope).
-   *
-   * @internal Owned by `TenantScopes`.
-   */
+  /** The tenant's lease count, kept here to spare the request a lookup. */
+  lease: TenantLease | undefined = undefined;
+  /** Creation order among tenant scopes (1, 2, ...; 0 for the global one). */
   serial = 0;
-  /**
-   * Told when this scope's model counts change, while it is live.
-   *
-   * @internal Owned by `TenantScopes`.
-   */
+  /** Told when this scope's model counts change, while it is live. */
   tally: ModelTally | undefined = undefined;
+  /** Lookups in this scope that found a model, and that found none. */
+  hits = 0;
+  misses = 0;
   /** DataSources owned by this tenant (`ModelRegistry.trackDataSource`). */
   readonly dataSources = new Set<DataSourceLike>();
-  /** Models from `defineTenantModel`, by builder and name. */
+  /** Models from `defineTenantModel`, by name. */
   readonly definedModels = new Map<string, DefinedModel>();
   private readonly byBuilder:
     | Map<ModelBuilderLike, RecordsByKey>
@@ -87,8 +60,6 @@ export class ModelScope {
   private readonly weakBuilders: WeakBuilderList | undefined;
   private readonly tracked = new Set<ModelClassLike>();
   private modelCount = 0;
-  private hits = 0;
-  private misses = 0;
 
   /**
    * @param tenantId - The scope's tenant id, or `GLOBAL_TENANT`.
@@ -106,12 +77,7 @@ export class ModelScope {
     this.weakBuilders = isTenantScope ? undefined : new WeakBuilderList();
   }
 
-  /**
-   * Add a record. A record already present under the same builder and key is
-   * replaced.
-   *
-   * @param record - The record to add.
-   */
+  /** Add a record, replacing one under the same builder and key. */
   registerModel(record: ModelRecord): void {
     let byKey = this.byBuilder.get(record.builder);
     if (byKey === undefined) {
@@ -120,7 +86,7 @@ export class ModelScope {
       this.weakBuilders?.add(record.builder);
     }
     const previous = byKey.get(record.key);
-    if (previous !== undefined) this.forget(previous);
+    if (previous !== undefined) this.unregister(previous);
     byKey.set(record.key, record);
     this.byName.set(
       record.name,
@@ -128,6 +94,19 @@ export class ModelScope {
     );
     this.modelCount++;
     this.tally?.changed(this, this.ownedModels - 1, 1);
+  }
+
+  /** Remove one record from this scope's indexes. */
+  unregister(record: ModelRecord): void {
+    const byKey = this.byBuilder.get(record.builder);
+    if (byKey?.get(record.key) !== record) return;
+    byKey.delete(record.key);
+    if (byKey.size === 0) this.byBuilder.delete(record.builder);
+    if (this.recordNamed(record.name) === record) {
+      this.byName.delete(record.name);
+    }
+    this.modelCount--;
+    this.tally?.changed(this, this.ownedModels + 1, -1);
   }
 
   /** Named models owned by this tenant (`ModelRegistry.trackModel`). */
@@ -142,7 +121,7 @@ export class ModelScope {
     this.tally?.changed(this, this.ownedModels - 1, 0);
   }
 
-  /** Forget a named model this tenant owned (`undefined`: all of them). */
+  /** Stop owning a named model (`undefined`: all of them). */
   untrackModel(model?: ModelClassLike): void {
     const from = this.ownedModels;
     if (model === undefined) this.tracked.clear();
@@ -155,52 +134,31 @@ export class ModelScope {
     return this.modelCount + this.tracked.size;
   }
 
+  /** Anonymous models currently registered. */
+  get size(): number {
+    return this.modelCount;
+  }
+
   /**
-   * The record for a structure key in a builder, if its class is still the
-   * one the builder maps under its name. A stale record is dropped.
-   *
-   * @param builder - The model builder.
-   * @param key - A structure key from `computeStructureKey`.
+   * The record for a structure key in a builder, if the builder still maps
+   * its name to its class. A stale record is unregistered.
    */
-  findModelByStructure(
-    builder: ModelBuilderLike,
-    key: string,
-  ): ModelRecord | undefined {
+  findRecord(builder: ModelBuilderLike, key: string): ModelRecord | undefined {
     const record = this.byBuilder.get(builder)?.get(key);
-    if (record !== undefined && isStillMapped(record)) {
-      this.hits++;
-      return record;
-    }
-    if (record !== undefined) this.forget(record);
-    this.misses++;
+    if (record === undefined || isStillMapped(record)) return record;
+    this.unregister(record);
     return undefined;
+  }
+
+  /** The model most recently registered under `name` in this scope. */
+  findModelByName(name: string): ModelClassLike | undefined {
+    return this.recordNamed(name)?.model;
   }
 
   /** The live builders this scope has models in. */
   builders(): ModelBuilderLike[] {
     if (this.weakBuilders !== undefined) return this.weakBuilders.live();
     return [...(this.byBuilder as Map<ModelBuilderLike, RecordsByKey>).keys()];
-  }
-
-  /**
-   * The model most recently registered under `name` in this scope.
-   *
-   * @param name - A model name (anonymous names repeat across builders).
-   */
-  findModelByName(name: string): ModelClassLike | undefined {
-    return this.recordNamed(name)?.model;
-  }
-
-  /** Remove one record from this scope's indexes. */
-  forget(record: ModelRecord): void {
-    const byKey = this.byBuilder.get(record.builder);
-    if (byKey?.get(record.key) !== record) return;
-    byKey.delete(record.key);
-    if (byKey.size === 0) this.byBuilder.delete(record.builder);
-    if (this.recordNamed(record.name) === record)
-      this.byName.delete(record.name);
-    this.modelCount--;
-    this.tally?.changed(this, this.ownedModels + 1, -1);
   }
 
   /** The records of a tenant scope (none for the global scope). */
@@ -212,22 +170,6 @@ export class ModelScope {
       for (const record of byKey.values()) records.push(record);
     }
     return records;
-  }
-
-  /** Anonymous models currently registered. */
-  get size(): number {
-    return this.modelCount;
-  }
-
-  /** This scope's counters. */
-  getStats(): ModelScopeStats {
-    return {
-      tenantId: this.tenantId,
-      models: this.modelCount,
-      hits: this.hits,
-      misses: this.misses,
-      lastAccessed: this.lastAccessed,
-    };
   }
 
   private recordNamed(name: string): ModelRecord | undefined {

@@ -1,16 +1,19 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {leasedTenantIds} from '../context/tenant-lease';
 import type {
   AdmissionResult,
   CleanupPassStats,
   EvictionReason,
+  ModelRegistryStats,
 } from './registry-stats';
+import type {TenantScopes} from './tenant-scopes';
 
 const REFUSAL_BUCKET_MS = 30 * 1000;
 
 /**
- * The counters behind `ModelRegistry.getStats()`: plain fields, bumped on
- * the hot path without allocating.
+ * The counters behind `ModelRegistry.getStats()`: plain fields, each bumped
+ * once per event on the hot path without allocating.
  *
  * @internal
  */
@@ -39,18 +42,52 @@ export class RegistryCounters {
     external: 0,
   };
 
-  /** Count a refused admission at `now` (clock milliseconds). */
-  recordRefusal(now: number): void {
+  /** Count an admission at `now` (clock milliseconds). */
+  recordAdmission(result: AdmissionResult, now: number): void {
+    this.admissions[result]++;
+    if (result === 'admitted') return;
     this.rollRefusals(now);
     this.refusalsNow++;
   }
 
-  /** Refusals within about the last minute (two 30-second buckets). */
-  recentRefusals(now: number): number {
-    this.rollRefusals(now);
-    return this.refusalsNow + this.refusalsBefore;
+  /**
+   * The stats: copies of the counters (callers may keep them), read without
+   * a walk over the tenants (model totals are kept as they change, and
+   * leased tenants are counted from the leases).
+   */
+  snapshot(
+    scopes: TenantScopes,
+    extra: Pick<
+      ModelRegistryStats,
+      'pendingEvictions' | 'disconnectFailures' | 'maxTenants'
+    >,
+  ): ModelRegistryStats {
+    let leasedTenants = 0;
+    for (const tenantId of leasedTenantIds()) {
+      if (scopes.has(tenantId)) leasedTenants++;
+    }
+    this.rollRefusals(scopes.clock.now());
+    return {
+      globalModels: scopes.global.size,
+      totalTenantModels: scopes.tally.anonymousModels,
+      tenantScopes: scopes.tenantCount,
+      hits: this.hits,
+      reuseCount: this.hits,
+      misses: this.misses,
+      modelsCreated: this.modelsCreated,
+      leasedTenants,
+      ...extra,
+      admissions: {...this.admissions},
+      recentRefusals: this.refusalsNow + this.refusalsBefore,
+      evictions: {...this.evictions},
+      bridgeFallbacks: this.bridgeFallbacks,
+      listenerFailures: this.listenerFailures,
+      lastCleanup: this.lastCleanup && {...this.lastCleanup},
+      cleanupFailures: this.cleanupFailures,
+    };
   }
 
+  /** Refusals are kept in two 30-second buckets: about the last minute. */
   private rollRefusals(now: number): void {
     const elapsed = now - this.refusalWindowStart;
     if (elapsed < REFUSAL_BUCKET_MS) return;

@@ -1,5 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import type {MemoryPressureState} from '../eviction/memory-pressure';
+import type {TenantEventsStatus} from '../fleet/tenant-event';
+
 /**
  * Why a tenant was evicted.
  *
@@ -35,7 +38,7 @@ export const EVICTION_REASONS: readonly EvictionReason[] = Object.freeze([
 export type AdmissionResult =
   'admitted' | 'notFound' | 'capacity' | 'unavailable';
 
-/** What one eviction released. */
+/** What one eviction took from juggler. */
 export interface TenantEviction {
   tenantId: string;
   reason: EvictionReason;
@@ -43,7 +46,7 @@ export interface TenantEviction {
   models: number;
   /** Tenant-owned named models removed (see `trackModel`). */
   namedModels: number;
-  /** Tenant-owned DataSources released (see `trackDataSource`). */
+  /** Tenant-owned DataSources disconnected (see `trackDataSource`). */
   dataSources: number;
   /** Anonymous models kept because a live global model still uses them. */
   kept: number;
@@ -63,27 +66,28 @@ export interface CleanupPassStats {
   error?: string;
 }
 
-/** Counters of a `ModelRegistry`, as returned by `getStats()`. */
+/**
+ * The registry's counters: what `getStats()` returns, and what health,
+ * the Prometheus metrics and the dashboard read.
+ */
 export interface ModelRegistryStats {
-  /** Anonymous models registered, all scopes. */
-  totalModels: number;
   /** Anonymous models registered in the global scope. */
   globalModels: number;
   /** Anonymous models registered in tenant scopes. */
   totalTenantModels: number;
-  /** Live tenant registries. */
-  tenantRegistries: number;
+  /** Live tenant scopes. */
+  tenantScopes: number;
   /** Lookups answered by an existing model (juggler built nothing). */
   hits: number;
-  /** The seed name of `hits`, kept for compatibility. */
+  /** The seed's name of `hits`, kept for compatibility. */
   reuseCount: number;
   /** Lookups that found no model. */
   misses: number;
   /** Models registered since start. */
   modelsCreated: number;
-  /** Tenants with a lease or work in flight. */
+  /** Tenants with a lease (a request or `runInTenant` work in flight). */
   leasedTenants: number;
-  /** Tenants marked for eviction once their last lease is released. */
+  /** Tenants to evict once their last lease ends. */
   pendingEvictions: number;
   /** The cap on live tenants (`Infinity` when off). */
   maxTenants: number;
@@ -97,22 +101,35 @@ export interface ModelRegistryStats {
   bridgeFallbacks: number;
   /** DataSource disconnects that failed or timed out. */
   disconnectFailures: number;
-  /** `tenantEvicted` listeners that threw. */
+  /** `tenantEvicted` and `cleanupPass` listeners that threw. */
   listenerFailures: number;
   /** The last cleanup pass, if any ran. */
   lastCleanup: CleanupPassStats | undefined;
   /** Cleanup passes that failed. */
   cleanupFailures: number;
+  /**
+   * The memory-pressure policy's state: set by `RegistryManager.getStats()`
+   * when `memoryPressure` is on.
+   */
+  memoryPressure?: MemoryPressureState;
+  /**
+   * The fleet transport's status: set by `RegistryManager.getStats()` when
+   * the transport reports one.
+   */
+  events?: TenantEventsStatus;
 }
 
-/** One line of `getTenantRegistryInfo()`. */
+/** One line of `getTenantRegistryInfo()`: one live tenant scope. */
 export interface TenantRegistryInfo {
   tenantId: string;
+  /** Anonymous models. */
   models: number;
+  /** Tracked named models. */
   namedModels: number;
   dataSources: number;
   hits: number;
   misses: number;
+  /** Clock milliseconds. */
   lastAccessed: number;
   isLeased: boolean;
 }

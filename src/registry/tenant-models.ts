@@ -1,17 +1,17 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {getCurrentTenant} from '../context/tenant-context';
-import {tenantIdentifier} from '../context/tenant-identifier';
-import {tenantRequiredError} from '../errors';
-import {removeNamedModel} from '../eviction/footprint-release';
 import {
   resolveTypeNameIn,
   type DataSourceLike,
   type ModelClassLike,
 } from '../bridge/juggler-shapes';
+import {getCurrentTenant} from '../context/tenant-context';
+import {tenantIdentifier} from '../context/tenant-identifier';
+import {tenantRequiredError} from '../errors';
+import {evictNamedModel} from '../eviction/footprint-release';
 import type {ModelRecord} from './model-record';
-import {computeStructureKey} from './structure-key';
 import type {ModelScope} from './model-scope';
+import {computeStructureKey} from './structure-key';
 
 /** A juggler DataSource, as `defineTenantModel` uses it. */
 export type ModelDefiningDataSource = DataSourceLike & {
@@ -20,26 +20,23 @@ export type ModelDefiningDataSource = DataSourceLike & {
 
 /**
  * `ModelRegistry.defineTenantModel`: the current tenant's model of
- * `baseName`, from the tenant's cache while its definition is unchanged.
+ * `baseName`, from its scope while its definition is unchanged.
  *
- * @param scopeOf - The tenant's registry (created when missing).
+ * @param scopeOf - The tenant's scope (created when missing).
  * @param maxIdentifierBytes - The identifier limit of model names, in bytes.
  * @internal
  */
 export function defineTenantModel(
   dataSource: ModelDefiningDataSource,
-  baseName: string,
-  properties: object,
-  settings: object | undefined,
+  definition: {baseName: string; properties: object; settings?: object},
   scopeOf: (tenantId: string) => ModelScope,
   recordOf: (model: unknown) => ModelRecord | undefined,
   maxIdentifierBytes: number,
 ): ModelClassLike {
+  const {baseName, properties, settings} = definition;
   const tenantId = getCurrentTenant();
   if (tenantId === undefined) throw tenantRequiredError();
   const builder = dataSource.modelBuilder!;
-  // Injective, also lower-cased (the PostgreSQL connector's table name) and
-  // where a database cuts names at the limit: see tenant-identifier.ts.
   const name = tenantIdentifier(baseName, tenantId, {
     maxBytes: maxIdentifierBytes,
   });
@@ -57,9 +54,9 @@ export function defineTenantModel(
     builder.models[name] === cached.model;
   if (isLive && cached.key === key) return cached.model;
   if (isLive) {
-    // The definition changed (a tenant's custom field): release the old
-    // model before juggler builds the new one under the same name.
-    removeNamedModel(cached.model, recordOf);
+    // A changed definition (a tenant's custom field): evict the old model
+    // before juggler builds the new one under the same name.
+    evictNamedModel(cached.model, recordOf);
     scope.untrackModel(cached.model);
   }
   const model = dataSource.createModel(

@@ -1,15 +1,32 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {GLOBAL_TENANT} from '../context/tenant-context';
-import {acquireLeaseOn, type TenantLease} from '../context/tenant-lease';
+import {
+  acquireLeaseOn,
+  isTenantLeased,
+  type TenantLease,
+} from '../context/tenant-lease';
 import type {Clock} from './clock';
 import type {ModelRecord} from './model-record';
-import {ModelTally} from './model-tally';
 import {ModelScope} from './model-scope';
+import {ModelTally} from './model-tally';
+import type {TenantRegistryInfo} from './registry-stats';
 
 /** Where a walk in progress goes next. */
 interface Cursor {
   next: ModelScope | undefined;
+}
+
+/** How `getTenantRegistryInfo` orders and limits its lines. */
+export interface TenantInfoQuery {
+  /**
+   * `lastAccessed`: the least recently used first; `models`: the most
+   * models (anonymous and tracked named ones) first.
+   * @defaultValue `'lastAccessed'`
+   */
+  orderBy?: 'lastAccessed' | 'models';
+  /** At most this many lines. @defaultValue every live tenant */
+  limit?: number;
 }
 
 /**
@@ -18,19 +35,13 @@ interface Cursor {
  * record.
  *
  * @remarks
- * The order is a doubly linked list through the registries themselves,
- * beside the lookup `Map`: touching a tenant relinks it and leaves the `Map`
- * alone. Moving a key to the end of a `Map` (delete, then set) leaves a dead
- * entry in that key's hash chain until the table is rehashed, so one busy
- * tenant touched again and again walks an ever longer chain: 1.4 us a touch
- * among 1,000 live tenants and 30 us among 10,000, measured on Node 20, 22
- * and 24 alike.
- *
- * A request's admission touches the registry alone (its links, its last use
- * and the work count it keeps): inside a request each separate object is a
- * cache miss of about a microsecond on the machines we measure on, so the
- * list has no node objects of its own. Walks in progress keep a cursor that
- * unlinking moves on.
+ * The order is a doubly linked list through the scopes themselves, beside
+ * the lookup `Map`, so touching a tenant leaves the `Map` alone: moving a key
+ * to a `Map`'s end (delete, then set) leaves a dead entry in its hash chain
+ * until the table is rehashed, and a hot tenant touched again and again then
+ * costs 30 us a touch among 10,000 tenants. No node objects either: the
+ * request path touches one object per tenant. Walks in progress keep a
+ * cursor that unlinking moves on.
  *
  * @internal
  */
@@ -43,120 +54,117 @@ export class TenantScopes {
   private serials = 0;
   private oldest: ModelScope | undefined;
   private newest: ModelScope | undefined;
-  /** The walks in progress. */
   private readonly cursors: Cursor[] = [];
   private readonly recordsByModel = new WeakMap<object, ModelRecord>();
 
-  constructor(private readonly clock: Clock) {
+  constructor(readonly clock: Clock) {
     this.global = new ModelScope(GLOBAL_TENANT, clock.now(), false);
   }
 
-  /** The scope's registry, if it exists (never created here). */
-  get(scope: string): ModelScope | undefined {
-    return scope === GLOBAL_TENANT ? this.global : this.tenants.get(scope);
+  /** The scope, if it exists (never created here). */
+  get(scopeId: string): ModelScope | undefined {
+    return scopeId === GLOBAL_TENANT ? this.global : this.tenants.get(scopeId);
   }
 
-  /** A tenant's registry, created (as most recently used) when missing. */
-  getOrCreate(scope: string): ModelScope {
-    const existing = this.get(scope);
+  /** A scope, created (as the most recently used) when missing. */
+  getOrCreate(scopeId: string): ModelScope {
+    const existing = this.get(scopeId);
     if (existing !== undefined) return existing;
-    const registry = new ModelScope(scope, this.clock.now(), true);
-    registry.serial = ++this.serials;
-    this.tenants.set(scope, registry);
-    this.append(registry);
-    this.tally.add(registry);
-    registry.tally = this.tally;
-    return registry;
+    const scope = new ModelScope(scopeId, this.clock.now(), true);
+    scope.serial = ++this.serials;
+    this.tenants.set(scopeId, scope);
+    this.append(scope);
+    this.tally.add(scope);
+    scope.tally = this.tally;
+    return scope;
   }
 
   /** Mark a scope as used now and move it to the most recent end. */
-  touch(registry: ModelScope): void {
-    registry.lastAccessed = this.clock.now();
-    // The bridge touches on every model lookup: skip the map when it can.
-    if (registry === this.global || this.newest === registry) return;
-    if (this.tenants.get(registry.tenantId) === registry) {
-      this.moveToNewest(registry);
-    }
+  touch(scope: ModelScope): void {
+    scope.lastAccessed = this.clock.now();
+    // The bridge touches on every lookup: skip the map when it can.
+    if (scope === this.global || this.newest === scope) return;
+    if (this.tenants.get(scope.tenantId) === scope) this.moveToNewest(scope);
   }
 
   /**
-   * Begin a unit of work for a tenant that has a registry, and mark it as
-   * used now; `undefined` when it has none (nothing is created or counted).
-   * One lookup: the request path's admission, which the request's
-   * `runInTenant` then ends.
+   * Take a lease on a live tenant and touch it, in one lookup (the request
+   * path's admission); `undefined` when it has no scope.
    */
-  beginWork(tenantId: string): TenantLease | undefined {
-    const registry = this.tenants.get(tenantId);
-    if (registry === undefined) return undefined;
-    registry.lastAccessed = this.clock.now();
-    this.moveToNewest(registry);
-    return (registry.work = acquireLeaseOn(registry.work, tenantId));
+  lease(tenantId: string): TenantLease | undefined {
+    const scope = this.tenants.get(tenantId);
+    if (scope === undefined) return undefined;
+    scope.lastAccessed = this.clock.now();
+    this.moveToNewest(scope);
+    return (scope.lease = acquireLeaseOn(scope.lease, tenantId));
   }
 
-  /** Drop a tenant's registry and its models from the reverse index. */
-  remove(registry: ModelScope, records: readonly ModelRecord[]): void {
-    if (this.tenants.get(registry.tenantId) === registry) {
-      this.tenants.delete(registry.tenantId);
-      this.unlink(registry);
-      registry.older = registry.newer = undefined;
-      this.tally.remove(registry);
-      registry.tally = undefined;
+  /** Drop a tenant's scope, and its records from the reverse index. */
+  evict(scope: ModelScope, records: readonly ModelRecord[]): void {
+    if (this.tenants.get(scope.tenantId) === scope) {
+      this.tenants.delete(scope.tenantId);
+      this.unlink(scope);
+      scope.older = scope.newer = undefined;
+      this.tally.remove(scope);
+      scope.tally = undefined;
     }
     for (const record of records) this.recordsByModel.delete(record.model);
   }
 
+  /** Add a record to the reverse index. */
   index(record: ModelRecord): void {
     this.recordsByModel.set(record.model, record);
   }
 
-  /** The registry's record for a model class, if any. */
+  /** The record of a model class, if any. */
   readonly recordOf = (model: unknown): ModelRecord | undefined =>
     typeof model === 'function' ? this.recordsByModel.get(model) : undefined;
 
   /**
-   * Tenant registries, least recently used first. Like a `Map` iterator, it
-   * goes on past tenants removed during the walk and visits a tenant touched
-   * during the walk again, at the end.
+   * Tenant scopes, least recently used first. Like a `Map` iterator, it goes
+   * on past scopes evicted during the walk and visits a scope touched during
+   * the walk again, at the end.
    */
-  *tenantRegistries(): IterableIterator<ModelScope> {
+  *tenantScopes(): IterableIterator<ModelScope> {
     const cursor: Cursor = {next: this.oldest};
     this.cursors.push(cursor);
     try {
       while (cursor.next !== undefined) {
-        const registry = cursor.next;
-        cursor.next = registry.newer;
-        yield registry;
+        const scope = cursor.next;
+        cursor.next = scope.newer;
+        yield scope;
       }
     } finally {
       this.cursors.splice(this.cursors.indexOf(cursor), 1);
     }
   }
 
-  private moveToNewest(registry: ModelScope): void {
-    if (this.newest === registry) return;
-    this.unlink(registry);
-    this.append(registry);
-  }
-
-  private append(registry: ModelScope): void {
-    registry.older = this.newest;
-    registry.newer = undefined;
-    if (this.newest === undefined) this.oldest = registry;
-    else this.newest.newer = registry;
-    this.newest = registry;
-  }
-
-  private unlink(registry: ModelScope): void {
-    // A walk about to visit this registry goes on to the one after it.
-    if (this.cursors.length > 0) {
-      for (const cursor of this.cursors) {
-        if (cursor.next === registry) cursor.next = registry.newer;
-      }
+  /**
+   * One line per live tenant scope in the order `query` asks, at a cost of
+   * O(lines returned).
+   */
+  info({
+    orderBy = 'lastAccessed',
+    limit = Infinity,
+  }: TenantInfoQuery = {}): TenantRegistryInfo[] {
+    const lines: TenantRegistryInfo[] = [];
+    if (!(limit > 0)) return lines;
+    const scopes =
+      orderBy === 'models' ? this.tally.ranked() : this.tenantScopes();
+    for (const scope of scopes) {
+      lines.push({
+        tenantId: scope.tenantId,
+        models: scope.size,
+        namedModels: scope.trackedModels.size,
+        dataSources: scope.dataSources.size,
+        hits: scope.hits,
+        misses: scope.misses,
+        lastAccessed: scope.lastAccessed,
+        isLeased: isTenantLeased(scope.tenantId),
+      });
+      if (lines.length >= limit) break;
     }
-    if (registry.older === undefined) this.oldest = registry.newer;
-    else registry.older.newer = registry.newer;
-    if (registry.newer === undefined) this.newest = registry.older;
-    else registry.newer.older = registry.older;
+    return lines;
   }
 
   has(tenantId: string): boolean {
@@ -168,12 +176,34 @@ export class TenantScopes {
     return this.serials;
   }
 
-  /** The clock's time. */
-  now(): number {
-    return this.clock.now();
-  }
-
   get tenantCount(): number {
     return this.tenants.size;
+  }
+
+  private moveToNewest(scope: ModelScope): void {
+    if (this.newest === scope) return;
+    this.unlink(scope);
+    this.append(scope);
+  }
+
+  private append(scope: ModelScope): void {
+    scope.older = this.newest;
+    scope.newer = undefined;
+    if (this.newest === undefined) this.oldest = scope;
+    else this.newest.newer = scope;
+    this.newest = scope;
+  }
+
+  private unlink(scope: ModelScope): void {
+    // A walk about to visit this scope goes on to the one after it.
+    if (this.cursors.length > 0) {
+      for (const cursor of this.cursors) {
+        if (cursor.next === scope) cursor.next = scope.newer;
+      }
+    }
+    if (scope.older === undefined) this.oldest = scope.newer;
+    else scope.older.newer = scope.newer;
+    if (scope.newer === undefined) this.newest = scope.older;
+    else scope.newer.older = scope.older;
   }
 }

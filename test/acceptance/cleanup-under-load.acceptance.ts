@@ -71,6 +71,6 @@ describe('cleanup under load (acceptance)', () => {
     expect(
       Object.keys(builderOf(ds).models).filter(n => n.startsWith('Order_')),
     ).to.deepEqual([]);
-    expect(registry.getStats().tenantRegistries).to.equal(0);
+    expect(registry.getStats().tenantScopes).to.equal(0);
   }).timeout(180000);
 });

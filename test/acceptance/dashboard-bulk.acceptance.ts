@@ -119,7 +119,7 @@ describe('dashboard: stats and evict-all over many tenants (acceptance)', () => 
       't12',
     ]);
     expect(stats.body.health.metrics).to.containDeep({
-      tenants: 14,
+      tenantScopes: 14,
       totalTenantModels: 105 + 20,
       leasedTenants: 1,
     });

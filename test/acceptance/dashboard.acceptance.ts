@@ -98,7 +98,7 @@ describe('dashboard and admin API (acceptance)', () => {
         'x-tenant-registry-action': '1',
       };
       const stats = await client.get(`${BASE}/api/stats`).set(auth).expect(200);
-      expect(stats.body.health.metrics.tenants).to.equal(2);
+      expect(stats.body.health.metrics.tenantScopes).to.equal(2);
       expect(
         stats.body.topByModels
           .map((t: {tenantId: string}) => t.tenantId)

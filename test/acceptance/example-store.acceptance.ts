@@ -150,7 +150,7 @@ describe('example store (acceptance)', () => {
   it('serves the health endpoint', async () => {
     const res = await client.get('/health/tenant-registry').expect(200);
     expect(res.body.status).to.equal('healthy');
-    expect(res.body.metrics.tenants).to.be.aboveOrEqual(2);
+    expect(res.body.metrics.tenantScopes).to.be.aboveOrEqual(2);
   });
 });
 

@@ -112,7 +112,7 @@ describe('observability (acceptance)', () => {
       expect(res.body).to.containDeep({
         status: 'healthy',
         warnings: [],
-        metrics: {tenants: 1, totalTenantModels: 2, misses: 2},
+        metrics: {tenantScopes: 1, totalTenantModels: 2, misses: 2},
       });
       const {hits, misses, reuseRate} = res.body.metrics;
       expect(reuseRate).to.equal(hits / (hits + misses));
@@ -139,7 +139,7 @@ describe('observability (acceptance)', () => {
       const before = await client.get('/health/tenant-registry').expect(200);
       expect(before.body).to.containDeep({
         status: 'healthy',
-        metrics: {tenants: 1, maxTenants: 2},
+        metrics: {tenantScopes: 1, maxTenants: 2},
       });
       await traffic(['b'], 1);
       const res = await client.get('/health/tenant-registry').expect(200);

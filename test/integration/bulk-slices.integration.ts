@@ -29,7 +29,7 @@ describe('bulk paths work in slices (integration, real juggler)', () => {
   let registry: ModelRegistry;
 
   beforeEach(() => {
-    registry = new ModelRegistry({clock});
+    registry = new ModelRegistry({}, {clock});
     for (const tenantId of [...TENANTS, 'busy']) givenTenant(tenantId);
     registry.acquire('busy');
     clock.time += 60_000;

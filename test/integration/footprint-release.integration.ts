@@ -60,7 +60,7 @@ describe('tenant footprint release (real juggler, memory connector)', () => {
     expect(Object.keys(builderOf(ds).definitions)).to.be.empty();
     expect(Object.keys(connectorModels(ds))).to.be.empty();
     expect(registry.getStats()).to.containDeep({
-      tenantRegistries: 0,
+      tenantScopes: 0,
       totalTenantModels: 0,
     });
   });
@@ -86,7 +86,7 @@ describe('tenant footprint release (real juggler, memory connector)', () => {
     for (const tenantId of TENANTS) await registry.cleanupTenant(tenantId);
 
     expect(Object.keys(builderOf(ds).models)).to.be.empty();
-    expect(registry.getStats().tenantRegistries).to.equal(0);
+    expect(registry.getStats().tenantScopes).to.equal(0);
   });
 
   it('scenario 3: one tracked DataSource per tenant', async () => {
@@ -120,7 +120,7 @@ describe('tenant footprint release (real juggler, memory connector)', () => {
       expect(ds.connected).to.be.false();
     }
     expect(registry.getStats()).to.containDeep({
-      tenantRegistries: 0,
+      tenantScopes: 0,
       disconnectFailures: 0,
     });
   });
@@ -170,7 +170,7 @@ describe('tenant footprint release (real juggler, memory connector)', () => {
       // tenant-0: evicting tenant-0 must not break it.
       for (const tenantId of TENANTS) await registry.cleanupTenant(tenantId);
       expect(anonymousModelNames(builderOf(ds))).to.deepEqual(anonymous);
-      expect(registry.getStats().tenantRegistries).to.equal(0);
+      expect(registry.getStats().tenantScopes).to.equal(0);
 
       const repo = new DefaultCrudRepository(Shipment, ds);
       const found = await repo.findById(ids.get('tenant-7')!);

@@ -19,7 +19,7 @@ describe('eviction (specification)', () => {
         return this.time;
       },
     };
-    registry = new ModelRegistry({clock});
+    registry = new ModelRegistry({}, {clock});
     evictions = [];
     registry.on('tenantEvicted', eviction => evictions.push(eviction));
   });
@@ -119,11 +119,10 @@ describe('eviction (specification)', () => {
 
   describe('maxTenants', () => {
     it('protects a tenant used exactly protectionWindow ago, not one used before', () => {
-      registry = new ModelRegistry({
-        clock,
-        maxTenants: 1,
-        protectionWindow: 60_000,
-      });
+      registry = new ModelRegistry(
+        {maxTenants: 1, protectionWindow: 60_000},
+        {clock},
+      );
       expect(registry.admitTenant('a')).to.not.be.a.Number();
       registry.release('a');
       clock.time += 60_000;

@@ -30,7 +30,7 @@ describe('ModelRegistry', () => {
         return this.time;
       },
     };
-    registry = new ModelRegistry({clock});
+    registry = new ModelRegistry({}, {clock});
     builder = builderOf(givenMemoryDataSource());
   });
 
@@ -108,7 +108,7 @@ describe('ModelRegistry', () => {
       expect(registry.getStats()).to.containDeep({
         globalModels: 1,
         totalTenantModels: 0,
-        tenantRegistries: 0,
+        tenantScopes: 0,
       });
     });
 
@@ -125,7 +125,7 @@ describe('ModelRegistry', () => {
       runInTenant('nobody', () =>
         registry.findModelByStructure(ADDRESS, builder),
       );
-      expect(registry.getStats().tenantRegistries).to.equal(0);
+      expect(registry.getStats().tenantScopes).to.equal(0);
     });
   });
 
@@ -153,8 +153,9 @@ describe('ModelRegistry', () => {
       expect(builder.models).to.not.have.property(model.modelName);
       expect(builder.definitions).to.not.have.property(model.modelName);
       expect(registry.getStats()).to.containDeep({
-        tenantRegistries: 0,
-        totalModels: 0,
+        tenantScopes: 0,
+        globalModels: 0,
+        totalTenantModels: 0,
         evictions: {manual: 1},
       });
     });
@@ -267,7 +268,7 @@ describe('ModelRegistry', () => {
 
   describe('maxTenants, through TenantAdmission.runInTenant', () => {
     function admissionFor(options: ModelRegistryOptions) {
-      registry = new ModelRegistry({clock, ...options});
+      registry = new ModelRegistry(options, {clock});
       return new TenantAdmission(registry, {
         ...resolveOptions().admission,
         clock,
@@ -275,7 +276,7 @@ describe('ModelRegistry', () => {
     }
 
     it('never holds more than maxTenants: the least recently used idle tenant makes room', async () => {
-      const admission = admissionFor({maxTenants: 2});
+      const admission = admissionFor({maxTenants: 2, protectionWindow: 0});
       for (const tenantId of ['a', 'b', 'c']) {
         await admission.runInTenant(tenantId, () => tenantId);
         clock.time += 10;
@@ -285,7 +286,7 @@ describe('ModelRegistry', () => {
     });
 
     it('refuses a new tenant with 503 TENANT_CAPACITY while every tenant is busy', async () => {
-      const admission = admissionFor({maxTenants: 2});
+      const admission = admissionFor({maxTenants: 2, protectionWindow: 0});
       const done = deferred();
       const busy = ['a', 'b'].map(tenantId =>
         admission.runInTenant(tenantId, () => done.promise),

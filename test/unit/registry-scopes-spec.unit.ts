@@ -90,7 +90,7 @@ describe('ModelRegistry scopes (specification)', () => {
 
 describe('TenantScopes (specification)', () => {
   let scopes: TenantScopes;
-  const order = () => [...scopes.tenantRegistries()].map(r => r.tenantId);
+  const order = () => [...scopes.tenantScopes()].map(r => r.tenantId);
 
   beforeEach(() => {
     scopes = new TenantScopes({now: () => 0});
@@ -99,7 +99,7 @@ describe('TenantScopes (specification)', () => {
 
   it('keeps an evicted tenant out of the order when a stale reference touches it', () => {
     const evicted = scopes.get('a')!;
-    scopes.remove(evicted, []);
+    scopes.evict(evicted, []);
     scopes.touch(evicted);
     expect(order()).to.deepEqual(['b', 'c']);
     expect(scopes.tenantCount).to.equal(2);
@@ -107,8 +107,8 @@ describe('TenantScopes (specification)', () => {
 
   it('leaves the order intact when a tenant is removed twice', () => {
     const b = scopes.get('b')!;
-    scopes.remove(b, []);
-    scopes.remove(b, []);
+    scopes.evict(b, []);
+    scopes.evict(b, []);
     expect(order()).to.deepEqual(['a', 'c']);
     scopes.getOrCreate('d');
     expect(order()).to.deepEqual(['a', 'c', 'd']);

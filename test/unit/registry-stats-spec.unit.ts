@@ -25,7 +25,7 @@ describe('ModelRegistry statistics (specification)', () => {
         return this.time;
       },
     };
-    registry = new ModelRegistry({clock});
+    registry = new ModelRegistry({}, {clock});
     builder = builderOf(givenMemoryDataSource());
   });
 
@@ -34,11 +34,12 @@ describe('ModelRegistry statistics (specification)', () => {
     givenAnonymous('a', ADDRESS);
     givenAnonymous('a', ITEM);
     givenAnonymous('b', ITEM);
-    expect(registry.getStats()).to.containDeep({
-      totalModels: 4,
+    const stats = registry.getStats();
+    expect(stats.globalModels + stats.totalTenantModels).to.equal(4);
+    expect(stats).to.containDeep({
       globalModels: 1,
       totalTenantModels: 3,
-      tenantRegistries: 2,
+      tenantScopes: 2,
       modelsCreated: 4,
     });
   });

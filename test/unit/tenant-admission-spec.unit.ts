@@ -274,7 +274,7 @@ describe('TenantAdmission (specification)', () => {
   }
 
   function givenAdmission(given: Given = {}): TenantAdmission {
-    registry = new ModelRegistry({clock, ...given.registry});
+    registry = new ModelRegistry(given.registry, {clock});
     return new TenantAdmission(
       registry,
       {

@@ -6,7 +6,7 @@ import {TenantScopes} from '../../src/registry/tenant-scopes';
 
 describe('TenantScopes (least-recently-used order)', () => {
   let scopes: TenantScopes;
-  const ids = () => [...scopes.tenantRegistries()].map(r => r.tenantId);
+  const ids = () => [...scopes.tenantScopes()].map(r => r.tenantId);
 
   beforeEach(() => {
     scopes = new TenantScopes({now: () => 0});
@@ -32,11 +32,11 @@ describe('TenantScopes (least-recently-used order)', () => {
 
   it('goes on past tenants removed during a walk', () => {
     const seen: string[] = [];
-    for (const registry of scopes.tenantRegistries()) {
+    for (const registry of scopes.tenantScopes()) {
       seen.push(registry.tenantId);
       if (registry.tenantId === 'a') {
-        scopes.remove(registry, []);
-        scopes.remove(scopes.get('b')!, []);
+        scopes.evict(registry, []);
+        scopes.evict(scopes.get('b')!, []);
       }
     }
     expect(seen).to.deepEqual(['a', 'c', 'd']);
@@ -45,7 +45,7 @@ describe('TenantScopes (least-recently-used order)', () => {
 
   it('visits a tenant touched during a walk again, at the end', () => {
     const seen: string[] = [];
-    for (const registry of scopes.tenantRegistries()) {
+    for (const registry of scopes.tenantScopes()) {
       seen.push(registry.tenantId);
       if (registry.tenantId === 'b' && seen.length === 2) {
         scopes.touch(registry);
@@ -58,7 +58,7 @@ describe('TenantScopes (least-recently-used order)', () => {
 
   it('visits a tenant touched just before a walk reaches it at the end only', () => {
     const seen: string[] = [];
-    for (const registry of scopes.tenantRegistries()) {
+    for (const registry of scopes.tenantScopes()) {
       seen.push(registry.tenantId);
       if (registry.tenantId === 'a') scopes.touch(scopes.get('b')!);
     }
@@ -66,13 +66,13 @@ describe('TenantScopes (least-recently-used order)', () => {
   });
 
   it('keeps two walks in progress apart, and a registry no longer linked once removed', () => {
-    const outer = scopes.tenantRegistries();
-    const inner = scopes.tenantRegistries();
+    const outer = scopes.tenantScopes();
+    const inner = scopes.tenantScopes();
     expect(outer.next().value.tenantId).to.equal('a');
     expect(inner.next().value.tenantId).to.equal('a');
     expect(inner.next().value.tenantId).to.equal('b');
     const c = scopes.get('c')!;
-    scopes.remove(c, []);
+    scopes.evict(c, []);
     expect(c.older).to.be.undefined();
     expect(c.newer).to.be.undefined();
     expect(inner.next().value.tenantId).to.equal('d');
@@ -84,11 +84,11 @@ describe('TenantScopes (least-recently-used order)', () => {
   });
 
   it('begins work on the count a registry keeps, and moves it to the newest end', () => {
-    const work = scopes.beginWork('b')!;
+    const work = scopes.lease('b')!;
     expect(work.count).to.equal(1);
-    expect(scopes.get('b')!.work).to.equal(work);
+    expect(scopes.get('b')!.lease).to.equal(work);
     expect(ids()).to.deepEqual(['a', 'c', 'd', 'b']);
-    expect(scopes.beginWork('nobody')).to.be.undefined();
+    expect(scopes.lease('nobody')).to.be.undefined();
     expect(scopes.tenantCount).to.equal(4);
     endLease(work);
   });
