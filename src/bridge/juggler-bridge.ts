@@ -2,17 +2,13 @@
 
 import {getEffectiveScope} from '../context/tenant-context';
 import type {ModelRegistry} from '../registry';
-import type {
-  ModelBuilderLike,
-  ModelClassLike,
-  ModelDefinitionLike,
-} from './juggler-shapes';
-import {DefinitionKeyCache} from './definition-cache';
+import {computeStructureKey} from '../registry/structure-key';
 import {
-  modelDefinitionClassOf,
-  resolveJugglerModelBuilder,
-  type ModelBuilderClass,
-} from './juggler-classes';
+  resolveTypeNameIn,
+  type ModelBuilderLike,
+  type ModelClassLike,
+  type ModelDefinitionLike,
+} from './juggler-shapes';
 
 /** Options of {@link installJugglerBridge}. */
 export interface JugglerBridgeOptions {
@@ -26,6 +22,12 @@ export interface JugglerBridgeOptions {
 
 /** Removes what {@link installJugglerBridge} installed. Idempotent. */
 export type UninstallJugglerBridge = () => void;
+
+/** A juggler `ModelBuilder` constructor, as far as the bridge uses it. */
+type ModelBuilderClass = {
+  prototype: {resolveType: ResolveType};
+  new (): {define(name: string, properties: object): {definition: object}};
+};
 
 type ResolveType = (
   this: ModelBuilderLike,
@@ -53,12 +55,9 @@ const installations = new Map<Function, Installation>();
  * `AnonymousModel_N` for every nested object-literal property: the registry
  * is asked first, in the effective scope, for a model of the same structure
  * in the same builder; on a miss juggler builds it and the registry records
- * it. A definition object resolved again in the same builder reuses its
- * structure key while it still reads the same (see `DefinitionKeyCache`);
- * the model is still looked up in the current scope every time. Named
- * models, strings and constructors go through juggler untouched. If the
- * registry fails, juggler's own behaviour runs and the failure is counted:
- * model building never fails because of the bridge.
+ * it. Named models, strings and constructors go through juggler untouched.
+ * If the registry fails, juggler's own behaviour runs and the failure is
+ * counted: model building never fails because of the bridge.
  *
  * Also wraps `ModelDefinition.prototype.build` to note which models use a
  * tenant's anonymous models, so eviction never removes one that a live global
@@ -115,11 +114,8 @@ export function isJugglerBridgeInstalled(modelBuilder?: Function): boolean {
 }
 
 function patch(builderClass: ModelBuilderClass): Installation {
-  const builderProto = builderClass.prototype as unknown as {
-    resolveType: ResolveType;
-  };
-  const definitionProto = modelDefinitionClassOf(builderClass)
-    .prototype as unknown as {build: Build};
+  const builderProto = builderClass.prototype;
+  const definitionProto = modelDefinitionClassOf(builderClass).prototype;
   const installation: Installation = {
     builderProto,
     definitionProto,
@@ -128,7 +124,6 @@ function patch(builderClass: ModelBuilderClass): Installation {
     registries: [],
   };
   const {originalResolveType, originalBuild, registries} = installation;
-  const keys = new DefinitionKeyCache();
 
   builderProto.resolveType = function resolveTypeThroughRegistry(
     prop,
@@ -145,7 +140,10 @@ function patch(builderClass: ModelBuilderClass): Installation {
       // Same expression as juggler's resolveType, falsy values included.
       // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
       const strict = this.settings?.strictEmbeddedModels || false;
-      key = keys.keyOf(this, prop as object, strict);
+      key = computeStructureKey(prop as object, {
+        resolveTypeName: name => resolveTypeNameIn(this, name),
+        settings: {strict},
+      });
       const existing = registry.lookupAnonymous(this, key, scope);
       if (existing !== undefined) return existing;
     } catch (error: unknown) {
@@ -201,4 +199,34 @@ function wouldDefineAnonymous(prop: unknown, isSubProperty?: boolean): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The `ModelBuilder` of the juggler that `@loopback/repository` uses: the copy
+ * resolved from `@loopback/repository`'s own folder, so that an application
+ * with several copies of juggler patches the one LB4 really calls.
+ */
+function resolveJugglerModelBuilder(): ModelBuilderClass {
+  let jugglerPath: string;
+  try {
+    jugglerPath = require.resolve('loopback-datasource-juggler', {
+      paths: [require.resolve('@loopback/repository')],
+    });
+  } catch {
+    jugglerPath = require.resolve('loopback-datasource-juggler');
+  }
+  return require(jugglerPath).ModelBuilder as ModelBuilderClass;
+}
+
+/**
+ * juggler's `ModelDefinition` class, taken from a model built by a throwaway
+ * builder (juggler does not export the class).
+ */
+function modelDefinitionClassOf(builderClass: ModelBuilderClass): {
+  prototype: {build: Build};
+} {
+  const probe = new builderClass().define('TenantRegistryProbe', {});
+  return probe.definition.constructor as unknown as {
+    prototype: {build: Build};
+  };
 }

@@ -11,11 +11,8 @@ import {acquireLease, endLease, type TenantLease} from './tenant-lease';
  */
 export const GLOBAL_TENANT = '@global';
 
-// One storage for the whole process. The store is the tenant's count of work
-// in flight (which holds its id): reading the tenant is one getStore() and a
-// field, and ending the unit of work needs no lookup. On the request path
-// each hash lookup skipped saves one or two microseconds on this machine,
-// where the tables are out of the CPU caches between requests.
+// The store is the tenant's lease, which holds its id: reading the tenant is
+// one getStore(), and ending the lease needs no lookup.
 const tenantStorage = new AsyncLocalStorage<TenantLease>();
 
 /**
@@ -25,7 +22,7 @@ const tenantStorage = new AsyncLocalStorage<TenantLease>();
  * The tenant follows every `await`, timer and promise started inside `fn`.
  * Nested calls override the tenant and restore the outer one when they return.
  * While `fn` runs (until its promise settles, when it returns one), the tenant
- * has work in flight and is never evicted.
+ * holds a lease and is never evicted.
  *
  * @param tenantId - A valid tenant id.
  * @param fn - Sync or async work.
@@ -39,69 +36,56 @@ const tenantStorage = new AsyncLocalStorage<TenantLease>();
  * ```
  */
 export function runInTenant<T>(tenantId: string, fn: () => T): T {
-  return runInValidTenant(validateTenantId(tenantId), fn);
+  return runInLeasedTenant(acquireLease(validateTenantId(tenantId)), fn);
 }
 
 /**
- * `runInTenant` for an id already validated (the request path validates once).
+ * `runInTenant` for a lease already acquired (admission acquires it): the
+ * lease ends when `fn` returns or its promise settles, or if `fn` throws.
  *
  * @internal
  */
-export function runInValidTenant<T>(tenantId: string, fn: () => T): T {
-  return runInLeasedTenant(acquireLease(tenantId), fn);
-}
-
-/**
- * `runInTenant` for a unit of work already begun (admission begins it): it
- * ends when `fn` returns or its promise settles, or if `fn` throws.
- *
- * @internal
- */
-export function runInLeasedTenant<T>(work: TenantLease, fn: () => T): T {
+export function runInLeasedTenant<T>(lease: TenantLease, fn: () => T): T {
   try {
-    return tenantStorage.run(work, runCounted, fn);
+    return tenantStorage.run(lease, runLeased, fn);
   } catch (error: unknown) {
-    endLease(work);
+    endLease(lease);
     throw error;
   }
 }
 
 /**
- * Runs inside the tenant's context: ends the unit of work when `fn` returns,
- * or when its promise settles.
+ * Runs inside the tenant's context: ends the lease when `fn` returns, or
+ * when its promise settles.
  *
  * @remarks
- * For a native promise (not a subclass, whose `then` may differ) the two
- * handlers are shared functions that read the tenant from the context the
- * reaction runs in (a promise's reactions run in the context where `then`
- * was called), so a request allocates no closure. Both handlers are
- * no-throw, so the derived promise never rejects and cannot become an
- * unhandled rejection; the caller keeps `result` itself.
+ * For a native promise (not a subclass, whose `then` may differ) both
+ * handlers are one shared function that reads the lease from the context
+ * the reaction runs in (a reaction runs in the context where `then` was
+ * called), so a request allocates no closure. The handler never throws, so
+ * the derived promise never rejects; the caller keeps `result` itself.
  *
- * That derived promise is the one promise the request path adds to an
- * application's own (89 for a GET in the bench app, 90 with the component):
- * knowing when `fn`'s promise settles takes a reaction, and a lease that
- * ended earlier (when the response closes) would let a handler that answers
- * first and works on be evicted mid-work.
+ * The lease ends when `fn`'s promise settles, not when the response closes:
+ * a handler that answers first and works on must not be evicted mid-work.
  */
-function runCounted<T>(fn: () => T): T {
+function runLeased<T>(fn: () => T): T {
   const result = fn();
   if (isNativePromise(result)) {
-    result.then(endCurrentTenantWork, endCurrentTenantWork);
+    result.then(endCurrentLease, endCurrentLease);
   } else if (isThenable(result)) {
-    // A foreign thenable may call back in another context: keep the count.
-    const work = tenantStorage.getStore()!;
-    const done = () => endLease(work);
-    result.then(done, done);
+    // A foreign thenable may call back in another context: keep the lease.
+    const lease = tenantStorage.getStore()!;
+    const end = () => endLease(lease);
+    result.then(end, end);
   } else {
     endLease(tenantStorage.getStore()!);
   }
   return result;
 }
 
-function endCurrentTenantWork(): void {
-  const work = tenantStorage.getStore();
-  if (work !== undefined) endLease(work);
+function endCurrentLease(): void {
+  const lease = tenantStorage.getStore();
+  if (lease !== undefined) endLease(lease);
 }
 
 /**

@@ -11,25 +11,13 @@ const debug = debugFactory('loopback:tenant-registry:context');
  */
 export type TenantFallback = () => string | undefined;
 
-/** Counters of the fallback path, for diagnostics. */
-export interface TenantFallbackStats {
-  /** Calls to the fallback. */
-  calls: number;
-  /** Calls that threw (the error is swallowed and `undefined` used). */
-  errors: number;
-  /** Calls that returned something that is not a valid tenant id. */
-  rejected: number;
-}
-
 interface LegacyLoopbackContext {
   getCurrentContext?: () => {get?: (key: string) => unknown} | undefined;
 }
 
-// The fallback is chosen once (here or by setTenantFallback) and kept: no
-// require() and no lookup per call, unlike the juggler-level registry this
-// package replaces.
+// Chosen once (here or by setTenantFallback) and kept: no require() and no
+// lookup per call.
 let fallback: TenantFallback = legacyLoopbackContextFallback;
-const stats: TenantFallbackStats = {calls: 0, errors: 0, rejected: 0};
 
 /**
  * Plug in an application's own tenant context, asked by `getCurrentTenant()`
@@ -47,29 +35,22 @@ export function setTenantFallback(fn: TenantFallback | undefined): void {
   fallback = fn ?? legacyLoopbackContextFallback;
 }
 
-/** A copy of the fallback counters. */
-export function getTenantFallbackStats(): TenantFallbackStats {
-  return {...stats};
-}
-
 /**
- * Ask the fallback. Never throws.
+ * Ask the fallback. Never throws: an error or an invalid tenant id is logged
+ * and taken as no tenant.
  *
  * @internal
  */
 export function readTenantFallback(): string | undefined {
-  stats.calls++;
   let value: unknown;
   try {
     value = fallback();
   } catch (error: unknown) {
-    stats.errors++;
     debug('tenant fallback threw; using no tenant: %s', error);
     return undefined;
   }
   if (value === undefined || value === null) return undefined;
   if (isValidTenantId(value)) return value;
-  stats.rejected++;
   debug('tenant fallback returned an invalid tenant id; using no tenant');
   return undefined;
 }

@@ -14,30 +14,16 @@ import {validateTenantId} from './tenant-id';
  */
 export const DEFAULT_MAX_IDENTIFIER_BYTES = 63;
 
-// Why a shortened name can never equal a plain one (for the same prefix).
-//
-// The plain name is `<prefix>_<encoded id>`, the encoding writing one token
-// per character of the id: `a`-`z` and `0`-`9` as themselves; `_` as `__`;
-// `A`-`Z` as `_` and the lower-case letter; `.`, `:`, `-` as `_0`, `_1`, `_2`.
-// A token that starts with `_` has two characters and every other one has
-// one, so an encoded id splits into tokens in exactly one way, read from the
-// left: the encoding is injective, and a string is an encoded id only if
-// that reading never meets a `_` followed by anything but `_`, a lower-case
-// letter, `0`, `1` or `2`.
-//
-// A shortened name is `<prefix>_<whole tokens of the encoded id><marker>
-// <hash>`, with the marker `_9`: read from the left, its tokens end where the
-// marker starts, and `_9` is no token. So no tenant id encodes to what
-// follows the prefix of a shortened name, and no id can be chosen to land on
-// another id's shortened name. (`9`: the last digit, leaving `_3` to `_8` to
-// characters ids may allow one day.) Two shortened names are equal only when
-// the first 130 bits of the SHA-256 of two distinct ids are.
-//
-// Everything after the prefix is in `[a-z0-9_]`, so lower-casing a name (the
-// PostgreSQL connector does, for table names) changes the prefix only, the
-// same way for every id: names stay distinct. Every name is at most the
-// limit, so a database that cuts at the limit cuts nothing.
-// test/unit/tenant-identifier.unit.ts checks all of this.
+// Why no id can land on another id's name. The encoding writes one token per
+// character: `a`-`z`, `0`-`9` as themselves, `_` as `__`, `A`-`Z` as `_` and
+// the lower-case letter, `.` `:` `-` as `_0` `_1` `_2`. A token starting with
+// `_` has two characters, every other one has one, so an encoded id reads
+// into tokens one way only (the encoding is injective). A shortened name is
+// `<prefix>_<whole tokens><MARKER><hash>`; `_9` is no token, so no encoded id
+// equals what follows the prefix of a shortened name, and two shortened names
+// are equal only when 130 bits of SHA-256 of two distinct ids are. Everything
+// after the prefix is `[a-z0-9_]`, so lower-casing (the PostgreSQL connector
+// does) keeps names distinct. test/unit/tenant-identifier.unit.ts checks this.
 const MARKER = '_9';
 const HASH_LENGTH = 26; // base32 characters: 130 bits
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648, lower case
@@ -52,12 +38,11 @@ const SHORTENED_MINIMUM = 1 + MARKER.length + HASH_LENGTH;
  * @remarks
  * Lower-case letters and digits stay; `_` becomes `__`, an upper-case `X`
  * becomes `_x`, and `.`, `:`, `-` become `_0`, `_1`, `_2`: `acme` gives
- * `tenant_acme`, `Acme` `tenant__acme`, `eu.acme` `tenant_eu_0acme`. A name
- * that would be longer than `maxBytes` keeps as much of that as fits and
- * ends in `_9` and 26 base32 characters of the SHA-256 of the whole id: no
- * other id's name, long or short, can be the same (the `_9` is never
- * written by the encoding), also after lower-casing. Names that fit never
- * change. This is the rule `defineTenantModel` names models by.
+ * `tenant_acme`, `Acme` `tenant__acme`, `eu.acme` `tenant_eu_0acme`. A longer
+ * name keeps what fits of that and ends in `_9` and 26 base32 characters of
+ * the SHA-256 of the whole id, which no other id's name can equal, also
+ * after lower-casing. Names that fit never change. `defineTenantModel`
+ * names models by this rule.
  *
  * @param prefix - What the name starts with (e.g. `tenant`); keep it at
  * most `maxBytes - 29` bytes so that every id has a name.
@@ -136,7 +121,7 @@ function wholeTokensWithin(encoded: string, room: number): number {
 
 /** The first 130 bits of the SHA-256 of the id, in lower-case base32. */
 function hashTenantId(tenantId: string): string {
-  // One-shot `hash` costs about half of `createHash` (2.4 vs 4.7 us).
+  // One-shot `hash`: about half the cost of `createHash` (docs/performance.md).
   const digest = hash('sha256', tenantId, 'buffer');
   let text = '';
   let bits = 0;

@@ -32,11 +32,6 @@ export class JugglerBridgeObserver implements LifeCycleObserver {
     private readonly options: ResolvedTenantRegistryOptions,
   ) {}
 
-  /** Whether this observer's bridge is installed. */
-  get isInstalled(): boolean {
-    return this.uninstall !== undefined;
-  }
-
   start(): void {
     if (this.options.bridge && this.uninstall === undefined) {
       this.uninstall = installJugglerBridge(this.registry);

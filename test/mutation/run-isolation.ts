@@ -5,20 +5,19 @@
  * requires this file; `npm test` does not).
  *
  * @remarks
- * Stryker runs mutant after mutant in one process, switching the active
- * mutant between runs, and this package keeps process-wide state by design:
- * one count of work in flight per tenant, the patch on juggler's
- * `ModelBuilder`, the tenant fallback. A mutant that leaves a tenant busy or
- * a bridge installed fails the tests of the mutants run after it in the same
- * process, and those then count as killed: two runs of the same code
- * disagreed on 67 of about 1,200 mutants before this hook. Before each run,
- * with no mutant active, it sets every tenant's count of work back to zero,
- * uninstalls the bridges they left installed and restores the default
- * tenant fallback: what a fresh process would have.
+ * Stryker runs mutant after mutant in one process, and this package keeps
+ * process-wide state by design: one lease count per tenant, the patch on
+ * juggler's `ModelBuilder`, the tenant fallback. A mutant that leaves a
+ * tenant leased or a bridge installed fails the tests of the mutants run
+ * after it, which then count as killed: two runs of the same code disagreed
+ * on 67 of about 1,200 mutants without this hook. Before each run, with no
+ * mutant active, it ends every lease left, uninstalls the bridges left
+ * installed and restores the default tenant fallback: what a fresh process
+ * would have.
  */
 import * as bridge from '../../src/bridge/juggler-bridge';
 import {setTenantFallback} from '../../src/context/tenant-fallback';
-import * as tenantWork from '../../src/context/tenant-lease';
+import * as tenantLease from '../../src/context/tenant-lease';
 
 /** Stryker's global: `activeMutant` is the mutant the instrumented code runs. */
 const STRYKER_GLOBAL = '__stryker__';
@@ -26,23 +25,23 @@ interface StrykerContext {
   activeMutant?: string;
 }
 
-const workCounts = new Set<tenantWork.TenantLease>();
+const leases = new Set<tenantLease.TenantLease>();
 const uninstallers: bridge.UninstallJugglerBridge[] = [];
 
 // The compiled modules read each other's exports at call time, so wrapping
-// the exports sees every count of work begun and every installation.
-const {acquireLease, acquireLeaseOn} = tenantWork;
+// the exports sees every lease acquired and every installation.
+const {acquireLease, acquireLeaseOn} = tenantLease;
 const {installJugglerBridge} = bridge;
-Object.assign(tenantWork, {
+Object.assign(tenantLease, {
   acquireLease(tenantId: string) {
-    const work = acquireLease(tenantId);
-    workCounts.add(work);
-    return work;
+    const lease = acquireLease(tenantId);
+    leases.add(lease);
+    return lease;
   },
-  acquireLeaseOn(work: tenantWork.TenantLease | undefined, tenantId: string) {
-    const begun = acquireLeaseOn(work, tenantId);
-    workCounts.add(begun);
-    return begun;
+  acquireLeaseOn(lease: tenantLease.TenantLease | undefined, tenantId: string) {
+    const acquired = acquireLeaseOn(lease, tenantId);
+    leases.add(acquired);
+    return acquired;
   },
 });
 Object.assign(bridge, {
@@ -63,12 +62,12 @@ export const mochaHooks = {
     try {
       for (const uninstall of uninstallers.splice(0)) uninstall();
       // A mutant may have left a count above zero, or below it.
-      for (const work of workCounts) {
-        if (work.count === 0) continue;
-        work.count = 1;
-        tenantWork.endLease(work);
+      for (const lease of leases) {
+        if (lease.count === 0) continue;
+        lease.count = 1;
+        tenantLease.endLease(lease);
       }
-      workCounts.clear();
+      leases.clear();
       setTenantFallback(undefined);
     } finally {
       if (stryker) stryker.activeMutant = activeMutant;
