@@ -39,7 +39,7 @@ import type {
   ResolvedTenantRegistryOptions,
   TenantRegistryOptions,
 } from './options/tenant-registry-options';
-import {RequiredTenantProvider} from './providers/current-tenant.provider';
+import {RequiredTenantProvider} from './providers/required-tenant.provider';
 import {HealthCheckProvider} from './providers/health-check.provider';
 import {TenantDataSourcePoolProvider} from './providers/tenant-datasource-pool.provider';
 import {TenantDataSourceProvider} from './providers/tenant-datasource.provider';

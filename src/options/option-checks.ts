@@ -94,7 +94,7 @@ export class OptionReader<T extends object> {
   }
 
   /** A duration in milliseconds of at least `min`. */
-  ms(key: keyof T & string, min: number, allowInfinity = false): number {
+  duration(key: keyof T & string, min: number, allowInfinity = false): number {
     const [name, value] = this.read(key);
     checkDuration(name, value, min, allowInfinity);
     return value as number;
@@ -107,7 +107,7 @@ export class OptionReader<T extends object> {
     return value as number;
   }
 
-  bool(key: keyof T & string): boolean {
+  flag(key: keyof T & string): boolean {
     const [name, value] = this.read(key);
     ensure(typeof value === 'boolean', name, 'true or false', value);
     return value as boolean;
@@ -144,7 +144,11 @@ export class OptionReader<T extends object> {
   }
 }
 
-/** The value at a dotted name (`admission.cacheTtl`) of an options object. */
+/**
+ * The value at a dotted name (`admission.cacheTtl`) of an options object.
+ *
+ * @internal
+ */
 export function valueAt(root: unknown, dottedName: string): unknown {
   return dottedName
     .split('.')

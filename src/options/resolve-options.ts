@@ -102,10 +102,10 @@ export function resolveOptions(options: Options = {}): Resolved {
   const metrics = reader(given.metrics, 'metrics');
   const strategies = resolveStrategies(given.strategies);
   return {
-    cleanupInterval: top.ms('cleanupInterval', 0),
-    maxIdleTime: top.ms('maxIdleTime', 0, true),
+    cleanupInterval: top.duration('cleanupInterval', 0),
+    maxIdleTime: top.duration('maxIdleTime', 0, true),
     maxTenants: top.count('maxTenants', true),
-    protectionWindow: top.ms('protectionWindow', 0, true),
+    protectionWindow: top.duration('protectionWindow', 0, true),
     memoryPressure: resolveMemoryPressure(given.memoryPressure),
     strategies,
     header: top.text('header', /^[a-z0-9-]+$/i, 'a header name').toLowerCase(),
@@ -113,27 +113,27 @@ export function resolveOptions(options: Options = {}): Resolved {
     host: resolveHost(given.host, strategies),
     jwt: resolveJwt(given.jwt, strategies),
     tenantIdCase: top.oneOf('tenantIdCase', ['exact', 'lowercase'] as const),
-    requireTenant: top.bool('requireTenant'),
+    requireTenant: top.flag('requireTenant'),
     admission: {
-      cacheTtl: admission.ms('cacheTtl', 0),
-      negativeCacheTtl: admission.ms('negativeCacheTtl', 0),
+      cacheTtl: admission.duration('cacheTtl', 0),
+      negativeCacheTtl: admission.duration('negativeCacheTtl', 0),
       cacheSize: admission.count('cacheSize'),
-      checkTimeout: admission.ms('checkTimeout', 1),
+      checkTimeout: admission.duration('checkTimeout', 1),
       maxPendingChecks: admission.count('maxPendingChecks'),
     },
-    bridge: top.bool('bridge'),
-    disconnectTimeout: top.ms('disconnectTimeout', 1),
+    bridge: top.flag('bridge'),
+    disconnectTimeout: top.duration('disconnectTimeout', 1),
     dataSources: {
       maxOpen: dataSources.count('maxOpen', true),
-      acquireTimeout: dataSources.ms('acquireTimeout', 0),
+      acquireTimeout: dataSources.duration('acquireTimeout', 0),
     },
     maxIdentifierBytes: top.count('maxIdentifierBytes'),
     health: resolveHealth(given.health),
     metrics: {
-      enabled: metrics.bool('enabled'),
+      enabled: metrics.flag('enabled'),
       path: metrics.given.path === false ? undefined : metrics.path('path'),
-      documented: metrics.bool('documented'),
-      registerGlobally: metrics.bool('registerGlobally'),
+      documented: metrics.flag('documented'),
+      registerGlobally: metrics.flag('registerGlobally'),
       prefix: metrics.text('prefix', /^([a-z_:][\w:]*)?$/i, 'a metric prefix'),
     },
     dashboard: resolveDashboard(given.dashboard),
@@ -210,8 +210,8 @@ function resolveJwt(
     algorithms: [...algorithms],
     claim: jwt.text('claim', TEXT, 'a non-empty string'),
     maxTokenLength: jwt.count('maxTokenLength'),
-    allowMissingExpiry: jwt.bool('allowMissingExpiry'),
-    fallThroughWithoutToken: jwt.bool('fallThroughWithoutToken'),
+    allowMissingExpiry: jwt.flag('allowMissingExpiry'),
+    fallThroughWithoutToken: jwt.flag('fallThroughWithoutToken'),
   };
 }
 
@@ -254,9 +254,9 @@ function resolveHealth(value: Options['health']): Resolved['health'] {
   );
   return {
     ...health.given,
-    enabled: health.bool('enabled'),
+    enabled: health.flag('enabled'),
     path: health.path('path'),
-    documented: health.bool('documented'),
+    documented: health.flag('documented'),
     minLookups: health.count('minLookups'),
   };
 }
@@ -265,7 +265,7 @@ function resolveDashboard(value: Options['dashboard']): Resolved['dashboard'] {
   const dashboard = reader(value, 'dashboard');
   const resolved = {
     ...dashboard.given,
-    enabled: dashboard.bool('enabled'),
+    enabled: dashboard.flag('enabled'),
     path: dashboard.path('path'),
   };
   ensure(

@@ -6,14 +6,6 @@ import {TenantRegistryBindings} from '../keys';
 import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**
- * The middleware group of the tenant middleware (`'tenancy'`): after route
- * lookup, before authentication and method invocation.
- *
- * @internal
- */
-export const TENANCY_MIDDLEWARE_GROUP = 'tenancy';
-
-/**
  * The tenant resolution middleware: after route lookup and before
  * authentication and method invocation, so that controllers and repositories
  * are constructed (and juggler builds models) inside the tenant's context.
@@ -22,7 +14,7 @@ export const TENANCY_MIDDLEWARE_GROUP = 'tenancy';
  */
 @injectable(
   asMiddleware({
-    group: TENANCY_MIDDLEWARE_GROUP,
+    group: 'tenancy',
     upstreamGroups: ['cors', 'findRoute'],
     downstreamGroups: ['authentication', 'parseParams', 'invokeMethod'],
   }),

@@ -192,7 +192,10 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
     it('stops at high - 0.1 by default when high is at least 0.2', async () => {
       const model = ESTIMATED_BYTES_PER_MODEL;
       const heap: HeapUsage = {usedBytes: 0, limitBytes: 30 * model};
-      await givenManager({memoryPressure: {high: 0.9}}, {heapUsage: () => heap});
+      await givenManager(
+        {memoryPressure: {high: 0.9}},
+        {heapUsage: () => heap},
+      );
       givenTenants(Array.from({length: 20}, (_, i) => `t${i}`));
       // 3 models' worth and a byte over 0.8 (4 tenants); 0.45 would be 14.
       heap.usedBytes = 27 * model + 1;
