@@ -12,6 +12,7 @@ import {
   injectable,
   resolveList,
   transformValueOrPromise,
+  type BindingAddress,
   type BindingKey,
   type Component,
   type Constructor,
@@ -89,19 +90,15 @@ export class TenantRegistryComponent implements Component {
     @config() options: TenantRegistryOptions = {},
   ) {
     const resolved = resolveOptions(options);
-    const singleton = {defaultScope: BindingScope.SINGLETON};
+    const {SINGLETON, TRANSIENT} = BindingScope;
     this.bindings = [
       Binding.bind(keys.OPTIONS).to(resolved),
       built(keys.REGISTRY, [keys.OPTIONS], o => new ModelRegistry(o)),
       Binding.bind(keys.CURRENT_TENANT)
         .toDynamicValue(() => getCurrentTenant())
-        .inScope(BindingScope.TRANSIENT),
-      createBindingFromClass(RequiredTenantProvider, {
-        key: keys.REQUIRED_TENANT,
-      }),
-      Binding.bind(keys.SUSPENDED_TENANTS)
-        .toClass(SuspendedTenants)
-        .inScope(BindingScope.SINGLETON),
+        .inScope(TRANSIENT),
+      fromClass(RequiredTenantProvider, keys.REQUIRED_TENANT),
+      fromClass(SuspendedTenants, keys.SUSPENDED_TENANTS, SINGLETON),
       built(
         keys.ADMISSION,
         [
@@ -110,39 +107,23 @@ export class TenantRegistryComponent implements Component {
           keys.ADMISSION_CHECK,
           keys.SUSPENDED_TENANTS,
         ],
-        (registry, o, check, suspended) =>
-          new TenantAdmission(
-            registry,
-            {...o.admission, clock: o.clock, tenantIdCase: o.tenantIdCase},
-            check,
-            suspended,
-          ),
+        (registry, o, check, suspended) => {
+          const {admission, clock, tenantIdCase} = o;
+          const settings = {...admission, clock, tenantIdCase};
+          return new TenantAdmission(registry, settings, check, suspended);
+        },
       ),
-      createBindingFromClass(TenantRequestHandler, {key: keys.REQUEST_HANDLER}),
-      createBindingFromClass(TenantMiddlewareProvider, {
-        key: keys.MIDDLEWARE,
-        ...singleton,
-      }),
-      createBindingFromClass(TenantDataSourcePoolProvider, {
-        key: keys.DATASOURCE_POOL,
-      }),
-      createBindingFromClass(TenantDataSourceProvider, {
-        key: keys.TENANT_DATASOURCE,
-        defaultScope: BindingScope.TRANSIENT,
-      }),
-      Binding.bind(keys.TENANT_EVENTS)
-        .toClass(InProcessTenantEvents)
-        .inScope(BindingScope.SINGLETON),
-      createBindingFromClass(TenantAdminService, {key: keys.ADMIN}),
-      createBindingFromClass(RegistryManager, {
-        key: keys.REGISTRY_MANAGER,
-        ...singleton,
-      }),
+      fromClass(TenantRequestHandler, keys.REQUEST_HANDLER),
+      fromClass(TenantMiddlewareProvider, keys.MIDDLEWARE, SINGLETON),
+      fromClass(TenantDataSourcePoolProvider, keys.DATASOURCE_POOL),
+      fromClass(TenantDataSourceProvider, keys.TENANT_DATASOURCE, TRANSIENT),
+      fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
+      fromClass(TenantAdminService, keys.ADMIN),
+      fromClass(RegistryManager, keys.REGISTRY_MANAGER, SINGLETON),
       built(
         keys.METRICS,
         [keys.REGISTRY, keys.REGISTRY_MANAGER, keys.OPTIONS],
-        (registry, manager, o) => {
-          const {prefix, registerGlobally} = o.metrics;
+        (registry, manager, {metrics: {prefix, registerGlobally}}) => {
           const metrics = new TenantRegistryMetrics(registry, manager, {
             prefix,
           });
@@ -150,10 +131,8 @@ export class TenantRegistryComponent implements Component {
           return metrics;
         },
       ),
-      createBindingFromClass(HealthCheckProvider, {key: keys.HEALTH_CHECK}),
-      createBindingFromClass(TenantSpecEnhancer, {
-        key: 'tenant-registry.spec-enhancer',
-      }),
+      fromClass(HealthCheckProvider, keys.HEALTH_CHECK),
+      fromClass(TenantSpecEnhancer, 'tenant-registry.spec-enhancer'),
       ...builtInStrategies(resolved).map(strategyBinding),
     ];
     this.controllers = endpointControllers(resolved);
@@ -171,6 +150,14 @@ export class TenantRegistryComponent implements Component {
       );
     }
   }
+}
+
+function fromClass(
+  valueClass: Constructor<unknown>,
+  key: BindingAddress,
+  defaultScope?: BindingScope,
+): Binding {
+  return createBindingFromClass(valueClass, {key, defaultScope});
 }
 
 type ValuesOf<K extends readonly unknown[]> = {

@@ -3,6 +3,7 @@
 import type {Request} from '@loopback/rest';
 import type {HeapUsage} from '../eviction/heap-usage';
 import type {Clock, Milliseconds} from '../registry/clock';
+import type {DEFAULT_TENANT_REGISTRY_OPTIONS} from './resolve-options';
 
 /** Options of the `jwt` strategy: a `secret` or a `publicKey` is required. */
 export interface JwtStrategyOptions {
@@ -268,23 +269,15 @@ export interface TenantRegistryOptions {
   dashboard?: DashboardOptions;
 }
 
-/** `T` with the keys `K` required and the rest as they are. */
-type WithDefaults<T, K extends keyof T> = Omit<T, K> & Required<Pick<T, K>>;
+/** `T` with the keys that have a default required. */
+type WithDefaults<T, K extends PropertyKey> = Omit<T, K> &
+  Required<Pick<T, K & keyof T>>;
 
-/** The groups whose resolved shape is not simply `Required` of the option. */
-type Group =
-  | 'memoryPressure'
-  | 'jwt'
-  | 'admission'
-  | 'dataSources'
-  | 'health'
-  | 'metrics'
-  | 'dashboard';
+type Defaults = typeof DEFAULT_TENANT_REGISTRY_OPTIONS;
 
 /**
  * Test seams: constructor parameters of the internal classes, never
- * component options. Tests override them by rebinding
- * `TenantRegistryBindings.OPTIONS` or by building the classes themselves.
+ * component options (tests rebind `TenantRegistryBindings.OPTIONS`).
  *
  * @internal
  */
@@ -295,15 +288,15 @@ export interface TenantRegistrySeams {
   heapUsage: () => HeapUsage;
 }
 
-/**
- * The resolved memory-pressure policy.
- *
- * @internal
- */
+/** The resolved memory-pressure policy. @internal */
 export interface MemoryPressureSettings extends Required<MemoryPressureOptions> {
   /** Most tenants one pass evicts: a brake on a wrong estimate. */
   maxEvictionsPerPass: number;
 }
+
+/** The groups of options, each merged with its defaults on its own. */
+type Group = 'memoryPressure' | 'jwt' | 'admission' | 'dataSources';
+type EndpointGroup = 'health' | 'metrics' | 'dashboard';
 
 /**
  * Options with every default filled in, and the test seams.
@@ -311,31 +304,21 @@ export interface MemoryPressureSettings extends Required<MemoryPressureOptions> 
  * @internal
  */
 export type ResolvedTenantRegistryOptions = Required<
-  Omit<TenantRegistryOptions, Group>
+  Omit<TenantRegistryOptions, Group | EndpointGroup>
 > &
   TenantRegistrySeams & {
     /** `undefined` when memory-pressure eviction is off. */
     memoryPressure: MemoryPressureSettings | undefined;
     /** `undefined` unless the `jwt` strategy is listed. */
     jwt:
-      | WithDefaults<
-          JwtStrategyOptions,
-          | 'algorithms'
-          | 'claim'
-          | 'maxTokenLength'
-          | 'allowMissingExpiry'
-          | 'fallThroughWithoutToken'
-        >
+      | WithDefaults<JwtStrategyOptions, keyof Defaults['jwt'] | 'algorithms'>
       | undefined;
     admission: Required<AdmissionOptions>;
     dataSources: Required<DataSourceOptions>;
-    health: WithDefaults<
-      HealthOptions,
-      'enabled' | 'path' | 'documented' | 'minLookups'
-    >;
+    health: WithDefaults<HealthOptions, keyof Defaults['health']>;
     /** `path` is `undefined` for no endpoint. */
     metrics: Required<Omit<MetricsOptions, 'path'>> & {
       path: string | undefined;
     };
-    dashboard: WithDefaults<DashboardOptions, 'enabled' | 'path'>;
+    dashboard: WithDefaults<DashboardOptions, keyof Defaults['dashboard']>;
   };
