@@ -2,11 +2,7 @@
 
 import {invalidOptionError} from '../errors';
 
-/**
- * Throw `INVALID_OPTION` for `name` unless `ok`.
- *
- * @internal
- */
+/** Throw `INVALID_OPTION` for `name` unless `ok`. @internal */
 export function ensure(
   ok: boolean,
   name: string,
@@ -36,11 +32,7 @@ export function checkDuration(
   ensure(ok, name, expected + (allowInfinity ? ' or Infinity' : ''), value);
 }
 
-/**
- * Check a positive integer (or `Infinity` when `allowInfinity`).
- *
- * @internal
- */
+/** Check a positive integer (or `Infinity` when `allowInfinity`). @internal */
 export function checkCount(
   name: string,
   value: unknown,
@@ -53,11 +45,7 @@ export function checkCount(
   ensure(ok, name, expected, value);
 }
 
-/**
- * Whether `value` is a fraction above 0 and at most 1.
- *
- * @internal
- */
+/** Whether `value` is a fraction above 0 and at most 1. @internal */
 export function isFraction(value: unknown): value is number {
   return typeof value === 'number' && value > 0 && value <= 1;
 }
