@@ -159,16 +159,17 @@ async function longestBlock(count: number, sliced: boolean) {
 async function pressurePasses(tenants: number, passes: number) {
   const {registry, uninstall} = givenTenants(tenants);
   const heap = {usedBytes: 0.9 * 2 ** 32, limitBytes: 2 ** 32};
-  const manager = new RegistryManager(
-    registry,
-    resolveOptions({
-      cleanupInterval: 0,
-      maxIdleTime: Infinity,
-      maxTenants: Infinity,
-      memoryPressure: {high: 0.5, low: 0.4, maxEvictionsPerPass: 500},
-      heapUsage: () => heap,
-    }),
-  );
+  const options = resolveOptions({
+    cleanupInterval: 0,
+    maxIdleTime: Infinity,
+    maxTenants: Infinity,
+    memoryPressure: {high: 0.5, low: 0.4},
+  });
+  const manager = new RegistryManager(registry, {
+    ...options,
+    memoryPressure: {...options.memoryPressure!, maxEvictionsPerPass: 500},
+    heapUsage: () => heap,
+  });
   const evicted: number[] = [];
   for (let i = 0; i < passes; i++) evicted.push(await manager.runCleanupPass());
   uninstall();

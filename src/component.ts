@@ -10,43 +10,45 @@ import {
   createBindingFromClass,
   inject,
   injectable,
+  resolveList,
+  transformValueOrPromise,
+  type BindingAddress,
+  type BindingKey,
   type Component,
   type Constructor,
   type ControllerClass,
   type LifeCycleObserver,
 } from '@loopback/core';
 import {RestBindings} from '@loopback/rest';
+import {TenantAdmission} from './admission/tenant-admission';
+import {getCurrentTenant} from './context/tenant-context';
 import {createDashboardPathBinding} from './controllers/dashboard-path.middleware';
 import {createDashboardController} from './controllers/dashboard.controller';
 import {createHealthController} from './controllers/health.controller';
 import {createMetricsController} from './controllers/metrics.controller';
 import {InProcessTenantEvents} from './fleet/in-process-tenant-events';
 import {SuspendedTenants} from './fleet/suspended-tenants';
-import {TenantRegistryBindings} from './keys';
+import {TenantRegistryBindings as keys} from './keys';
+import {TenantRegistryMetrics} from './observability/tenant-metrics';
 import {JugglerBridgeObserver} from './observers/juggler-bridge.observer';
 import {MetricsObserver} from './observers/metrics.observer';
 import {RegistryManager} from './observers/registry-manager.observer';
 import {RequestSetupObserver} from './observers/request-setup.observer';
 import {TenantEventsObserver} from './observers/tenant-events.observer';
-import {TenantSpecEnhancer} from './request/tenant-spec.enhancer';
 import {resolveOptions} from './options/resolve-options';
 import type {
   ResolvedTenantRegistryOptions,
   TenantRegistryOptions,
 } from './options/tenant-registry-options';
-import {
-  CurrentTenantProvider,
-  RequiredTenantProvider,
-} from './providers/current-tenant.provider';
+import {RequiredTenantProvider} from './providers/required-tenant.provider';
 import {HealthCheckProvider} from './providers/health-check.provider';
-import {ModelRegistryProvider} from './providers/model-registry.provider';
-import {TenantAdmissionProvider} from './providers/tenant-admission.provider';
 import {TenantDataSourcePoolProvider} from './providers/tenant-datasource-pool.provider';
 import {TenantDataSourceProvider} from './providers/tenant-datasource.provider';
-import {TenantMetricsProvider} from './providers/tenant-metrics.provider';
-import {asTenantStrategy} from './resolution/as-tenant-strategy';
 import {TenantMiddlewareProvider} from './providers/tenant-middleware.provider';
+import {ModelRegistry} from './registry/model-registry';
 import {TenantRequestHandler} from './request/tenant-request-handler';
+import {TenantSpecEnhancer} from './request/tenant-spec.enhancer';
+import {asTenantStrategy} from './resolution/as-tenant-strategy';
 import {HeaderTenantStrategy} from './resolution/header.strategy';
 import {HostTenantStrategy} from './resolution/host.strategy';
 import {JwtTenantStrategy} from './resolution/jwt.strategy';
@@ -66,7 +68,7 @@ import {TenantAdminService} from './services/tenant-admin.service';
  * app.component(TenantRegistryComponent);
  * ```
  */
-@injectable({tags: {[ContextTags.KEY]: TenantRegistryBindings.COMPONENT}})
+@injectable({tags: {[ContextTags.KEY]: keys.COMPONENT}})
 export class TenantRegistryComponent implements Component {
   bindings: Binding[];
   controllers: ControllerClass[];
@@ -88,48 +90,53 @@ export class TenantRegistryComponent implements Component {
     @config() options: TenantRegistryOptions = {},
   ) {
     const resolved = resolveOptions(options);
-    const keys = TenantRegistryBindings;
-    const singleton = {defaultScope: BindingScope.SINGLETON};
+    const {SINGLETON, TRANSIENT} = BindingScope;
     this.bindings = [
       Binding.bind(keys.OPTIONS).to(resolved),
-      createBindingFromClass(ModelRegistryProvider, {key: keys.REGISTRY}),
-      createBindingFromClass(CurrentTenantProvider, {
-        key: keys.CURRENT_TENANT,
-      }),
-      createBindingFromClass(RequiredTenantProvider, {
-        key: keys.REQUIRED_TENANT,
-      }),
-      Binding.bind(keys.SUSPENDED_TENANTS)
-        .toClass(SuspendedTenants)
-        .inScope(BindingScope.SINGLETON),
-      createBindingFromClass(TenantAdmissionProvider, {key: keys.ADMISSION}),
-      createBindingFromClass(TenantRequestHandler, {
-        key: keys.REQUEST_HANDLER,
-      }),
-      createBindingFromClass(TenantMiddlewareProvider, {
-        key: keys.MIDDLEWARE,
-        ...singleton,
-      }),
-      createBindingFromClass(TenantDataSourcePoolProvider, {
-        key: keys.DATASOURCE_POOL,
-      }),
-      createBindingFromClass(TenantDataSourceProvider, {
-        key: keys.TENANT_DATASOURCE,
-        defaultScope: BindingScope.TRANSIENT,
-      }),
-      Binding.bind(keys.TENANT_EVENTS)
-        .toClass(InProcessTenantEvents)
-        .inScope(BindingScope.SINGLETON),
-      createBindingFromClass(TenantAdminService, {key: keys.ADMIN}),
-      createBindingFromClass(RegistryManager, {
-        key: keys.REGISTRY_MANAGER,
-        ...singleton,
-      }),
-      createBindingFromClass(TenantMetricsProvider, {key: keys.METRICS}),
-      createBindingFromClass(HealthCheckProvider, {key: keys.HEALTH_CHECK}),
-      createBindingFromClass(TenantSpecEnhancer, {
-        key: 'tenant-registry.spec-enhancer',
-      }),
+      built(
+        keys.REGISTRY,
+        [keys.OPTIONS],
+        o => new ModelRegistry(o, {clock: o.clock}),
+      ),
+      Binding.bind(keys.CURRENT_TENANT)
+        .toDynamicValue(() => getCurrentTenant())
+        .inScope(TRANSIENT),
+      fromClass(RequiredTenantProvider, keys.REQUIRED_TENANT),
+      fromClass(SuspendedTenants, keys.SUSPENDED_TENANTS, SINGLETON),
+      built(
+        keys.ADMISSION,
+        [
+          keys.REGISTRY,
+          keys.OPTIONS,
+          keys.ADMISSION_CHECK,
+          keys.SUSPENDED_TENANTS,
+        ],
+        (registry, o, check, suspended) => {
+          const {admission, clock, tenantIdCase} = o;
+          const settings = {...admission, clock, tenantIdCase};
+          return new TenantAdmission(registry, settings, check, suspended);
+        },
+      ),
+      fromClass(TenantRequestHandler, keys.REQUEST_HANDLER),
+      fromClass(TenantMiddlewareProvider, keys.MIDDLEWARE, SINGLETON),
+      fromClass(TenantDataSourcePoolProvider, keys.DATASOURCE_POOL),
+      fromClass(TenantDataSourceProvider, keys.TENANT_DATASOURCE, TRANSIENT),
+      fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
+      fromClass(TenantAdminService, keys.ADMIN),
+      fromClass(RegistryManager, keys.REGISTRY_MANAGER, SINGLETON),
+      built(
+        keys.METRICS,
+        [keys.REGISTRY, keys.REGISTRY_MANAGER, keys.OPTIONS],
+        (registry, manager, {metrics: {prefix, registerGlobally}}) => {
+          const metrics = new TenantRegistryMetrics(registry, manager, {
+            prefix,
+          });
+          if (registerGlobally) metrics.registerGlobally();
+          return metrics;
+        },
+      ),
+      fromClass(HealthCheckProvider, keys.HEALTH_CHECK),
+      fromClass(TenantSpecEnhancer, 'tenant-registry.spec-enhancer'),
       ...builtInStrategies(resolved).map(strategyBinding),
     ];
     this.controllers = endpointControllers(resolved);
@@ -149,6 +156,42 @@ export class TenantRegistryComponent implements Component {
   }
 }
 
+function fromClass(
+  valueClass: Constructor<unknown>,
+  key: BindingAddress,
+  defaultScope?: BindingScope,
+): Binding {
+  return createBindingFromClass(valueClass, {key, defaultScope});
+}
+
+type ValuesOf<K extends readonly unknown[]> = {
+  [I in keyof K]: K[I] extends BindingKey<infer V> ? V : never;
+};
+
+/**
+ * A singleton built from the values of other bindings (unbound ones are
+ * `undefined`), synchronously when they all are.
+ */
+function built<T, K extends readonly BindingKey<unknown>[]>(
+  key: BindingKey<T>,
+  dependencies: [...K],
+  build: (...values: ValuesOf<K>) => T,
+): Binding<T> {
+  return Binding.bind(key)
+    .toDynamicValue(({context, options}) =>
+      transformValueOrPromise(
+        resolveList(dependencies, dependency =>
+          context.getValueOrPromise(dependency, {
+            session: options.session,
+            optional: true,
+          }),
+        ),
+        values => build(...(values as ValuesOf<K>)),
+      ),
+    )
+    .inScope(BindingScope.SINGLETON);
+}
+
 function builtInStrategies(
   options: ResolvedTenantRegistryOptions,
 ): TenantResolutionStrategy[] {
@@ -164,7 +207,7 @@ function builtInStrategies(
 }
 
 function strategyBinding(strategy: TenantResolutionStrategy): Binding {
-  return Binding.bind(`${TenantRegistryBindings.STRATEGIES}.${strategy.name}`)
+  return Binding.bind(`${keys.STRATEGIES}.${strategy.name}`)
     .to(strategy)
     .apply(asTenantStrategy);
 }

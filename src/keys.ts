@@ -76,7 +76,7 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * The cleanup lifecycle observer.
+   * The cleanup lifecycle observer: the eviction passes and their stats.
    *
    * @example
    * ```ts
@@ -140,12 +140,28 @@ export namespace TenantRegistryBindings {
    */
   export const STRATEGIES = 'tenant-registry.strategies';
 
-  /** The tenant resolution middleware (group `'tenancy'`). */
+  /**
+   * The tenant resolution middleware (group `'tenancy'`, after `findRoute`):
+   * order your own middleware against that group.
+   *
+   * @example
+   * ```ts
+   * app.middleware(audit, {upstreamGroups: ['tenancy']}); // runs in the tenant
+   * ```
+   */
   export const MIDDLEWARE = BindingKey.create<Middleware>(
     'middleware.tenant-registry',
   );
 
-  /** The fallback global interceptor (for `DefaultSequence` apps). */
+  /**
+   * The fallback global interceptor, bound on start only for servers on the
+   * legacy `DefaultSequence`; bind your own here to replace it.
+   *
+   * @example
+   * ```ts
+   * const bound = app.isBound(TenantRegistryBindings.INTERCEPTOR.key);
+   * ```
+   */
   export const INTERCEPTOR = BindingKey.create<Interceptor>(
     'globalInterceptors.tenant-registry',
   );
@@ -184,16 +200,17 @@ export namespace TenantRegistryBindings {
   /**
    * What `TENANT_DATASOURCE` gives requests without a tenant; unbound, such
    * requests get 400 `TENANT_REQUIRED`.
+   *
+   * @example
+   * ```ts
+   * app.bind(TenantRegistryBindings.DEFAULT_DATASOURCE).to(sharedDataSource);
+   * ```
    */
   export const DEFAULT_DATASOURCE = BindingKey.create<object>(
     'tenant-registry.default-datasource',
   );
 
-  /**
-   * The pool of tenant DataSources behind `TENANT_DATASOURCE`.
-   *
-   * @internal
-   */
+  /** The pool of tenant DataSources behind `TENANT_DATASOURCE`. @internal */
   export const DATASOURCE_POOL = BindingKey.create<TenantDataSourcePool>(
     'tenant-registry.datasource-pool',
   );
@@ -215,6 +232,12 @@ export namespace TenantRegistryBindings {
    * A readiness check (tagged `health.readyCheck`, for apps using LoopBack's
    * health extension): rejects while the registry's health is not
    * `healthy`.
+   *
+   * @example
+   * ```ts
+   * const check = await app.get(TenantRegistryBindings.HEALTH_CHECK);
+   * await check(); // throws with the warnings when not healthy
+   * ```
    */
   export const HEALTH_CHECK = BindingKey.create<() => Promise<void>>(
     'tenant-registry.health-check',
@@ -235,29 +258,17 @@ export namespace TenantRegistryBindings {
     'tenant-registry.tenant-events',
   );
 
-  /**
-   * The resolved component options (read-only).
-   *
-   * @internal
-   */
+  /** The resolved component options (read-only). @internal */
   export const OPTIONS = BindingKey.create<ResolvedTenantRegistryOptions>(
     'tenant-registry.options',
   );
 
-  /**
-   * The tenants this instance refuses, kept in step with the fleet.
-   *
-   * @internal
-   */
+  /** The tenants this instance refuses, in step with the fleet. @internal */
   export const SUSPENDED_TENANTS = BindingKey.create<SuspendedTenants>(
     'tenant-registry.suspended-tenants',
   );
 
-  /**
-   * The shared request handler of the middleware and interceptor.
-   *
-   * @internal
-   */
+  /** The request handler the middleware and interceptor share. @internal */
   export const REQUEST_HANDLER = BindingKey.create<TenantRequestHandler>(
     'tenant-registry.request-handler',
   );

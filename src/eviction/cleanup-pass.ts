@@ -2,7 +2,7 @@
 
 import debugFactory from 'debug';
 import {performance} from 'node:perf_hooks';
-import type {MemoryPressureOptions} from '../options/tenant-registry-options';
+import type {MemoryPressureSettings} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
 import type {ModelScope} from '../registry/model-scope';
 import type {EvictionReason} from '../registry/registry-stats';
@@ -22,7 +22,7 @@ export interface CleanupSettings {
   maxIdleTime: number;
   maxTenants: number;
   /** The watermarks; `undefined` turns memory-pressure eviction off. */
-  memoryPressure: Required<MemoryPressureOptions> | undefined;
+  memoryPressure: MemoryPressureSettings | undefined;
 }
 
 /**

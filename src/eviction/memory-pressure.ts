@@ -1,6 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import type {MemoryPressureOptions} from '../options/tenant-registry-options';
+import type {MemoryPressureSettings} from '../options/tenant-registry-options';
 import type {HeapUsage} from './heap-usage';
 
 /**
@@ -41,7 +41,7 @@ export class MemoryPressurePolicy {
   private consecutive = 0;
 
   constructor(
-    private readonly settings: Required<MemoryPressureOptions>,
+    private readonly settings: MemoryPressureSettings,
     private readonly readHeap: () => HeapUsage,
   ) {}
 

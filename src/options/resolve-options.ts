@@ -2,293 +2,294 @@
 
 import {DEFAULT_MAX_IDENTIFIER_BYTES} from '../context/tenant-identifier';
 import {parseOrigin} from '../controllers/same-origin';
-import {invalidOptionError} from '../errors';
 import {readHeapUsage} from '../eviction/heap-usage';
-import {checkCount, checkDuration, isFraction} from './option-checks';
+import {
+  checkCount,
+  checkGroup,
+  ensure,
+  isFraction,
+  OptionReader,
+  valueAt,
+} from './option-checks';
 import type {
-  JwtStrategyOptions,
-  MemoryPressureOptions,
-  ResolvedTenantRegistryOptions,
-  TenantRegistryOptions,
+  ResolvedTenantRegistryOptions as Resolved,
+  TenantRegistryOptions as Options,
 } from './tenant-registry-options';
 
 /**
- * The defaults, frozen.
+ * The default of every option that has one, in one place: `resolveOptions`
+ * and `ModelRegistry` read them here.
  *
  * @internal
  */
-export const DEFAULT_TENANT_REGISTRY_OPTIONS = Object.freeze({
+export const DEFAULT_TENANT_REGISTRY_OPTIONS = deepFreeze({
   cleanupInterval: 5 * 60 * 1000,
   maxIdleTime: 30 * 60 * 1000,
   // About 40 KiB per admitted tenant in the example app: 2,000 tenants stay
   // under 100 MB whatever ids clients send.
   maxTenants: 2000,
   protectionWindow: 60 * 1000,
-  strategies: Object.freeze(['header']) as readonly string[],
+  strategies: ['header'],
   header: 'x-tenant-id',
   query: 'tenant',
   tenantIdCase: 'exact',
   requireTenant: false,
   bridge: true,
-  disconnectTimeout: 10000,
+  disconnectTimeout: 10 * 1000,
   maxIdentifierBytes: DEFAULT_MAX_IDENTIFIER_BYTES,
-  admission: Object.freeze({
+  admission: {
     cacheTtl: 60 * 1000,
     negativeCacheTtl: 10 * 1000,
     cacheSize: 10000,
-    checkTimeout: 5000,
+    checkTimeout: 5 * 1000,
     maxPendingChecks: 1000,
-  }),
-  healthPath: '/health/tenant-registry',
-  metricsPath: '/tenant-registry/metrics',
-  dashboardPath: '/tenant-registry/dashboard',
+  },
+  dataSources: {maxOpen: Infinity, acquireTimeout: 1000},
+  memoryPressure: {maxEvictionsPerPass: 1000},
+  jwt: {
+    claim: 'tenant',
+    maxTokenLength: 8192,
+    allowMissingExpiry: false,
+    fallThroughWithoutToken: false,
+  },
+  health: {
+    enabled: true,
+    path: '/health/tenant-registry',
+    documented: false,
+    minLookups: 100,
+  },
+  metrics: {
+    enabled: true,
+    path: '/tenant-registry/metrics',
+    documented: false,
+    registerGlobally: false,
+    prefix: 'tenant_registry_',
+  },
+  dashboard: {enabled: false, path: '/tenant-registry/dashboard'},
 } as const);
 
-/**
- * The names of the built-in strategies.
- *
- * @internal
- */
-export const BUILT_IN_STRATEGIES: readonly string[] = Object.freeze([
-  'header',
-  'query',
-  'host',
-  'jwt',
-]);
+/** Options that are gone: set, each fails with what to do instead. */
+const REMOVED_OPTIONS: readonly (readonly [string, string])[] = [
+  ['health.maxTenants', 'its new name, `health.warnAtTenants`'],
+  ['clock', 'no such option (removed: a test seam)'],
+  ['heapUsage', 'no such option (removed: a test seam)'],
+  [
+    'memoryPressure.maxEvictionsPerPass',
+    'no such option (removed: a pass stops at the low watermark)',
+  ],
+];
+
+const TEXT = /\S/;
 
 /**
  * Merge options with the defaults, each group explicitly, and reject bad
  * values up front, naming the option and the value.
  *
  * @param options - What the application configured.
- * @returns Complete options.
+ * @returns Complete options, with the production test seams.
  * @throws TenantRegistryError `INVALID_OPTION`.
  * @internal
  */
-export function resolveOptions(
-  options: TenantRegistryOptions = {},
-): ResolvedTenantRegistryOptions {
-  if (options === null || typeof options !== 'object') {
-    throw invalidOptionError('(component options)', 'an object', options);
+export function resolveOptions(options: Options = {}): Resolved {
+  const top = reader(options, '');
+  const given = top.given;
+  for (const [name, instead] of REMOVED_OPTIONS) {
+    const value = valueAt(given, name);
+    ensure(value === undefined, name, instead, value);
   }
-  const d = DEFAULT_TENANT_REGISTRY_OPTIONS;
-  const metricsPath = options.metrics?.path;
-  const resolved: ResolvedTenantRegistryOptions = {
-    cleanupInterval: options.cleanupInterval ?? d.cleanupInterval,
-    maxIdleTime: options.maxIdleTime ?? d.maxIdleTime,
-    maxTenants: options.maxTenants ?? d.maxTenants,
-    protectionWindow: options.protectionWindow ?? d.protectionWindow,
-    memoryPressure: resolveMemoryPressure(options.memoryPressure),
-    strategies: [...(options.strategies ?? d.strategies)],
-    header: String(options.header ?? d.header).toLowerCase(),
-    query: options.query ?? d.query,
-    host: {...options.host},
-    jwt: resolveJwt(options),
-    tenantIdCase: options.tenantIdCase ?? d.tenantIdCase,
-    requireTenant: options.requireTenant ?? d.requireTenant,
-    admission: {...d.admission, ...options.admission},
-    bridge: options.bridge ?? d.bridge,
-    disconnectTimeout: options.disconnectTimeout ?? d.disconnectTimeout,
+  const admission = reader(given.admission, 'admission');
+  const dataSources = reader(given.dataSources, 'dataSources');
+  const metrics = reader(given.metrics, 'metrics');
+  const strategies = resolveStrategies(given.strategies);
+  return {
+    cleanupInterval: top.duration('cleanupInterval', 0),
+    maxIdleTime: top.duration('maxIdleTime', 0, true),
+    maxTenants: top.count('maxTenants', true),
+    protectionWindow: top.duration('protectionWindow', 0, true),
+    memoryPressure: resolveMemoryPressure(given.memoryPressure),
+    strategies,
+    header: top.text('header', /^[a-z0-9-]+$/i, 'a header name').toLowerCase(),
+    query: top.text('query', TEXT, 'a non-empty string'),
+    host: resolveHost(given.host, strategies),
+    jwt: resolveJwt(given.jwt, strategies),
+    tenantIdCase: top.oneOf('tenantIdCase', ['exact', 'lowercase'] as const),
+    requireTenant: top.flag('requireTenant'),
+    admission: {
+      cacheTtl: admission.duration('cacheTtl', 0),
+      negativeCacheTtl: admission.duration('negativeCacheTtl', 0),
+      cacheSize: admission.count('cacheSize'),
+      checkTimeout: admission.duration('checkTimeout', 1),
+      maxPendingChecks: admission.count('maxPendingChecks'),
+    },
+    bridge: top.flag('bridge'),
+    disconnectTimeout: top.duration('disconnectTimeout', 1),
     dataSources: {
-      maxOpen: options.dataSources?.maxOpen ?? Infinity,
-      acquireTimeout: options.dataSources?.acquireTimeout ?? 1000,
+      maxOpen: dataSources.count('maxOpen', true),
+      acquireTimeout: dataSources.duration('acquireTimeout', 0),
     },
-    maxIdentifierBytes: options.maxIdentifierBytes ?? d.maxIdentifierBytes,
-    clock: options.clock ?? Date,
-    heapUsage: options.heapUsage ?? readHeapUsage,
-    health: {
-      ...options.health,
-      enabled: options.health?.enabled ?? true,
-      path: options.health?.path ?? d.healthPath,
-      documented: options.health?.documented ?? false,
-    },
+    maxIdentifierBytes: top.count('maxIdentifierBytes'),
+    health: resolveHealth(given.health),
     metrics: {
-      enabled: options.metrics?.enabled ?? true,
-      path: metricsPath === false ? undefined : (metricsPath ?? d.metricsPath),
-      documented: options.metrics?.documented ?? false,
-      registerGlobally: options.metrics?.registerGlobally ?? false,
-      prefix: options.metrics?.prefix ?? 'tenant_registry_',
+      enabled: metrics.flag('enabled'),
+      path: metrics.given.path === false ? undefined : metrics.path('path'),
+      documented: metrics.flag('documented'),
+      registerGlobally: metrics.flag('registerGlobally'),
+      prefix: metrics.text('prefix', /^([a-z_:][\w:]*)?$/i, 'a metric prefix'),
     },
-    dashboard: {
-      ...options.dashboard,
-      enabled: options.dashboard?.enabled ?? false,
-      path: options.dashboard?.path ?? d.dashboardPath,
-    },
+    dashboard: resolveDashboard(given.dashboard),
+    clock: Date,
+    heapUsage: readHeapUsage,
   };
-  checkNumbers(resolved);
-  checkBooleans(resolved);
-  checkStrategies(resolved);
-  checkPaths(resolved);
-  const {dashboard} = resolved;
-  if (dashboard.enabled && !dashboard.token && !dashboard.authorize) {
-    throw invalidOptionError(
-      'dashboard',
-      'a `token` or an `authorize` function when the dashboard is enabled',
-      dashboard,
-    );
-  }
-  const {origins} = dashboard;
-  if (
-    origins !== undefined &&
-    (!Array.isArray(origins) ||
-      origins.length === 0 ||
-      origins.some(o => typeof o !== 'string' || !parseOrigin(o)))
-  ) {
-    throw invalidOptionError(
-      'dashboard.origins',
-      'a non-empty array of http or https origins, like "https://admin.example.com"',
-      origins,
-    );
-  }
-  return resolved;
 }
 
-function resolveMemoryPressure(
-  value: TenantRegistryOptions['memoryPressure'],
-): Required<MemoryPressureOptions> | undefined {
-  if (value === undefined) return undefined;
-  const given = typeof value === 'number' ? {high: value} : value;
-  const high = given?.high;
-  if (!isFraction(high)) {
-    throw invalidOptionError(
-      'memoryPressure',
-      'a fraction of the heap limit above 0 and at most 1 (or {high, low})',
-      high,
-    );
-  }
-  const low = given.low ?? Math.max(high - 0.1, high / 2);
-  if (!isFraction(low) || low >= high) {
-    throw invalidOptionError(
-      'memoryPressure.low',
-      `a fraction above 0 and below high (${high})`,
-      low,
-    );
-  }
-  const maxEvictionsPerPass = given.maxEvictionsPerPass ?? 1000;
-  checkCount('memoryPressure.maxEvictionsPerPass', maxEvictionsPerPass, false);
-  return {high, low, maxEvictionsPerPass};
+function reader<T extends object>(value: T | undefined, group: string) {
+  return new OptionReader(value, group, DEFAULT_TENANT_REGISTRY_OPTIONS);
+}
+
+function resolveStrategies(value: unknown): string[] {
+  const strategies = value ?? DEFAULT_TENANT_REGISTRY_OPTIONS.strategies;
+  ensure(
+    Array.isArray(strategies) &&
+      strategies.length > 0 &&
+      strategies.every(name => typeof name === 'string' && name !== ''),
+    'strategies',
+    'a non-empty array of strategy names',
+    strategies,
+  );
+  const names = [...(strategies as string[])];
+  const isEachOnce = new Set(names).size === names.length;
+  ensure(
+    isEachOnce,
+    'strategies',
+    'each strategy listed once',
+    names.join(', '),
+  );
+  return names;
+}
+
+function resolveHost(
+  value: Options['host'],
+  strategies: string[],
+): Resolved['host'] {
+  const host = checkGroup('host', value);
+  ensure(
+    !strategies.includes('host') || !!host.domain || !!host.map,
+    'host',
+    'a `domain` or a `map` when the host strategy is listed (without one, any subdomain of any host would name a tenant)',
+    host,
+  );
+  return {...host};
 }
 
 function resolveJwt(
-  options: TenantRegistryOptions,
-): ResolvedTenantRegistryOptions['jwt'] {
-  const jwt: JwtStrategyOptions | undefined = options.jwt;
-  if (!options.strategies?.includes('jwt')) return undefined;
-  if (jwt === undefined || (!jwt.secret && !jwt.publicKey)) {
-    throw invalidOptionError(
-      'jwt',
-      'a `secret` or a `publicKey` when the jwt strategy is listed',
-      jwt,
-    );
-  }
-  const algorithms = jwt.algorithms ?? [jwt.secret ? 'HS256' : 'RS256'];
-  if (
-    !Array.isArray(algorithms) ||
-    algorithms.length === 0 ||
-    algorithms.some(a => typeof a !== 'string' || a.toLowerCase() === 'none')
-  ) {
-    throw invalidOptionError(
-      'jwt.algorithms',
-      'a non-empty list of signing algorithms without "none"',
-      algorithms,
-    );
-  }
-  return {...jwt, algorithms: [...algorithms]};
+  value: Options['jwt'],
+  strategies: string[],
+): Resolved['jwt'] {
+  if (!strategies.includes('jwt')) return undefined;
+  const jwt = reader(value, 'jwt');
+  const {secret, publicKey} = jwt.given;
+  ensure(
+    !!secret || !!publicKey,
+    'jwt',
+    'a `secret` or a `publicKey` when the jwt strategy is listed',
+    value,
+  );
+  const algorithms = jwt.given.algorithms ?? [secret ? 'HS256' : 'RS256'];
+  ensure(
+    Array.isArray(algorithms) &&
+      algorithms.length > 0 &&
+      algorithms.every(
+        a => typeof a === 'string' && a.toLowerCase() !== 'none',
+      ),
+    'jwt.algorithms',
+    'a non-empty list of signing algorithms without "none"',
+    algorithms,
+  );
+  return {
+    ...jwt.given,
+    algorithms: [...algorithms],
+    claim: jwt.text('claim', TEXT, 'a non-empty string'),
+    maxTokenLength: jwt.count('maxTokenLength'),
+    allowMissingExpiry: jwt.flag('allowMissingExpiry'),
+    fallThroughWithoutToken: jwt.flag('fallThroughWithoutToken'),
+  };
 }
 
-function checkNumbers(resolved: ResolvedTenantRegistryOptions): void {
-  checkDuration('cleanupInterval', resolved.cleanupInterval, 0, false);
-  checkDuration('maxIdleTime', resolved.maxIdleTime, 0, true);
-  checkDuration('disconnectTimeout', resolved.disconnectTimeout, 1, false);
-  checkDuration('protectionWindow', resolved.protectionWindow, 0, true);
-  checkDuration('admission.cacheTtl', resolved.admission.cacheTtl, 0, false);
-  checkDuration(
-    'admission.negativeCacheTtl',
-    resolved.admission.negativeCacheTtl,
-    0,
-    false,
+function resolveMemoryPressure(
+  value: Options['memoryPressure'],
+): Resolved['memoryPressure'] {
+  if (value === undefined) return undefined;
+  const given = typeof value === 'number' ? {high: value} : value;
+  const high = typeof given === 'object' ? given?.high : undefined;
+  ensure(
+    isFraction(high),
+    'memoryPressure',
+    'a fraction of the heap limit above 0 and at most 1 (or {high, low})',
+    high,
   );
-  checkCount('admission.cacheSize', resolved.admission.cacheSize, false);
-  checkDuration(
-    'admission.checkTimeout',
-    resolved.admission.checkTimeout,
-    1,
-    false,
+  const top = high as number;
+  const low = given.low ?? Math.max(top - 0.1, top / 2);
+  ensure(
+    isFraction(low) && low < top,
+    'memoryPressure.low',
+    `a fraction above 0 and below high (${top})`,
+    low,
   );
-  checkCount(
-    'admission.maxPendingChecks',
-    resolved.admission.maxPendingChecks,
-    false,
-  );
-  checkCount('maxTenants', resolved.maxTenants, true);
-  checkCount('dataSources.maxOpen', resolved.dataSources.maxOpen, true);
-  checkCount('maxIdentifierBytes', resolved.maxIdentifierBytes, false);
-  checkDuration(
-    'dataSources.acquireTimeout',
-    resolved.dataSources.acquireTimeout,
-    0,
-    false,
-  );
+  return {high: top, low, ...DEFAULT_TENANT_REGISTRY_OPTIONS.memoryPressure};
 }
 
-function checkBooleans(resolved: ResolvedTenantRegistryOptions): void {
-  for (const [name, value] of [
-    ['requireTenant', resolved.requireTenant],
-    ['bridge', resolved.bridge],
-  ] as const) {
-    if (typeof value !== 'boolean') {
-      throw invalidOptionError(name, 'true or false', value);
-    }
+function resolveHealth(value: Options['health']): Resolved['health'] {
+  const health = reader(value, 'health');
+  const {warnAtTenants, minReuseRate} = health.given;
+  if (warnAtTenants !== undefined) {
+    checkCount('health.warnAtTenants', warnAtTenants, true);
   }
-  if (!['exact', 'lowercase'].includes(resolved.tenantIdCase)) {
-    throw invalidOptionError(
-      'tenantIdCase',
-      '"exact" or "lowercase"',
-      resolved.tenantIdCase,
-    );
-  }
+  ensure(
+    minReuseRate === undefined ||
+      minReuseRate === 0 ||
+      isFraction(minReuseRate),
+    'health.minReuseRate',
+    'a fraction from 0 to 1',
+    minReuseRate,
+  );
+  return {
+    ...health.given,
+    enabled: health.flag('enabled'),
+    path: health.path('path'),
+    documented: health.flag('documented'),
+    minLookups: health.count('minLookups'),
+  };
 }
 
-function checkStrategies(options: ResolvedTenantRegistryOptions): void {
-  const {strategies} = options;
-  if (
-    strategies.length === 0 ||
-    strategies.some(name => typeof name !== 'string' || name === '')
-  ) {
-    throw invalidOptionError(
-      'strategies',
-      'a non-empty array of strategy names',
-      strategies,
-    );
-  }
-  if (new Set(strategies).size !== strategies.length) {
-    throw invalidOptionError(
-      'strategies',
-      'each strategy listed once',
-      strategies.join(', '),
-    );
-  }
-  if (!/^[a-z0-9-]+$/.test(options.header)) {
-    throw invalidOptionError('header', 'a header name', options.header);
-  }
-  const {host} = options;
-  if (strategies.includes('host') && !host.domain && !host.map) {
-    throw invalidOptionError(
-      'host',
-      'a `domain` or a `map` when the host strategy is listed (without one, any subdomain of any host would name a tenant)',
-      host,
-    );
-  }
+function resolveDashboard(value: Options['dashboard']): Resolved['dashboard'] {
+  const dashboard = reader(value, 'dashboard');
+  const resolved = {
+    ...dashboard.given,
+    enabled: dashboard.flag('enabled'),
+    path: dashboard.path('path'),
+  };
+  ensure(
+    !resolved.enabled || !!resolved.token || !!resolved.authorize,
+    'dashboard',
+    'a `token` or an `authorize` function when the dashboard is enabled',
+    resolved,
+  );
+  const {origins} = resolved;
+  ensure(
+    origins === undefined ||
+      (Array.isArray(origins) &&
+        origins.length > 0 &&
+        origins.every(o => typeof o === 'string' && !!parseOrigin(o))),
+    'dashboard.origins',
+    'a non-empty array of http or https origins, like "https://admin.example.com"',
+    origins,
+  );
+  return resolved;
 }
 
-function checkPaths(resolved: ResolvedTenantRegistryOptions): void {
-  for (const [name, path] of [
-    ['health.path', resolved.health.path],
-    ['metrics.path', resolved.metrics.path],
-    ['dashboard.path', resolved.dashboard.path],
-  ] as const) {
-    if (path !== undefined && !/^\/[\w\-./]*$/.test(path)) {
-      throw invalidOptionError(name, 'a path starting with "/"', path);
-    }
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === 'object' && child !== null) deepFreeze(child);
   }
+  return Object.freeze(value);
 }

@@ -3,15 +3,16 @@
 import type {Request} from '@loopback/rest';
 import type {HeapUsage} from '../eviction/heap-usage';
 import type {Clock, Milliseconds} from '../registry/clock';
+import type {DEFAULT_TENANT_REGISTRY_OPTIONS} from './resolve-options';
 
-/** Options of the `jwt` strategy. */
+/** Options of the `jwt` strategy: a `secret` or a `publicKey` is required. */
 export interface JwtStrategyOptions {
   /** The HMAC secret (for `HS*` algorithms). Never logged or echoed. */
   secret?: string | Buffer;
   /** The public key in PEM (for `RS*`, `PS*`, `ES*` algorithms). */
   publicKey?: string | Buffer;
   /**
-   * The accepted algorithms, pinned. `none` is always refused.
+   * The accepted algorithms, pinned; `none` is refused.
    * @defaultValue `['HS256']` with a secret, `['RS256']` with a public key
    */
   algorithms?: string[];
@@ -21,33 +22,34 @@ export interface JwtStrategyOptions {
   issuer?: string;
   /** Expected `aud`, if any (never shown to clients). */
   audience?: string;
-  /** Longest token accepted, in characters. @defaultValue 8192 */
+  /**
+   * Longest token accepted, in characters; a longer one is a 401 before any
+   * verification. @defaultValue 8192
+   */
   maxTokenLength?: number;
   /** Accept tokens without an `exp` claim. @defaultValue false */
   allowMissingExpiry?: boolean;
   /**
-   * When a request carries no `Authorization` header at all, let the
-   * strategies listed after `jwt` name the tenant. Off by default: a request
-   * that could have authenticated its tenant and did not gets no tenant (and
-   * `TENANT_REQUIRED` when `requireTenant` is set). A present but invalid
-   * header is always a 401.
-   * @defaultValue false
+   * Without an `Authorization` header, let the strategies listed after
+   * `jwt` name the tenant. When `false`, such a request has no tenant (400
+   * `TENANT_REQUIRED` under `requireTenant`). A present but invalid header is
+   * always a 401. @defaultValue false
    */
   fallThroughWithoutToken?: boolean;
 }
 
-/** Options of the `host` strategy (a `domain` or a `map` is required). */
+/** Options of the `host` strategy: a `domain` or a `map` is required. */
 export interface HostStrategyOptions {
   /**
-   * The parent domain: `acme.example.com` with domain `example.com` gives
+   * The parent domain: `acme.example.com` under `example.com` is tenant
    * `acme`. Hosts outside it name no tenant.
    */
   domain?: string;
-  /** Explicit host name to tenant id map, checked first. */
+  /** Host name to tenant id, checked before `domain`. */
   map?: Record<string, string>;
 }
 
-/** When the health report says `warning`. */
+/** When the health report says `warning` (each off unless set). */
 export interface HealthThresholds {
   /**
    * Warn when more tenants than this are live: an early warning below the
@@ -56,7 +58,7 @@ export interface HealthThresholds {
   warnAtTenants?: number;
   /** Warn when hits / lookups falls below this fraction (0 to 1). */
   minReuseRate?: number;
-  /** Lookups needed before the reuse rate is judged. @defaultValue 100 */
+  /** Lookups needed before `minReuseRate` is judged. @defaultValue 100 */
   minLookups?: number;
 }
 
@@ -75,8 +77,8 @@ export interface MetricsOptions {
   /** Collect metrics (computed on scrape). @defaultValue true */
   enabled?: boolean;
   /**
-   * Serve them at this path; `false` for no endpoint of our own (use
-   * `registerGlobally` or `TenantRegistryBindings.METRICS` instead).
+   * Serve them at this path; `false` serves no endpoint of ours (use
+   * `registerGlobally` or `TenantRegistryBindings.METRICS`).
    * @defaultValue `'/tenant-registry/metrics'`
    */
   path?: string | false;
@@ -88,7 +90,7 @@ export interface MetricsOptions {
   prefix?: string;
 }
 
-/** Options of the operator dashboard. */
+/** Options of the operator dashboard: a `token` or `authorize` is required. */
 export interface DashboardOptions {
   /** Serve the dashboard and its admin API. @defaultValue false */
   enabled?: boolean;
@@ -103,33 +105,38 @@ export interface DashboardOptions {
   authorize?: (request: Request) => boolean | Promise<boolean>;
   /**
    * The origins browsers reach the dashboard at (`https://admin.example.com`),
-   * for a dashboard behind a proxy that changes the `Host` header or the
-   * protocol. A state change whose `Origin` header is not one of them is
-   * refused (403 `DASHBOARD_FORBIDDEN`).
-   * @defaultValue the request's own origin: its protocol (as Express sees
-   * it: set `trust proxy` to take `X-Forwarded-Proto`) and `Host` header
+   * for a proxy that changes the `Host` header or the protocol: a state
+   * change from another `Origin` is refused (403 `DASHBOARD_FORBIDDEN`).
+   * @defaultValue the request's own protocol (as Express sees it: set `trust
+   * proxy` to take `X-Forwarded-Proto`) and `Host`
    */
   origins?: string[];
 }
 
 /** Options of tenant admission (see `TenantRegistryBindings.ADMISSION`). */
 export interface AdmissionOptions {
-  /** How long a "yes" is cached, in milliseconds. @defaultValue 60000 */
+  /**
+   * How long the check's "yes" is cached, in milliseconds; `0` asks the
+   * check on every request. @defaultValue 60000
+   */
   cacheTtl?: Milliseconds;
-  /** How long a "no" is cached, in milliseconds. @defaultValue 10000 */
+  /**
+   * How long a "no" is cached, in milliseconds; `0` asks again every time.
+   * @defaultValue 10000
+   */
   negativeCacheTtl?: Milliseconds;
-  /** Most answers cached (each side). @defaultValue 10000 */
+  /** Most answers cached, each side (a positive integer). @defaultValue 10000 */
   cacheSize?: number;
   /**
-   * How long a request waits for the admission check, in milliseconds,
-   * before 503 `TENANT_ADMISSION_UNAVAILABLE` (the check keeps running and
-   * its answer is cached). @defaultValue 5000
+   * How long a request waits for the check, in milliseconds (at least 1),
+   * before 503 `TENANT_ADMISSION_UNAVAILABLE`; the check keeps running and
+   * its answer is cached. @defaultValue 5000
    */
   checkTimeout?: Milliseconds;
   /**
-   * Most tenants whose check is pending at once; a request for one more
-   * unchecked tenant answers 503 `TENANT_ADMISSION_UNAVAILABLE` at once, so
-   * a flood of ids cannot pile up checks. @defaultValue 1000
+   * Most tenants whose check is pending at once: one more unchecked tenant
+   * answers 503 `TENANT_ADMISSION_UNAVAILABLE` at once, so a flood of ids
+   * cannot pile up checks. @defaultValue 1000
    */
   maxPendingChecks?: number;
 }
@@ -137,37 +144,38 @@ export interface AdmissionOptions {
 /** Options of per-tenant DataSources (`TenantRegistryBindings.TENANT_DATASOURCE`). */
 export interface DataSourceOptions {
   /**
-   * Most tenant DataSources open (or opening, or closing) at once, each with
-   * its connection pool: opening one more first closes the least recently
-   * used one with nothing in flight, evicting its tenant (reason
-   * `capacity`); a slot is freed only once that pool has really closed.
-   * `Infinity` turns the cap off.
+   * Most tenant DataSources open (or opening, or closing) at once: opening
+   * one more first closes the least recently used one with nothing in
+   * flight, evicting its tenant (reason `capacity`); a slot is free once
+   * that pool has closed. `Infinity` turns the cap off.
    * @defaultValue `Infinity`
    */
   maxOpen?: number;
   /**
-   * How long a request waits for a DataSource slot when every open one is
-   * busy, in milliseconds, before 503 `TENANT_DATASOURCE_UNAVAILABLE`; `0`
-   * answers 503 whenever no slot is free at once.
-   * @defaultValue 1000
+   * How long a request waits for a slot when every open DataSource is busy,
+   * in milliseconds, before 503 `TENANT_DATASOURCE_UNAVAILABLE`; `0` answers
+   * 503 at once. @defaultValue 1000
    */
   acquireTimeout?: Milliseconds;
 }
 
 /** Memory-pressure eviction, as fractions of the heap limit. */
 export interface MemoryPressureOptions {
-  /** Start evicting above this fraction of the heap limit (0 to 1]. */
+  /** Start evicting above this fraction of the heap limit, in (0, 1]. */
   high: number;
-  /** Stop once below this fraction. @defaultValue `max(high - 0.1, high / 2)` */
+  /**
+   * Stop once the estimate is below this fraction, in (0, `high`).
+   * @defaultValue `max(high - 0.1, high / 2)`
+   */
   low?: number;
-  /** Most tenants evicted by one pass. @defaultValue 1000 */
-  maxEvictionsPerPass?: number;
 }
 
 /**
  * Options of `TenantRegistryComponent`, bound with
  * `app.configure(TenantRegistryBindings.COMPONENT).to({...})` before
- * `app.component(TenantRegistryComponent)`. Every field is optional.
+ * `app.component(TenantRegistryComponent)`. Every field is optional; the
+ * defaults are `DEFAULT_TENANT_REGISTRY_OPTIONS`. A bad value fails
+ * `app.component()` with `INVALID_OPTION` naming the option and the value.
  */
 export interface TenantRegistryOptions {
   /**
@@ -178,28 +186,30 @@ export interface TenantRegistryOptions {
   cleanupInterval?: Milliseconds;
   /**
    * How long a tenant may go unused before the pass evicts it, in
-   * milliseconds; `Infinity` never evicts for idleness.
+   * milliseconds; `0` evicts every tenant without a lease on each pass,
+   * `Infinity` never evicts for idleness.
    * @defaultValue 1800000 (30 minutes)
    */
   maxIdleTime?: Milliseconds;
   /**
    * A hard cap on live tenants, enforced when a new tenant is admitted: the
-   * least recently used tenant that is not busy and not protected is
-   * evicted to make room; when there is none, the request gets 503
-   * `TENANT_CAPACITY`. `Infinity` turns the cap off.
+   * least recently used tenant without a lease and outside
+   * `protectionWindow` is evicted to make room; when there is none, 503
+   * `TENANT_CAPACITY`. A positive integer; `Infinity` turns the cap off.
    * @defaultValue 2000
    */
   maxTenants?: number;
   /**
    * A tenant used within this many milliseconds is not evicted to make room
-   * for a new one (a flood of new ids is refused instead).
-   * @defaultValue 60000
+   * for a new one (a flood of new ids is refused instead); `0` protects
+   * none, `Infinity` never evicts to make room.
+   * @defaultValue 60000 (1 minute)
    */
   protectionWindow?: Milliseconds;
   /**
-   * Evict least recently used idle tenants when the heap is over a fraction
-   * of its limit: a number is the high watermark, or give both watermarks.
-   * Off when unset.
+   * Evict least recently used idle tenants while the heap is over a
+   * fraction of its limit: a number is the high watermark, or give both.
+   * @defaultValue off
    */
   memoryPressure?: number | MemoryPressureOptions;
   /**
@@ -218,10 +228,10 @@ export interface TenantRegistryOptions {
   /** Options of the `jwt` strategy (required when it is listed). */
   jwt?: JwtStrategyOptions;
   /**
-   * How tenant ids are compared: `'exact'` keeps them as sent; `'lowercase'`
-   * lower-cases every resolved id, so `ACME` and `acme` are one tenant (set
-   * it when your tenants are case-insensitive, or a suspension of `acme`
-   * could be sidestepped with `ACME`).
+   * How tenant ids compare: `'exact'` keeps them as sent; `'lowercase'`
+   * lower-cases every id, so `ACME` and `acme` are one tenant (set it when
+   * your tenants are case-insensitive, or a suspension of `acme` could be
+   * sidestepped with `ACME`).
    * @defaultValue `'exact'`
    */
   tenantIdCase?: 'exact' | 'lowercase';
@@ -230,31 +240,27 @@ export interface TenantRegistryOptions {
    * `false` such requests run in the global scope. @defaultValue false
    */
   requireTenant?: boolean;
-  /** The admission check's cache. */
+  /** The admission check's cache and limits. */
   admission?: AdmissionOptions;
   /** Install the juggler bridge on start. @defaultValue true */
   bridge?: boolean;
   /**
-   * How long a tenant DataSource may take to disconnect on eviction, in
-   * milliseconds. @defaultValue 10000
+   * How long a tenant's DataSource may take to disconnect on eviction, in
+   * milliseconds (at least 1), before it counts as failed.
+   * @defaultValue 10000
    */
   disconnectTimeout?: Milliseconds;
   /** Per-tenant DataSources: the cap on open ones. */
   dataSources?: DataSourceOptions;
   /**
-   * The identifier limit of the target database, in bytes: model names of
-   * `defineTenantModel` longer than this are shortened with a hash of the
-   * tenant id, so that distinct tenants never share a table. 63 is
-   * PostgreSQL's (it silently cuts longer names) and fits MySQL (64), SQL
-   * Server and Oracle 12.2+ (128); set 30 for Oracle before 12.2, or 128 to
-   * keep names of 64 to 128 bytes an existing SQL Server deployment has.
+   * The target database's identifier limit, in bytes: `defineTenantModel`
+   * names longer than this are shortened with a hash of the tenant id, so
+   * distinct tenants never share a table. 63 is PostgreSQL's (it silently
+   * cuts longer names) and fits MySQL (64), SQL Server and Oracle 12.2+
+   * (128); set 30 for Oracle before 12.2.
    * @defaultValue 63
    */
   maxIdentifierBytes?: number;
-  /** Time source, for tests. @defaultValue `Date` */
-  clock?: Clock;
-  /** Heap reading for `memoryPressure`, for tests or custom policies. */
-  heapUsage?: () => HeapUsage;
   /** The health endpoint and its warning thresholds. */
   health?: HealthOptions;
   /** Prometheus metrics. */
@@ -263,42 +269,56 @@ export interface TenantRegistryOptions {
   dashboard?: DashboardOptions;
 }
 
+/** `T` with the keys that have a default required. */
+type WithDefaults<T, K extends PropertyKey> = Omit<T, K> &
+  Required<Pick<T, K & keyof T>>;
+
+type Defaults = typeof DEFAULT_TENANT_REGISTRY_OPTIONS;
+
 /**
- * Options with every default filled in.
+ * Test seams: constructor parameters of the internal classes, never
+ * component options (tests rebind `TenantRegistryBindings.OPTIONS`).
  *
  * @internal
  */
-export interface ResolvedTenantRegistryOptions {
-  cleanupInterval: Milliseconds;
-  maxIdleTime: Milliseconds;
-  maxTenants: number;
-  protectionWindow: Milliseconds;
-  memoryPressure: Required<MemoryPressureOptions> | undefined;
-  strategies: string[];
-  header: string;
-  query: string;
-  host: HostStrategyOptions;
-  jwt: (JwtStrategyOptions & {algorithms: string[]}) | undefined;
-  tenantIdCase: 'exact' | 'lowercase';
-  requireTenant: boolean;
-  admission: Required<AdmissionOptions>;
-  bridge: boolean;
-  disconnectTimeout: Milliseconds;
-  dataSources: Required<DataSourceOptions>;
-  maxIdentifierBytes: number;
+export interface TenantRegistrySeams {
+  /** Time source. Production: `Date`. */
   clock: Clock;
+  /** Heap reading for `memoryPressure`. Production: this process's heap. */
   heapUsage: () => HeapUsage;
-  health: HealthThresholds & {
-    enabled: boolean;
-    path: string;
-    documented: boolean;
-  };
-  metrics: {
-    enabled: boolean;
-    path: string | undefined;
-    documented: boolean;
-    registerGlobally: boolean;
-    prefix: string;
-  };
-  dashboard: DashboardOptions & {enabled: boolean; path: string};
 }
+
+/** The resolved memory-pressure policy. @internal */
+export interface MemoryPressureSettings extends Required<MemoryPressureOptions> {
+  /** Most tenants one pass evicts: a brake on a wrong estimate. */
+  maxEvictionsPerPass: number;
+}
+
+/** The groups of options, each merged with its defaults on its own. */
+type Group = 'memoryPressure' | 'jwt' | 'admission' | 'dataSources';
+type EndpointGroup = 'health' | 'metrics' | 'dashboard';
+
+/**
+ * Options with every default filled in, and the test seams.
+ *
+ * @internal
+ */
+export type ResolvedTenantRegistryOptions = Required<
+  Omit<TenantRegistryOptions, Group | EndpointGroup>
+> &
+  TenantRegistrySeams & {
+    /** `undefined` when memory-pressure eviction is off. */
+    memoryPressure: MemoryPressureSettings | undefined;
+    /** `undefined` unless the `jwt` strategy is listed. */
+    jwt:
+      | WithDefaults<JwtStrategyOptions, keyof Defaults['jwt'] | 'algorithms'>
+      | undefined;
+    admission: Required<AdmissionOptions>;
+    dataSources: Required<DataSourceOptions>;
+    health: WithDefaults<HealthOptions, keyof Defaults['health']>;
+    /** `path` is `undefined` for no endpoint. */
+    metrics: Required<Omit<MetricsOptions, 'path'>> & {
+      path: string | undefined;
+    };
+    dashboard: WithDefaults<DashboardOptions, keyof Defaults['dashboard']>;
+  };

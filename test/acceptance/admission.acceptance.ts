@@ -38,10 +38,12 @@ describe('tenant admission and the tenant cap (acceptance)', () => {
     options: TenantRegistryOptions,
     catalog?: Set<string>,
     onCheck?: (tenantId: string) => void,
+    seams?: {clock: typeof STILL},
   ) {
     ({app} = await givenTenantApp(
       {cleanupInterval: 0, ...options},
       {
+        seams,
         beforeStart: a => {
           if (catalog === undefined) return;
           a.bind(TenantRegistryBindings.ADMISSION_CHECK).to(tenantId => {
@@ -76,7 +78,7 @@ describe('tenant admission and the tenant cap (acceptance)', () => {
     let checks = 0;
     // A clock that stands still: cache lifetimes cannot expire mid-test on a
     // slow machine.
-    await given({clock: STILL}, new Set(['acme']), () => checks++);
+    await given({}, new Set(['acme']), () => checks++, {clock: STILL});
     expect((await request('acme', 'POST')).status).to.equal(200);
     const ds = await app!.get<juggler.DataSource>('datasources.db');
     const anonymousBefore = anonymousModelNames(builderOf(ds)).length;
@@ -113,7 +115,7 @@ describe('tenant admission and the tenant cap (acceptance)', () => {
   }).timeout(180000);
 
   it('without admission, never holds more than maxTenants and never evicts a busy tenant', async () => {
-    await given({maxTenants: 500, clock: STILL});
+    await given({maxTenants: 500}, undefined, undefined, {clock: STILL});
     const holdBusy = deferred();
     const busyStarted = deferred();
     let maxLive = 0;

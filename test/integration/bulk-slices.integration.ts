@@ -46,10 +46,10 @@ describe('bulk paths work in slices (integration, real juggler)', () => {
 
   describe('the idle pass (RegistryManager)', () => {
     it('ends a slice at the first eviction past its budget, and evicts every idle tenant but the busy one', async () => {
-      const manager = new RegistryManager(
-        registry,
-        resolveOptions({cleanupInterval: 0, maxIdleTime: 1000, clock}),
-      );
+      const manager = new RegistryManager(registry, {
+        ...resolveOptions({cleanupInterval: 0, maxIdleTime: 1000}),
+        clock,
+      });
       const evictedAtFirstTurn = probeAfterFirstEviction(
         registry,
         SLOW_EVICTION_MS,

@@ -18,6 +18,7 @@ import {
   givenMemoryDataSource,
   builderOf,
 } from '../fixtures/juggler';
+import {givenOptionSeams} from '../fixtures/tenant-app';
 
 const MINUTE = 60 * 1000;
 
@@ -39,7 +40,10 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
     clock.restore();
   });
 
-  async function givenManager(options: TenantRegistryOptions = {}) {
+  async function givenManager(
+    options: TenantRegistryOptions = {},
+    seams: {heapUsage?: () => HeapUsage; maxEvictionsPerPass?: number} = {},
+  ) {
     app = new Application();
     app.configure(TenantRegistryBindings.COMPONENT).to({
       cleanupInterval: MINUTE,
@@ -47,6 +51,15 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
       ...options,
     });
     app.component(TenantRegistryComponent);
+    const {heapUsage, maxEvictionsPerPass} = seams;
+    const {memoryPressure} = app.getSync(TenantRegistryBindings.OPTIONS);
+    givenOptionSeams(app, {
+      ...(heapUsage && {heapUsage}),
+      ...(memoryPressure &&
+        maxEvictionsPerPass && {
+          memoryPressure: {...memoryPressure, maxEvictionsPerPass},
+        }),
+    });
     await app.start();
     registry = await app.get(TenantRegistryBindings.REGISTRY);
     manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
@@ -156,10 +169,12 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
 
     it('evicts least recently used tenants until the estimate is under the low watermark', async () => {
       const heap: HeapUsage = {usedBytes: 0, limitBytes: 1000 * MiB};
-      await givenManager({
-        memoryPressure: {high: 0.5, low: 0.5 - 1e-5},
-        heapUsage: () => heap,
-      });
+      await givenManager(
+        {
+          memoryPressure: {high: 0.5, low: 0.5 - 1e-5},
+        },
+        {heapUsage: () => heap},
+      );
       givenTenants(['a', 'b', 'c', 'd']);
       heap.usedBytes = 500 * MiB;
       expect(await manager.runCleanupPass()).to.equal(0);
@@ -177,7 +192,10 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
     it('stops at high - 0.1 by default when high is at least 0.2', async () => {
       const model = ESTIMATED_BYTES_PER_MODEL;
       const heap: HeapUsage = {usedBytes: 0, limitBytes: 30 * model};
-      await givenManager({memoryPressure: {high: 0.9}, heapUsage: () => heap});
+      await givenManager(
+        {memoryPressure: {high: 0.9}},
+        {heapUsage: () => heap},
+      );
       givenTenants(Array.from({length: 20}, (_, i) => `t${i}`));
       // 3 models' worth and a byte over 0.8 (4 tenants); 0.45 would be 14.
       heap.usedBytes = 27 * model + 1;
@@ -187,7 +205,7 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
     it('stops at high / 2 by default when high is below 0.2', async () => {
       const model = ESTIMATED_BYTES_PER_MODEL;
       const heap: HeapUsage = {usedBytes: 0, limitBytes: 100 * model};
-      await givenManager({memoryPressure: 0.1, heapUsage: () => heap});
+      await givenManager({memoryPressure: 0.1}, {heapUsage: () => heap});
       givenTenants(Array.from({length: 10}, (_, i) => `t${i}`));
       // 5 models' worth and a byte over 0.05 (6 tenants); 0 would be all 10.
       heap.usedBytes = 10 * model + 1;
@@ -197,11 +215,10 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
 
     it('evicts at most maxEvictionsPerPass tenants in one pass', async () => {
       const heap: HeapUsage = {usedBytes: 900 * MiB, limitBytes: 1000 * MiB};
-      await givenManager({
-        cleanupInterval: 0,
-        memoryPressure: {high: 0.5, maxEvictionsPerPass: 2},
-        heapUsage: () => heap,
-      });
+      await givenManager(
+        {cleanupInterval: 0, memoryPressure: {high: 0.5}},
+        {heapUsage: () => heap, maxEvictionsPerPass: 2},
+      );
       givenTenants(['a', 'b', 'c', 'd', 'e']);
       expect(await manager.runCleanupPass()).to.equal(2);
       heap.usedBytes = 800 * MiB;
@@ -211,11 +228,10 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
 
     it('backs off when evicting does not lower the heap, and reports it', async () => {
       const heap: HeapUsage = {usedBytes: 900 * MiB, limitBytes: 1000 * MiB};
-      await givenManager({
-        cleanupInterval: 0,
-        memoryPressure: {high: 0.5, maxEvictionsPerPass: 1},
-        heapUsage: () => heap,
-      });
+      await givenManager(
+        {cleanupInterval: 0, memoryPressure: {high: 0.5}},
+        {heapUsage: () => heap, maxEvictionsPerPass: 1},
+      );
       givenTenants(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
       const evictedPerPass: number[] = [];
       for (let pass = 0; pass < 8; pass++) {
@@ -239,12 +255,14 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
   describe('work in flight', () => {
     it('never evicts a leased tenant in any kind of pass', async () => {
       const heap: HeapUsage = {usedBytes: 900, limitBytes: 1000};
-      await givenManager({
-        cleanupInterval: 0,
-        maxTenants: 1,
-        memoryPressure: 0.5,
-        heapUsage: () => heap,
-      });
+      await givenManager(
+        {
+          cleanupInterval: 0,
+          maxTenants: 1,
+          memoryPressure: 0.5,
+        },
+        {heapUsage: () => heap},
+      );
       givenTenant('busy');
       registry.acquire('busy');
       givenTenant('idle');

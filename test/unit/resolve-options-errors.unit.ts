@@ -9,6 +9,10 @@ import {
   TenantRegistryErrorCodes,
   type TenantRegistryOptions,
 } from '../../src';
+import {
+  DEFAULT_TENANT_REGISTRY_OPTIONS,
+  resolveOptions,
+} from '../../src/options/resolve-options';
 
 /** Mount the component with `options`, as an application would. */
 function mount(options: unknown): Application {
@@ -52,9 +56,79 @@ describe('component options that are refused (unit)', () => {
       'Invalid option `memoryPressure`: expected a fraction of the heap limit above 0 and at most 1 (or {high, low}), got undefined',
     ],
     [
-      'a fractional maxEvictionsPerPass',
-      {memoryPressure: {high: 0.9, maxEvictionsPerPass: 2.5}},
-      'Invalid option `memoryPressure.maxEvictionsPerPass`: expected a positive integer, got 2.5',
+      'health.maxTenants, renamed warnAtTenants',
+      {health: {maxTenants: 500}},
+      'Invalid option `health.maxTenants`: expected its new name, `health.warnAtTenants`, got 500',
+    ],
+    [
+      'a clock (a test seam, not an option)',
+      {clock: {now: () => 0}},
+      'Invalid option `clock`: expected no such option (removed: a test seam), got an object',
+    ],
+    [
+      'a heapUsage reader (a test seam, not an option)',
+      {heapUsage: () => ({usedBytes: 0, limitBytes: 1})},
+      'Invalid option `heapUsage`: expected no such option (removed: a test seam), got a function',
+    ],
+    [
+      'a maxEvictionsPerPass (removed)',
+      {memoryPressure: {high: 0.9, maxEvictionsPerPass: 10}},
+      'Invalid option `memoryPressure.maxEvictionsPerPass`: expected no such option (removed: a pass stops at the low watermark), got 10',
+    ],
+    [
+      'a group that is not an object',
+      {admission: 5},
+      'Invalid option `admission`: expected an object, got 5',
+    ],
+    [
+      'a group that is an array',
+      {health: []},
+      'Invalid option `health`: expected an object, got an array of 0',
+    ],
+    [
+      'a health flag that is a string',
+      {health: {enabled: 'no'}},
+      'Invalid option `health.enabled`: expected true or false, got "no"',
+    ],
+    [
+      'a minReuseRate above 1',
+      {health: {minReuseRate: 2}},
+      'Invalid option `health.minReuseRate`: expected a fraction from 0 to 1, got 2',
+    ],
+    [
+      'a warnAtTenants of 0',
+      {health: {warnAtTenants: 0}},
+      'Invalid option `health.warnAtTenants`: expected a positive integer or Infinity, got 0',
+    ],
+    [
+      'a metric prefix with a dash',
+      {metrics: {prefix: 'my-app_'}},
+      'Invalid option `metrics.prefix`: expected a metric prefix, got "my-app_"',
+    ],
+    [
+      'an empty query parameter name',
+      {query: ''},
+      'Invalid option `query`: expected a non-empty string, got ""',
+    ],
+    [
+      'a negative cleanupInterval',
+      {cleanupInterval: -1},
+      'Invalid option `cleanupInterval`: expected a number of milliseconds of at least 0, got -1',
+    ],
+    [
+      'a maxTenants of 0',
+      {maxTenants: 0},
+      'Invalid option `maxTenants`: expected a positive integer or Infinity, got 0',
+    ],
+    [
+      'a jwt maxTokenLength of 0',
+      {strategies: ['jwt'], jwt: {secret: 's', maxTokenLength: 0}},
+      'Invalid option `jwt.maxTokenLength`: expected a positive integer, got 0',
+    ],
+    [
+      'an empty jwt claim',
+      {strategies: ['jwt'], jwt: {secret: 's', claim: ''}},
+      'Invalid option `jwt.claim`: expected a non-empty string, got ""',
     ],
     [
       'an infinite admission cache (only some counts may be Infinity)',
@@ -222,13 +296,47 @@ describe('component options that are refused (unit)', () => {
     expect(resolved.metrics.path).to.equal('/tenant-registry/metrics');
   });
 
-  it('accepts a memoryPressure given as {high, low, maxEvictionsPerPass}', () => {
+  it('accepts a memoryPressure given as {high, low}', () => {
     const app = mount({
-      memoryPressure: {high: 0.9, low: 0.6, maxEvictionsPerPass: 10},
+      memoryPressure: {high: 0.9, low: 0.6},
     } satisfies TenantRegistryOptions);
     expect(
       app.getSync(TenantRegistryBindings.OPTIONS).memoryPressure,
-    ).to.deepEqual({high: 0.9, low: 0.6, maxEvictionsPerPass: 10});
+    ).to.deepEqual({high: 0.9, low: 0.6, maxEvictionsPerPass: 1000});
+  });
+
+  it('fills every default from DEFAULT_TENANT_REGISTRY_OPTIONS, group by group', () => {
+    const resolved = resolveOptions({
+      strategies: ['jwt'],
+      jwt: {secret: 's'},
+      admission: {cacheTtl: 1},
+      health: {warnAtTenants: 10},
+    });
+    const defaults = DEFAULT_TENANT_REGISTRY_OPTIONS;
+    expect(resolved).to.containDeep({
+      ...defaults,
+      strategies: ['jwt'],
+      jwt: {...defaults.jwt, secret: 's', algorithms: ['HS256']},
+      admission: {...defaults.admission, cacheTtl: 1},
+      health: {...defaults.health, warnAtTenants: 10},
+      memoryPressure: undefined,
+    });
+    expect(resolved.clock).to.equal(Date);
+    expect(Object.isFrozen(defaults.admission)).to.be.true();
+  });
+
+  it('keeps what a group does not default (jwt issuer, dashboard token)', () => {
+    const resolved = resolveOptions({
+      strategies: ['jwt'],
+      jwt: {secret: 's', issuer: 'me'},
+      dashboard: {enabled: true, token: 't'},
+    });
+    expect(resolved.jwt?.issuer).to.equal('me');
+    expect(resolved.dashboard).to.deepEqual({
+      enabled: true,
+      token: 't',
+      path: '/tenant-registry/dashboard',
+    });
   });
 
   it('gives the registry maxIdentifierBytes (63 unless configured)', () => {

@@ -6,18 +6,6 @@ import {tenantRequiredError} from '../errors';
 import {toHttpError} from '../request/http-errors';
 
 /**
- * The current tenant id, or `undefined` (`CURRENT_TENANT`).
- *
- * @internal
- */
-@injectable({scope: BindingScope.TRANSIENT})
-export class CurrentTenantProvider implements Provider<string | undefined> {
-  value(): string | undefined {
-    return getCurrentTenant();
-  }
-}
-
-/**
  * The current tenant id, or 400 `TENANT_REQUIRED` (`REQUIRED_TENANT`).
  *
  * @internal
