@@ -4,7 +4,6 @@ import debugFactory from 'debug';
 import jwt, {type Algorithm} from 'jsonwebtoken';
 import {invalidTenantTokenError} from '../errors';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
-import {bearerTokenOf} from './bearer-token';
 import type {
   TenantRequest,
   TenantResolutionStrategy,
@@ -12,27 +11,19 @@ import type {
 } from './tenant-strategy';
 
 const debug = debugFactory('loopback:tenant-registry:jwt');
+const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
 
 type JwtOptions = NonNullable<ResolvedTenantRegistryOptions['jwt']>;
 
-/**
- * Reads the tenant from a claim of a bearer token that it verifies with the
- * configured secret or public key and pinned algorithms: the one built-in
- * strategy that authenticates the tenant.
- *
- * @remarks
- * - No `Authorization` header: no tenant, and later strategies are asked
- *   only with `fallThroughWithoutToken`.
- * - Any other `Authorization` header that is not a verifiable bearer token
- *   (malformed, `Basic`, bad signature, `alg: none`, an algorithm not pinned,
- *   expired, not yet valid, no `exp` unless allowed, wrong issuer or
- *   audience, too long, claim missing or not a string): 401
- *   `INVALID_TENANT_TOKEN`, never a fall-through. The reason given to the
- *   client never names the expected issuer, audience or key; details go to
- *   `debug`.
- *
- * @internal
- */
+/** The token of `Authorization: Bearer <token>`, else `undefined`. @internal */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
+// No Authorization header: no tenant (later strategies are asked only with
+// `fallThroughWithoutToken`). Any other header that is not a verifiable token
+// is a 401, never a fall-through; its reason never names what was expected.
+/** The tenant claim of a verified bearer token. @internal */
 export class JwtTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'jwt';
   private readonly key: string | Buffer;
