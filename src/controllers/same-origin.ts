@@ -32,10 +32,9 @@ function isHttpWhitespace(text: string, index: number): boolean {
 /** `application/json` or `application/<x>+json`: no form can send it. */
 export function isJsonMediaType(value: string | undefined): boolean {
   const essence = value === undefined ? undefined : mediaTypeEssence(value);
-  if (essence === undefined) return false;
   return (
     essence === 'application/json' ||
-    (essence.startsWith('application/') &&
+    (essence?.startsWith('application/') === true &&
       essence.endsWith('+json') &&
       essence.length > 'application/+json'.length)
   );

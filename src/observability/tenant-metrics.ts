@@ -9,10 +9,13 @@ import type {ModelRegistryStats} from '../registry/registry-stats';
 type Read = (stats: ModelRegistryStats) => number | Record<string, number>;
 /** Name (after the prefix): help, how to read it, its label if any. */
 type Specs = Record<string, [string, Read, string?]>;
+/** `leasedTenants` as Prometheus spells it: `leased_tenants`. */
+const snakeCase = (name: string) =>
+  name.replace(/[A-Z]/g, letter => `_${letter.toLowerCase()}`);
 
 const GAUGES: Specs = {
   tenants: ['Live tenant scopes.', s => s.tenantScopes],
-  leased_tenants: [
+  leasedTenants: [
     'Tenants with a request or runInTenant work in flight.',
     s => s.leasedTenants,
   ],
@@ -21,34 +24,34 @@ const GAUGES: Specs = {
     s => ({global: s.globalModels, tenant: s.totalTenantModels}),
     'scope',
   ],
-  max_tenants: ['The cap on live tenants (+Inf when off).', s => s.maxTenants],
-  memory_pressure: [
+  maxTenants: ['The cap on live tenants (+Inf when off).', s => s.maxTenants],
+  memoryPressure: [
     'Consecutive cleanup passes that found the heap above the high watermark.',
     s => s.memoryPressure?.consecutivePasses ?? 0,
   ],
-  events_in_sync: [
+  eventsInSync: [
     'Whether this instance is in sync with the fleet events (1) or not (0).',
     s => (s.events?.isInSync === false ? 0 : 1),
   ],
 };
 
 const COUNTERS: Specs = {
-  lookups_total: [
+  lookupsTotal: [
     'Anonymous model lookups, by result.',
     s => ({hit: s.hits, miss: s.misses}),
     'result',
   ],
-  models_created_total: [
+  modelsCreatedTotal: [
     'Anonymous models built by juggler and registered.',
     s => s.modelsCreated,
   ],
-  evictions_total: ['Tenant evictions, by reason.', s => s.evictions, 'reason'],
-  admissions_total: [
+  evictionsTotal: ['Tenant evictions, by reason.', s => s.evictions, 'reason'],
+  admissionsTotal: [
     'Tenants admitted, or refused (not_found, capacity, unavailable).',
-    ({admissions: {notFound, ...others}}) => ({...others, not_found: notFound}),
+    s => s.admissions,
     'result',
   ],
-  events_total: [
+  eventsTotal: [
     'Fleet event activity: resyncs, replayed events, rejected messages, gaps (evicted every tenant).',
     ({events: e}) => ({
       resyncs: e?.resyncs ?? 0,
@@ -58,14 +61,11 @@ const COUNTERS: Specs = {
     }),
     'kind',
   ],
-  bridge_fallbacks_total: [
+  bridgeFallbacksTotal: [
     'Times the juggler bridge fell back to juggler after a registry failure.',
     s => s.bridgeFallbacks,
   ],
-  cleanup_failures_total: [
-    'Cleanup passes that failed.',
-    s => s.cleanupFailures,
-  ],
+  cleanupFailuresTotal: ['Cleanup passes that failed.', s => s.cleanupFailures],
 };
 
 /**
@@ -89,7 +89,7 @@ export class TenantRegistryMetrics {
     const specs = [...Object.entries(GAUGES), ...Object.entries(COUNTERS)];
     for (const [name, [help, read, label]] of specs) {
       const config = {
-        name: prefix + name,
+        name: prefix + snakeCase(name),
         help,
         registers,
         labelNames: label === undefined ? [] : [label],
@@ -100,19 +100,17 @@ export class TenantRegistryMetrics {
             stats = manager.getStats();
           }
           const values = read(stats);
-          const entries: [Record<string, string>, number][] =
-            typeof values === 'number'
-              ? [[{}, values]]
-              : Object.entries(values).map(([key, v]) => [{[label!]: key}, v]);
+          const byKey = typeof values === 'number' ? {'': values} : values;
           this.reset();
-          for (const [labels, value] of entries) {
+          for (const [key, value] of Object.entries(byKey)) {
+            const labels = label === undefined ? {} : {[label]: snakeCase(key)};
             if (this instanceof Counter) this.inc(labels, value);
             else this.set(labels, value);
           }
         },
       };
       this.metrics.push(
-        name.endsWith('_total') ? new Counter(config) : new Gauge(config),
+        name.endsWith('Total') ? new Counter(config) : new Gauge(config),
       );
     }
     const cleanupDuration = new Histogram({

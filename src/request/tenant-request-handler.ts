@@ -49,16 +49,11 @@ export class TenantRequestHandler {
     private readonly strategyView: ContextView<TenantResolutionStrategy>,
   ) {
     strategyView.on('refresh', () => (this.resolver = undefined));
-    const ownPaths: string[] = [];
-    if (options.health.enabled) ownPaths.push(options.health.path);
-    if (options.metrics.enabled && options.metrics.path) {
-      ownPaths.push(options.metrics.path);
-    }
-    if (options.dashboard.enabled) ownPaths.push(options.dashboard.path);
-    this.ownPaths = ownPaths;
-    this.ownPrefix = options.dashboard.enabled
-      ? `${options.dashboard.path}/`
-      : undefined;
+    const {health, metrics, dashboard} = options;
+    this.ownPaths = [health, metrics, dashboard].flatMap(({enabled, path}) =>
+      enabled && path ? [path] : [],
+    );
+    this.ownPrefix = dashboard.enabled ? `${dashboard.path}/` : undefined;
   }
 
   /** Run `next` in the request's tenant context; errors are HTTP errors. */

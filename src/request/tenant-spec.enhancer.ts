@@ -59,26 +59,22 @@ export class TenantSpecEnhancer implements OASEnhancer {
         path === dashboard.path ||
         path.startsWith(`${dashboard.path}/`);
       if (isOwnPath) continue;
+      const operations = item as Record<string, OperationObject | undefined>;
       for (const method of METHODS) {
-        const operation = (item as Record<string, OperationObject | undefined>)[
-          method
-        ];
+        const operation = operations[method];
         if (operation === undefined) continue;
-        const existing = (operation.parameters ?? []) as ParameterObject[];
+        const own = (operation.parameters ?? []) as ParameterObject[];
         const missing = parameters.filter(
-          p => !existing.some(e => e.name === p.name && e.in === p.in),
+          p => !own.some(e => e.name === p.name && e.in === p.in),
         );
-        if (missing.length > 0)
-          operation.parameters = [...existing, ...missing];
+        if (missing.length > 0) operation.parameters = [...own, ...missing];
         if (!usesJwt) continue;
-        const requirement = {[SCHEME]: []};
+        const token = {[SCHEME]: []};
         if (operation.security === undefined) {
           // An empty requirement makes the token optional when a tenant is.
-          operation.security = requireTenant
-            ? [requirement]
-            : [requirement, {}];
+          operation.security = requireTenant ? [token] : [token, {}];
         } else if (!operation.security.some(r => SCHEME in r)) {
-          operation.security.push(requirement);
+          operation.security.push(token);
         }
       }
     }

@@ -11,7 +11,7 @@ import {
   type TenantEventType,
 } from '../fleet/tenant-event';
 import {TenantRegistryBindings} from '../keys';
-import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
+import type {TenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
 
 /**
@@ -35,10 +35,7 @@ export class TenantAdminService {
     @inject(TenantRegistryBindings.TENANT_EVENTS)
     private readonly events: TenantEvents,
     @inject(TenantRegistryBindings.OPTIONS, {optional: true})
-    private readonly options?: Pick<
-      ResolvedTenantRegistryOptions,
-      'tenantIdCase'
-    >,
+    private readonly options?: Pick<TenantRegistryOptions, 'tenantIdCase'>,
   ) {}
 
   /**
