@@ -2,7 +2,7 @@
 
 import debugFactory from 'debug';
 import jwt, {type Algorithm} from 'jsonwebtoken';
-import {invalidTenantTokenError} from '../errors';
+import {invalidTenantTokenError as refused} from '../errors';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {
   TenantRequest,
@@ -45,34 +45,28 @@ export class JwtTenantStrategy implements TenantResolutionStrategy {
     }
     const token = bearerTokenOf(authorization);
     if (token === undefined) {
-      throw invalidTenantTokenError(
-        'the Authorization header is not "Bearer <token>"',
-      );
+      throw refused('the Authorization header is not "Bearer <token>"');
     }
     const maxLength = this.options.maxTokenLength ?? 8192;
     if (token.length > maxLength) {
-      throw invalidTenantTokenError(
-        `it is longer than ${maxLength} characters`,
-      );
+      throw refused(`it is longer than ${maxLength} characters`);
     }
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(token, this.key, this.verifyOptions);
     } catch (error: unknown) {
       debug('token refused: %s', error);
-      throw invalidTenantTokenError(publicReason(error));
+      throw refused(publicReason(error));
     }
     if (typeof payload !== 'object') {
-      throw invalidTenantTokenError('its payload is not a JSON object');
+      throw refused('its payload is not a JSON object');
     }
     if (payload.exp === undefined && this.options.allowMissingExpiry !== true) {
-      throw invalidTenantTokenError('it has no expiry (exp)');
+      throw refused('it has no expiry (exp)');
     }
     const tenantId = payload[this.options.claim ?? 'tenant'];
     if (typeof tenantId !== 'string') {
-      throw invalidTenantTokenError(
-        'its tenant claim is missing or not a string',
-      );
+      throw refused('its tenant claim is missing or not a string');
     }
     return tenantId;
   }
