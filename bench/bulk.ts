@@ -17,7 +17,7 @@
 
 import {performance} from 'node:perf_hooks';
 import {RedisTenantEvents} from '../src';
-import {dashboardStats} from '../src/controllers/dashboard-stats';
+import {dashboardStats} from '../src/controllers/dashboard.controller';
 import {SuspendedTenants} from '../src/fleet/suspended-tenants';
 import {TenantEventsObserver} from '../src/observers/tenant-events.observer';
 import {

@@ -24,8 +24,10 @@ import {TenantAdmission} from './admission/tenant-admission';
 import {getCurrentTenant} from './context/tenant-context';
 import {createDashboardPathBinding} from './controllers/dashboard-path.middleware';
 import {createDashboardController} from './controllers/dashboard.controller';
-import {createHealthController} from './controllers/health.controller';
-import {createMetricsController} from './controllers/metrics.controller';
+import {
+  createHealthController,
+  createMetricsController,
+} from './controllers/observability.controller';
 import {InProcessTenantEvents} from './fleet/in-process-tenant-events';
 import {SuspendedTenants} from './fleet/suspended-tenants';
 import {TenantRegistryBindings as keys} from './keys';
@@ -48,12 +50,14 @@ import {TenantMiddlewareProvider} from './providers/tenant-middleware.provider';
 import {ModelRegistry} from './registry/model-registry';
 import {TenantRequestHandler} from './request/tenant-request-handler';
 import {TenantSpecEnhancer} from './request/tenant-spec.enhancer';
-import {asTenantStrategy} from './resolution/as-tenant-strategy';
 import {HeaderTenantStrategy} from './resolution/header.strategy';
 import {HostTenantStrategy} from './resolution/host.strategy';
 import {JwtTenantStrategy} from './resolution/jwt.strategy';
 import {QueryTenantStrategy} from './resolution/query.strategy';
-import type {TenantResolutionStrategy} from './resolution/tenant-strategy';
+import {
+  asTenantStrategy,
+  type TenantResolutionStrategy,
+} from './resolution/tenant-strategy';
 import {TenantAdminService} from './services/tenant-admin.service';
 
 /**

@@ -1,12 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 /**
- * The dashboard page: one HTML document with inline CSS and script, no build
- * step. It reads its token from `?token=` and sends it as a bearer token to
- * the admin API; tenant ids are written with `textContent`, never as HTML.
- *
- * @internal
- * @param basePath - Where the dashboard and its API are served.
+ * The dashboard page: it sends its `?token=` as a bearer token to the API and
+ * writes tenant ids with `textContent`, never as HTML. @internal
  */
 export function renderDashboardPage(basePath: string): string {
   const api = JSON.stringify(`${basePath}/api`);
@@ -17,16 +13,12 @@ export function renderDashboardPage(basePath: string): string {
 <title>Tenant registry</title>
 <style>
   body { font: 14px system-ui, sans-serif; margin: 24px; color: #1d2733; background: #f6f8fa; }
-  h1 { font-size: 20px; margin: 0 0 16px; }
-  .cards { display: flex; gap: 12px; flex-wrap: wrap; }
-  .card { background: #fff; border: 1px solid #d8dee4; border-radius: 6px; padding: 12px 16px; min-width: 130px; }
-  .card b { display: block; font-size: 24px; }
-  .warning { color: #9a6700; } .healthy { color: #1a7f37; }
-  section { margin-top: 20px; }
+  h1 { font-size: 20px; margin: 0 0 16px; } section { margin-top: 20px; } button { cursor: pointer; }
+  .cards { display: flex; gap: 12px; flex-wrap: wrap; } .card b { display: block; font-size: 24px; }
+  .card, svg { background: #fff; border: 1px solid #d8dee4; border-radius: 6px; }
+  .card { padding: 12px 16px; min-width: 130px; } .warning { color: #9a6700; } .healthy { color: #1a7f37; }
   table { border-collapse: collapse; background: #fff; }
   td, th { border: 1px solid #d8dee4; padding: 4px 10px; text-align: left; }
-  button { cursor: pointer; }
-  svg { background: #fff; border: 1px solid #d8dee4; border-radius: 6px; }
 </style>
 </head>
 <body>
@@ -39,10 +31,7 @@ export function renderDashboardPage(basePath: string): string {
   <div class="card">evictions<b id="evictions">-</b></div>
   <div class="card">last eviction pass<b id="last-pass">-</b></div>
 </div>
-<section>
-  <button id="evict-all">Evict all tenants not in use</button>
-  <span id="message"></span>
-</section>
+<section><button id="evict-all">Evict all tenants not in use</button> <span id="message"></span></section>
 <section>
   <svg id="chart" width="640" height="160" viewBox="0 0 640 160" role="img" aria-label="models and tenants over time">
     <polyline id="line-models" fill="none" stroke="#0969da" stroke-width="2" points=""></polyline>
@@ -61,8 +50,8 @@ export function renderDashboardPage(basePath: string): string {
   const $ = id => document.getElementById(id);
   const call = async (method, path) => {
     const res = await fetch(api + path, {method, headers});
-    if (!res.ok) throw new Error(method + ' ' + path + ': ' + res.status);
-    return res.json();
+    if (res.ok) return res.json();
+    throw new Error(method + ' ' + path + ': ' + res.status);
   };
   const plot = () => {
     const max = Math.max(1, ...history.flatMap(p => [p.models, p.tenants]));
@@ -79,8 +68,7 @@ export function renderDashboardPage(basePath: string): string {
     for (const title of ['tenant', column, '']) head.insertCell().textContent = title;
     for (const row of rows) {
       const tr = element.insertRow();
-      tr.insertCell().textContent = row.tenantId;
-      tr.insertCell().textContent = format(row);
+      for (const text of [row.tenantId, format(row)]) tr.insertCell().textContent = text;
       const button = document.createElement('button');
       button.textContent = row.isLeased ? 'Evict (after its requests)' : 'Evict';
       button.dataset.tenant = row.tenantId;
@@ -96,17 +84,15 @@ export function renderDashboardPage(basePath: string): string {
     try {
       const {health, topByModels, topByIdle} = await call('GET', '/stats');
       const m = health.metrics;
-      $('status').textContent = health.status;
-      $('status').className = health.status;
-      $('status').title = health.warnings.join('; ');
+      const models = m.globalModels + m.totalTenantModels;
+      Object.assign($('status'), {textContent: health.status, className: health.status, title: health.warnings.join('; ')});
       $('tenants').textContent = m.tenantScopes;
       $('leased').textContent = m.leasedTenants;
-      $('models').textContent = m.globalModels + m.totalTenantModels;
+      $('models').textContent = models;
       $('reuse').textContent = m.reuseRate === null ? '-' : (m.reuseRate * 100).toFixed(1) + '%';
       $('evictions').textContent = Object.values(m.evictions).reduce((a, b) => a + b, 0);
       $('last-pass').textContent = m.lastCleanup ? m.lastCleanup.evicted + ' in ' + m.lastCleanup.durationMs.toFixed(1) + ' ms' : '-';
-      history.push({models: m.globalModels + m.totalTenantModels, tenants: m.tenantScopes});
-      if (history.length > 60) history.shift();
+      if (history.push({models, tenants: m.tenantScopes}) > 60) history.shift();
       plot();
       table('top-models', topByModels, 'models', r => r.models);
       table('top-idle', topByIdle, 'idle', r => (r.idleMs / 1000).toFixed(0) + ' s');

@@ -6,30 +6,24 @@ import {invalidPathError} from '../errors';
 import {toHttpError} from '../request/http-errors';
 
 /**
- * Answers 400 `INVALID_PATH` for a path under the dashboard with a malformed
- * percent-escape (`%ZZ`, `%C3%28`), before route lookup: LoopBack's router
- * runs `decodeURIComponent` on path parameters (`trie.js`, `matchChildren`)
- * and answers 500 for its `URIError`.
- *
- * @remarks
- * Only the dashboard's routes have path parameters; the app's own routes are
- * left as LoopBack answers them. Bound only when the dashboard is enabled,
- * in the REST middleware chain and in the legacy `DefaultSequence`'s action
- * chain, in front of route lookup in both.
- *
- * @param basePath - `dashboard.path`.
- * @internal
+ * 400 `INVALID_PATH` for a malformed escape (`%ZZ`) under the dashboard, before
+ * route lookup: LoopBack's router decodes path parameters (`trie.js`,
+ * `matchChildren`) and answers 500 for the `URIError`. @internal
  */
 export function createDashboardPathBinding(basePath: string): Binding {
   const base = basePath.split('/').filter(Boolean);
   const checkPath: Middleware = (context, next) => {
     const {request} = context;
-    // Most requests have no escape anywhere: one scan, nothing parsed.
-    if (
-      request.url.includes('%') &&
-      hasMalformedEscapeUnder(request.path, base)
-    ) {
-      throw toHttpError(invalidPathError());
+    if (request.url.includes('%')) {
+      // Non-empty segments, as the router sees them (`//` does not count).
+      const segments = request.path.split('/').filter(Boolean);
+      if (
+        segments.length > base.length &&
+        base.every((segment, index) => segments[index] === segment) &&
+        segments.slice(base.length).some(segment => !isDecodable(segment))
+      ) {
+        throw toHttpError(invalidPathError());
+      }
     }
     return next();
   };
@@ -43,22 +37,6 @@ export function createDashboardPathBinding(basePath: string): Binding {
       }),
       extensionFor(RestTags.ACTION_MIDDLEWARE_CHAIN),
     );
-}
-
-/**
- * Whether `path` is under `base` as LoopBack's router sees it (non-empty
- * segments, so `//` does not count) and a segment after it does not decode.
- */
-function hasMalformedEscapeUnder(
-  path: string,
-  base: readonly string[],
-): boolean {
-  const segments = path.split('/').filter(Boolean);
-  if (segments.length <= base.length) return false;
-  for (let index = 0; index < base.length; index++) {
-    if (segments[index] !== base[index]) return false;
-  }
-  return segments.slice(base.length).some(segment => !isDecodable(segment));
 }
 
 function isDecodable(segment: string): boolean {

@@ -13,36 +13,47 @@ import {
 import {isValidTenantId} from '../context/tenant-id';
 import {unshownTenantIdError} from '../errors';
 import {TenantRegistryBindings} from '../keys';
+import {checkHealth} from '../observability/tenant-health';
 import type {RegistryManager} from '../observers/registry-manager.observer';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
+import type {TenantRegistryInfo} from '../registry/registry-stats';
 import {toHttpError} from '../request/http-errors';
 import type {TenantAdminService} from '../services/tenant-admin.service';
 import {authorizeDashboard} from './dashboard-auth';
 import {renderDashboardPage} from './dashboard-page';
-import {dashboardStats} from './dashboard-stats';
 
-const JSON_RESPONSE = {
-  responses: {
-    '200': {
-      description: 'ok',
-      content: {'application/json': {schema: {type: 'object' as const}}},
-    },
-  },
-};
+/** Rows in each of the dashboard's top lists. */
+const TOP = 10;
 
-/**
- * The operator dashboard and its admin API under `dashboard.path`: the page,
- * `GET api/stats`, `POST api/evict-all` and `POST api/tenants/{tenantId}/`
- * `evict`, `suspend` or `resume` (fleet-wide). Hidden from the OpenAPI
- * spec; every route passes one authorization interceptor.
- *
- * @internal
- */
+/** `api/stats`, in O(rows shown): the page polls it every 2 s. @internal */
+export function dashboardStats(
+  registry: ModelRegistry,
+  manager: Pick<RegistryManager, 'getStats'>,
+  options: Pick<ResolvedTenantRegistryOptions, 'health'>,
+) {
+  const now = registry.clock.now();
+  const row = (info: TenantRegistryInfo) => ({
+    tenantId: info.tenantId,
+    models: info.models + info.namedModels,
+    idleMs: Math.max(0, now - info.lastAccessed),
+    isLeased: info.isLeased,
+  });
+  return {
+    health: checkHealth(manager.getStats(), options.health),
+    topByModels: registry
+      .getTenantRegistryInfo({orderBy: 'models', limit: TOP})
+      .map(row),
+    topByIdle: registry.getTenantRegistryInfo({limit: TOP}).map(row),
+  };
+}
+
+/** The operator dashboard and its API under `dashboard.path`. @internal */
 export function createDashboardController(
   options: ResolvedTenantRegistryOptions,
 ): ControllerClass {
   const basePath = options.dashboard.path;
+  const tenantPath = `${basePath}/api/tenants/{tenantId}`;
 
   @oas.visibility(OperationVisibility.UNDOCUMENTED)
   @intercept(authorizeDashboard(options.dashboard, 'page'))
@@ -57,7 +68,7 @@ export function createDashboardController(
       private readonly admin: TenantAdminService,
     ) {}
 
-    @get(basePath, JSON_RESPONSE)
+    @get(basePath)
     page(): Response {
       this.response
         .status(200)
@@ -71,23 +82,22 @@ export function createDashboardController(
       return this.response;
     }
 
-    @get(`${basePath}/api/stats`, JSON_RESPONSE)
+    @get(`${basePath}/api/stats`)
     stats(): object {
-      // O(rows shown), not O(tenants): the page polls it every 2 s.
       return dashboardStats(this.registry, this.manager, options);
     }
 
-    @post(`${basePath}/api/evict-all`, JSON_RESPONSE)
+    @post(`${basePath}/api/evict-all`)
     async evictAll(): Promise<object> {
       // In slices: the instance keeps serving while it evicts.
       return {evicted: await this.manager.evictAllTenantsInSlices()};
     }
 
-    @post(`${basePath}/api/tenants/{tenantId}/evict`, JSON_RESPONSE)
+    @post(`${tenantPath}/evict`)
     async evict(@param.path.string('tenantId') id: string): Promise<object> {
-      const tenantId = checkTenantId(id, options.tenantIdCase);
+      const tenantId = checkTenantId(id, options);
       const wasLive = this.registry.hasTenant(tenantId);
-      await this.act(() => this.admin.evictTenantEverywhere(tenantId));
+      await this.act(this.admin.evictTenantEverywhere(tenantId));
       const isLive = this.registry.hasTenant(tenantId);
       return {
         evicted: wasLive && !isLive,
@@ -95,24 +105,24 @@ export function createDashboardController(
       };
     }
 
-    @post(`${basePath}/api/tenants/{tenantId}/suspend`, JSON_RESPONSE)
+    @post(`${tenantPath}/suspend`)
     async suspend(@param.path.string('tenantId') id: string): Promise<object> {
-      const tenantId = checkTenantId(id, options.tenantIdCase);
-      await this.act(() => this.admin.suspendTenantEverywhere(tenantId));
+      const tenantId = checkTenantId(id, options);
+      await this.act(this.admin.suspendTenantEverywhere(tenantId));
       return {suspended: true};
     }
 
-    @post(`${basePath}/api/tenants/{tenantId}/resume`, JSON_RESPONSE)
+    @post(`${tenantPath}/resume`)
     async resume(@param.path.string('tenantId') id: string): Promise<object> {
-      const tenantId = checkTenantId(id, options.tenantIdCase);
-      await this.act(() => this.admin.resumeTenantEverywhere(tenantId));
+      const tenantId = checkTenantId(id, options);
+      await this.act(this.admin.resumeTenantEverywhere(tenantId));
       return {suspended: false};
     }
 
-    /** Run an admin action; a 503 keeps its `code` and `Retry-After`. */
-    private async act(action: () => Promise<void>): Promise<void> {
+    /** A 503 keeps its `code` and `Retry-After`. */
+    private async act(action: Promise<void>): Promise<void> {
       try {
-        await action();
+        await action;
       } catch (error: unknown) {
         throw toHttpError(error, this.response);
       }
@@ -121,13 +131,10 @@ export function createDashboardController(
   return TenantRegistryDashboardController;
 }
 
-/**
- * A valid id, in the case the registry keeps it (`tenantIdCase`); an invalid
- * one is not echoed: an admin page must not reflect what it was sent.
- */
+/** A valid id in the registry's case; an invalid one is never echoed. */
 function checkTenantId(
   tenantId: string,
-  tenantIdCase: ResolvedTenantRegistryOptions['tenantIdCase'],
+  {tenantIdCase}: Pick<ResolvedTenantRegistryOptions, 'tenantIdCase'>,
 ): string {
   if (!isValidTenantId(tenantId)) throw toHttpError(unshownTenantIdError());
   return tenantIdCase === 'lowercase' ? tenantId.toLowerCase() : tenantId;

@@ -1,18 +1,13 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-// What a page on another origin cannot make a browser send, read from headers
-// the page does not control; used by the dashboard's authorization.
-
 import type {IncomingHttpHeaders} from 'node:http';
 
-// RFC 9110 section 5.6.2 token characters (WHATWG: "HTTP token code points").
+// RFC 9110 token characters (WHATWG "HTTP token code points").
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
- * The essence (`type/subtype`, lower case) of a `Content-Type`, parsed as
- * WHATWG's "parse a MIME type" does, which is what a browser applies to
- * decide whether a request is "simple": parameters are cut at the first `;`
- * and never read. `undefined` when it does not parse.
+ * The lower-case `type/subtype` of a `Content-Type`, parsed as a browser
+ * does to call a request "simple" (WHATWG "parse a MIME type").
  */
 export function mediaTypeEssence(value: string): string | undefined {
   let start = 0;
@@ -21,8 +16,7 @@ export function mediaTypeEssence(value: string): string | undefined {
   if (slash === -1) return undefined;
   const type = value.slice(start, slash);
   const semicolon = value.indexOf(';', slash);
-  // Trailing whitespace before the parameters goes; a leading one stays and
-  // fails the token test, as in the standard.
+  // Trailing whitespace goes; a leading one stays and fails the token test.
   let end = semicolon === -1 ? value.length : semicolon;
   while (end > slash + 1 && isHttpWhitespace(value, end - 1)) end--;
   const subtype = value.slice(slash + 1, end);
@@ -30,33 +24,23 @@ export function mediaTypeEssence(value: string): string | undefined {
   return `${type}/${subtype}`.toLowerCase();
 }
 
-/** WHATWG "HTTP whitespace": tab, line feed, carriage return, space. */
 function isHttpWhitespace(text: string, index: number): boolean {
   const code = text.charCodeAt(index);
   return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
-/**
- * Whether a `Content-Type` is `application/json` or `application/<x>+json`:
- * a type no form or `no-cors` fetch may send, so a browser sends it from
- * another origin only after a CORS preflight.
- */
+/** `application/json` or `application/<x>+json`: no form can send it. */
 export function isJsonMediaType(value: string | undefined): boolean {
   const essence = value === undefined ? undefined : mediaTypeEssence(value);
-  if (essence === undefined) return false;
   return (
     essence === 'application/json' ||
-    (essence.startsWith('application/') &&
+    (essence?.startsWith('application/') === true &&
       essence.endsWith('+json') &&
       essence.length > 'application/+json'.length)
   );
 }
 
-/**
- * The serialized origin (lower case, no default port) of an absolute
- * `http:` or `https:` URL that is only an origin: no path beyond `/`, no
- * user, query or fragment. `undefined` for anything else, `null` included.
- */
+/** The origin of an `http(s):` URL that is only an origin, else `undefined`. */
 export function parseOrigin(text: string): string | undefined {
   let url: URL;
   try {
@@ -77,15 +61,8 @@ export function parseOrigin(text: string): string | undefined {
 }
 
 /**
- * Whether a request says it comes from the dashboard's own origin, or says
- * nothing (clients other than browsers send neither header).
- *
- * @remarks
- * `Sec-Fetch-Site`, when present, must be `same-origin`. `Origin`, when
- * present, must be one of `allowedOrigins` when given, else the request's
- * own origin: its `protocol` (Express honours `trust proxy`) and `Host`.
- * `Origin: null` (sandboxed frames, `data:` pages, some redirects) never
- * matches.
+ * Whether a request says it comes from its own origin (or `allowedOrigins`)
+ * by `Sec-Fetch-Site` and `Origin`, or says nothing (non-browser clients).
  */
 export function isSameOrigin(
   request: {headers: IncomingHttpHeaders; protocol: string},
@@ -98,8 +75,7 @@ export function isSameOrigin(
   const presented = parseOrigin(headers.origin);
   if (presented === undefined) return false;
   if (allowedOrigins !== undefined) return allowedOrigins.has(presented);
-  // A Host a browser sends is a host and a port: anything that would give
-  // the URL a path, a user or a query is not one.
+  // A browser's Host is a host and a port, never a path, user or query.
   const host = headers.host;
   if (host === undefined || /[/\\@?#\s]/.test(host)) return false;
   return presented === parseOrigin(`${request.protocol}://${host}`);

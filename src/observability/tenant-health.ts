@@ -9,28 +9,19 @@ export interface TenantRegistryHealth {
   /** Why the status is `warning` (empty when healthy). */
   warnings: string[];
   /**
-   * `RegistryManager.getStats()`, and the reuse rate: hits / (hits +
-   * misses), `null` before any lookup. (JSON shows an unlimited
-   * `maxTenants` as `null`.)
+   * `RegistryManager.getStats()` and the reuse rate, hits / (hits + misses),
+   * `null` before any lookup (JSON shows an unlimited `maxTenants` as `null`).
    */
   metrics: ModelRegistryStats & {reuseRate: number | null};
   /** ISO 8601. */
   timestamp: string;
 }
 
-/** Refusals per minute above which health warns. */
+/** Refusals per minute, and passes in a row over the watermark, that warn. */
 const SUSTAINED_REFUSALS = 100;
-/** Passes in a row above the high watermark before health warns. */
 const SUSTAINED_PRESSURE_PASSES = 3;
 
-/**
- * The health report of a registry.
- *
- * @param stats - `RegistryManager.getStats()`.
- * @param thresholds - When to warn.
- * @param now - The report's time.
- * @internal
- */
+/** The health report of `RegistryManager.getStats()`. @internal */
 export function checkHealth(
   stats: ModelRegistryStats,
   thresholds: HealthThresholds = {},
@@ -38,45 +29,28 @@ export function checkHealth(
 ): TenantRegistryHealth {
   const lookups = stats.hits + stats.misses;
   const reuseRate = lookups === 0 ? null : stats.hits / lookups;
-  const warnings: string[] = [];
-  const warnAt = thresholds.warnAtTenants;
-  if (warnAt !== undefined && stats.tenantScopes > warnAt) {
-    warnings.push(
+  const {warnAtTenants: warnAt, minReuseRate, minLookups = 100} = thresholds;
+  const passes = stats.memoryPressure?.consecutivePasses ?? 0;
+  const warnings = [
+    warnAt !== undefined &&
+      stats.tenantScopes > warnAt &&
       `${stats.tenantScopes} tenants are live, over the limit of ${warnAt}`,
-    );
-  }
-  if (stats.tenantScopes >= stats.maxTenants) {
-    warnings.push(`the tenant cap of ${stats.maxTenants} is reached`);
-  }
-  if (stats.recentRefusals >= SUSTAINED_REFUSALS) {
-    warnings.push(
+    stats.tenantScopes >= stats.maxTenants &&
+      `the tenant cap of ${stats.maxTenants} is reached`,
+    stats.recentRefusals >= SUSTAINED_REFUSALS &&
       `${stats.recentRefusals} tenant admissions were refused in the last minute`,
-    );
-  }
-  const pressure = stats.memoryPressure;
-  if (pressure && pressure.consecutivePasses >= SUSTAINED_PRESSURE_PASSES) {
-    warnings.push(
-      `the heap has been above the memory-pressure watermark for ${pressure.consecutivePasses} cleanup passes`,
-    );
-  }
-  if (
-    thresholds.minReuseRate !== undefined &&
-    reuseRate !== null &&
-    lookups >= (thresholds.minLookups ?? 100) &&
-    reuseRate < thresholds.minReuseRate
-  ) {
-    warnings.push(
-      `the reuse rate ${reuseRate.toFixed(3)} is under ${thresholds.minReuseRate}`,
-    );
-  }
-  if (stats.events !== undefined && !stats.events.isInSync) {
-    warnings.push(
+    passes >= SUSTAINED_PRESSURE_PASSES &&
+      `the heap has been above the memory-pressure watermark for ${passes} cleanup passes`,
+    minReuseRate !== undefined &&
+      reuseRate !== null &&
+      lookups >= minLookups &&
+      reuseRate < minReuseRate &&
+      `the reuse rate ${reuseRate.toFixed(3)} is under ${minReuseRate}`,
+    stats.events?.isInSync === false &&
       `fleet events are out of sync: ${stats.events.reason ?? 'unknown'}`,
-    );
-  }
-  if (stats.lastCleanup?.error !== undefined) {
-    warnings.push(`the last cleanup pass failed: ${stats.lastCleanup.error}`);
-  }
+    stats.lastCleanup?.error !== undefined &&
+      `the last cleanup pass failed: ${stats.lastCleanup.error}`,
+  ].filter((warning): warning is string => typeof warning === 'string');
   return {
     status: warnings.length === 0 ? 'healthy' : 'warning',
     warnings,

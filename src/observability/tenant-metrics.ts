@@ -3,178 +3,116 @@
 import {Counter, Gauge, Histogram, Registry, register} from 'prom-client';
 import type {RegistryManager} from '../observers/registry-manager.observer';
 import type {ModelRegistry} from '../registry/model-registry';
-import {
-  EVICTION_REASONS,
-  type ModelRegistryStats,
-} from '../registry/registry-stats';
+import type {ModelRegistryStats} from '../registry/registry-stats';
 
-/**
- * Options of {@link TenantRegistryMetrics}.
- *
- * @internal
- */
-export interface TenantRegistryMetricsOptions {
-  /** Name prefix. @defaultValue `'tenant_registry_'` */
-  prefix?: string;
-}
+/** A metric's value, or its values by the one label's value. */
+type Read = (stats: ModelRegistryStats) => number | Record<string, number>;
+/** Name (after the prefix): help, how to read it, its label if any. */
+type Specs = Record<string, [string, Read, string?]>;
+/** `leasedTenants` as Prometheus spells it: `leased_tenants`. */
+const snakeCase = (name: string) =>
+  name.replace(/[A-Z]/g, letter => `_${letter.toLowerCase()}`);
 
-type Labels = Record<string, string>;
-/** A metric's values in one reading of the stats: `[value, labels?]`. */
-type Values = (stats: ModelRegistryStats) => [number, Labels?][];
-
-const EVENT_KINDS = ['resyncs', 'replayed', 'rejected', 'gaps'] as const;
-
-/** Name (after the prefix), help, label, and how to read each metric. */
-const GAUGES: [string, string, string[], Values][] = [
-  ['tenants', 'Live tenant scopes.', [], s => [[s.tenantScopes]]],
-  [
-    'leased_tenants',
+const GAUGES: Specs = {
+  tenants: ['Live tenant scopes.', s => s.tenantScopes],
+  leasedTenants: [
     'Tenants with a request or runInTenant work in flight.',
-    [],
-    s => [[s.leasedTenants]],
+    s => s.leasedTenants,
   ],
-  [
-    'models',
+  models: [
     'Anonymous models registered, by scope.',
-    ['scope'],
-    s => [
-      [s.globalModels, {scope: 'global'}],
-      [s.totalTenantModels, {scope: 'tenant'}],
-    ],
+    s => ({global: s.globalModels, tenant: s.totalTenantModels}),
+    'scope',
   ],
-  [
-    'max_tenants',
-    'The cap on live tenants (+Inf when off).',
-    [],
-    s => [[s.maxTenants]],
-  ],
-  [
-    'memory_pressure',
+  maxTenants: ['The cap on live tenants (+Inf when off).', s => s.maxTenants],
+  memoryPressure: [
     'Consecutive cleanup passes that found the heap above the high watermark.',
-    [],
-    s => [[s.memoryPressure?.consecutivePasses ?? 0]],
+    s => s.memoryPressure?.consecutivePasses ?? 0,
   ],
-  [
-    'events_in_sync',
+  eventsInSync: [
     'Whether this instance is in sync with the fleet events (1) or not (0).',
-    [],
-    s => [[s.events?.isInSync === false ? 0 : 1]],
+    s => (s.events?.isInSync === false ? 0 : 1),
   ],
-];
+};
 
-const COUNTERS: [string, string, string[], Values][] = [
-  [
-    'lookups_total',
+const COUNTERS: Specs = {
+  lookupsTotal: [
     'Anonymous model lookups, by result.',
-    ['result'],
-    s => [
-      [s.hits, {result: 'hit'}],
-      [s.misses, {result: 'miss'}],
-    ],
+    s => ({hit: s.hits, miss: s.misses}),
+    'result',
   ],
-  [
-    'models_created_total',
+  modelsCreatedTotal: [
     'Anonymous models built by juggler and registered.',
-    [],
-    s => [[s.modelsCreated]],
+    s => s.modelsCreated,
   ],
-  [
-    'evictions_total',
-    'Tenant evictions, by reason.',
-    ['reason'],
-    s => EVICTION_REASONS.map(reason => [s.evictions[reason], {reason}]),
-  ],
-  [
-    'admissions_total',
+  evictionsTotal: ['Tenant evictions, by reason.', s => s.evictions, 'reason'],
+  admissionsTotal: [
     'Tenants admitted, or refused (not_found, capacity, unavailable).',
-    ['result'],
-    s =>
-      Object.entries(s.admissions).map(([result, total]) => [
-        total,
-        {result: result === 'notFound' ? 'not_found' : result},
-      ]),
+    s => s.admissions,
+    'result',
   ],
-  [
-    'events_total',
+  eventsTotal: [
     'Fleet event activity: resyncs, replayed events, rejected messages, gaps (evicted every tenant).',
-    ['kind'],
-    s => EVENT_KINDS.map(kind => [s.events?.[kind] ?? 0, {kind}]),
+    ({events: e}) => ({
+      resyncs: e?.resyncs ?? 0,
+      replayed: e?.replayed ?? 0,
+      rejected: e?.rejected ?? 0,
+      gaps: e?.gaps ?? 0,
+    }),
+    'kind',
   ],
-  [
-    'bridge_fallbacks_total',
+  bridgeFallbacksTotal: [
     'Times the juggler bridge fell back to juggler after a registry failure.',
-    [],
-    s => [[s.bridgeFallbacks]],
+    s => s.bridgeFallbacks,
   ],
-  [
-    'cleanup_failures_total',
-    'Cleanup passes that failed.',
-    [],
-    s => [[s.cleanupFailures]],
-  ],
-];
+  cleanupFailuresTotal: ['Cleanup passes that failed.', s => s.cleanupFailures],
+};
 
 /**
  * Prometheus metrics of a `ModelRegistry`, in a `prom-client` `Registry` of
- * their own.
- *
- * @remarks
- * Every metric is read from `RegistryManager.getStats()` when scraped, so
- * the hot path (lookups, requests) pays nothing for them; a counter shows
- * the total the registry keeps. Tenant ids are never labels. Our own `Registry` survives `@loopback/metrics` clearing the
- * global one on stop; `registerGlobally()` adds ours to the global registry
- * for apps that already serve `/metrics`.
+ * their own (it survives `@loopback/metrics` clearing the global one), read
+ * from `RegistryManager.getStats()` when scraped. Tenant ids are never labels.
  */
 export class TenantRegistryMetrics {
   /** The prom-client registry holding these metrics. */
   readonly registry = new Registry();
-  private readonly metrics: (Gauge | Counter | Histogram)[];
+  private readonly metrics: (Gauge | Counter | Histogram)[] = [];
 
   constructor(
     modelRegistry: ModelRegistry,
     manager: Pick<RegistryManager, 'getStats'>,
-    options: TenantRegistryMetricsOptions = {},
+    options: {prefix?: string} = {},
   ) {
     const prefix = options.prefix ?? 'tenant_registry_';
     const registers = [this.registry];
     let stats: ModelRegistryStats | undefined;
-    // One getStats() per scrape, shared by every metric's collect(): the
-    // first metric registered (the tenants gauge) starts a new reading.
-    const read = (isFirst: boolean) =>
-      isFirst ? (stats = manager.getStats()) : (stats ??= manager.getStats());
-    const gauges = GAUGES.map(
-      ([name, help, labelNames, values], index) =>
-        new Gauge({
-          name: prefix + name,
-          help,
-          labelNames,
-          registers,
-          collect() {
-            for (const [value, labels] of values(read(index === 0))) {
-              if (labels) this.set(labels, value);
-              else this.set(value);
-            }
-          },
-        }),
-    );
-    // A counter shows the total the registry keeps: set, not added to, so
-    // nothing is counted twice (and a labelled series shows from zero on).
-    const counters = COUNTERS.map(
-      ([name, help, labelNames, values]) =>
-        new Counter({
-          name: prefix + name,
-          help,
-          labelNames,
-          registers,
-          collect() {
-            this.reset();
-            for (const [total, labels] of values(read(false))) {
-              if (labels) this.inc(labels, total);
-              else this.inc(total);
-            }
-          },
-        }),
-    );
+    const specs = [...Object.entries(GAUGES), ...Object.entries(COUNTERS)];
+    for (const [name, [help, read, label]] of specs) {
+      const config = {
+        name: prefix + snakeCase(name),
+        help,
+        registers,
+        labelNames: label === undefined ? [] : [label],
+        // Reset, then written whole: a counter shows the registry's total.
+        collect(this: Gauge | Counter) {
+          // One getStats() per scrape: the first metric reads it anew.
+          if (name === 'tenants' || stats === undefined) {
+            stats = manager.getStats();
+          }
+          const values = read(stats);
+          const byKey = typeof values === 'number' ? {'': values} : values;
+          this.reset();
+          for (const [key, value] of Object.entries(byKey)) {
+            const labels = label === undefined ? {} : {[label]: snakeCase(key)};
+            if (this instanceof Counter) this.inc(labels, value);
+            else this.set(labels, value);
+          }
+        },
+      };
+      this.metrics.push(
+        name.endsWith('Total') ? new Counter(config) : new Gauge(config),
+      );
+    }
     const cleanupDuration = new Histogram({
       name: `${prefix}cleanup_duration_seconds`,
       help: 'Duration of cleanup passes.',
@@ -184,7 +122,7 @@ export class TenantRegistryMetrics {
     modelRegistry.on('cleanupPass', pass =>
       cleanupDuration.observe(pass.durationMs / 1000),
     );
-    this.metrics = [...gauges, ...counters, cleanupDuration];
+    this.metrics.push(cleanupDuration);
   }
 
   /** The metrics in Prometheus text format. */
@@ -192,15 +130,12 @@ export class TenantRegistryMetrics {
     return this.registry.metrics();
   }
 
-  /** The content type of {@link TenantRegistryMetrics.metricsText} (Prometheus text). */
+  /** The content type of {@link TenantRegistryMetrics.metricsText}. */
   get contentType(): string {
     return this.registry.contentType;
   }
 
-  /**
-   * Add these metrics to prom-client's global registry (idempotent), so that
-   * an app already serving `/metrics` includes them.
-   */
+  /** Add these metrics to prom-client's global registry (idempotent). */
   registerGlobally(): void {
     for (const metric of this.metrics) {
       const name = (metric as unknown as {name: string}).name;

@@ -4,17 +4,9 @@ import {HttpErrors} from '@loopback/rest';
 import type {ServerResponse} from 'node:http';
 import {TenantRegistryError} from '../errors';
 
-/**
- * Turn a `TenantRegistryError` into the HTTP error LoopBack answers with:
- * its status and `code` in the JSON body. strong-error-handler writes no
- * headers of an error, so a retryable 503's `Retry-After` is set on the
- * response here, when one is given.
- *
- * @param error - Anything thrown while handling a request.
- * @param response - The response to add `Retry-After` to.
- * @returns An `HttpError`, or `error` itself when it is not ours.
- * @internal
- */
+// strong-error-handler writes no headers of an error: `Retry-After` is set
+// on `response` here.
+/** The HTTP error of a `TenantRegistryError`, `code` in the body. @internal */
 export function toHttpError(
   error: unknown,
   response?: Pick<ServerResponse, 'setHeader' | 'headersSent'>,

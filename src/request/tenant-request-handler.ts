@@ -29,24 +29,13 @@ import {toHttpError} from './http-errors';
 
 type Response = Pick<ServerResponse, 'setHeader' | 'headersSent'>;
 
-/**
- * Resolves a request's tenant with the configured strategies, admits it, and
- * runs the rest of the request in its context under a lease. Shared by the
- * middleware and the interceptor.
- *
- * @remarks
- * Synchronous from start to `next()` when every strategy answers
- * synchronously: no promise, no closure per request (measured by
- * `bench/middleware-time.ts`).
- *
- * @internal
- */
+// Synchronous up to `next()` when every strategy is: no promise, no closure.
+/** Resolves, admits and runs a request in its tenant's context. @internal */
 @injectable({scope: BindingScope.SINGLETON})
 export class TenantRequestHandler {
   private resolver: TenantResolver | undefined;
-  /** Our own endpoints, which need no tenant (even with requireTenant). */
+  /** Our endpoints, which need no tenant, and the dashboard's prefix. */
   private readonly ownPaths: readonly string[];
-  /** The dashboard's path prefix (its bare path is in `ownPaths`). */
   private readonly ownPrefix: string | undefined;
 
   constructor(
@@ -60,25 +49,14 @@ export class TenantRequestHandler {
     private readonly strategyView: ContextView<TenantResolutionStrategy>,
   ) {
     strategyView.on('refresh', () => (this.resolver = undefined));
-    const ownPaths: string[] = [];
-    if (options.health.enabled) ownPaths.push(options.health.path);
-    if (options.metrics.enabled && options.metrics.path) {
-      ownPaths.push(options.metrics.path);
-    }
-    if (options.dashboard.enabled) ownPaths.push(options.dashboard.path);
-    this.ownPaths = ownPaths;
-    this.ownPrefix = options.dashboard.enabled
-      ? `${options.dashboard.path}/`
-      : undefined;
+    const {health, metrics, dashboard} = options;
+    this.ownPaths = [health, metrics, dashboard].flatMap(({enabled, path}) =>
+      enabled && path ? [path] : [],
+    );
+    this.ownPrefix = dashboard.enabled ? `${dashboard.path}/` : undefined;
   }
 
-  /**
-   * Run `next` in the request's tenant context, or as is when the request
-   * names no tenant (unless `requireTenant`). `response` gets `Retry-After`
-   * on a 503.
-   *
-   * @throws An HTTP error with a stable `code` (400, 401, 403, 404, 503).
-   */
+  /** Run `next` in the request's tenant context; errors are HTTP errors. */
   handle<T>(
     request: TenantRequest,
     response: Response,
@@ -106,12 +84,7 @@ export class TenantRequestHandler {
     return this.enter(request, answer, response, next);
   }
 
-  /**
-   * Resolve the configured strategies by name, once.
-   *
-   * @throws TenantRegistryError `INVALID_OPTION` naming a strategy that is
-   * not registered.
-   */
+  /** Find the configured strategies by name, once; `INVALID_OPTION` if not. */
   async prepare(): Promise<void> {
     if (this.resolver !== undefined) return;
     const byName = new Map<string, TenantResolutionStrategy>();
@@ -167,10 +140,7 @@ export class TenantRequestHandler {
     );
   }
 
-  /**
-   * Whether `url` is one of our endpoints, compared in place: nothing is
-   * sliced off or hashed on a request's way through.
-   */
+  /** Whether `url` is one of our endpoints, compared in place. */
   private isOwnPath(url: string | undefined): boolean {
     if (url === undefined) return false;
     for (const path of this.ownPaths) {
@@ -185,12 +155,8 @@ export class TenantRequestHandler {
   }
 }
 
-/**
- * Run the rest of the request under the lease, which ends with it; a
- * `TenantRegistryError` it throws (a query that lost its database, deep in a
- * repository) answers with its status, `code` and `Retry-After`, which
- * strong-error-handler would not write.
- */
+// A TenantRegistryError deep inside the request (a query that lost its
+// database) keeps its status, `code` and `Retry-After`.
 function runAnswering<T>(
   lease: TenantLease,
   next: () => ValueOrPromise<T>,

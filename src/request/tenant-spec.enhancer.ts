@@ -13,21 +13,8 @@ import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-opt
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
 const SCHEME = 'tenantToken';
-const TENANT_ID_SCHEMA = {
-  type: 'string' as const,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
-  maxLength: 128,
-};
 
-/**
- * Documents the tenant in the OpenAPI spec (and so in API Explorer, whose
- * "Try it out" can then send it): the `header` and `query` strategies'
- * parameter on every operation (required when `requireTenant` is set and it
- * is the only way to name one), and a bearer security scheme for `jwt`. Our
- * own endpoints (health, metrics, dashboard) are left alone.
- *
- * @internal
- */
+/** The tenant parameter or bearer scheme on the app's operations. @internal */
 @injectable(asSpecEnhancer)
 export class TenantSpecEnhancer implements OASEnhancer {
   readonly name = 'tenant-registry';
@@ -38,8 +25,23 @@ export class TenantSpecEnhancer implements OASEnhancer {
   ) {}
 
   modifySpec(spec: OpenApiSpec): OpenApiSpec {
-    const parameters = this.tenantParameters();
-    const usesJwt = this.options.strategies.includes('jwt');
+    const {strategies, requireTenant, health, metrics, dashboard} =
+      this.options;
+    // Each of these strategies is named after where it reads the tenant.
+    const parameters = (['header', 'query'] as const)
+      .filter(location => strategies.includes(location))
+      .map(location => ({
+        name: this.options[location],
+        in: location,
+        description: 'The tenant this request acts for.',
+        required: requireTenant && strategies.length === 1,
+        schema: {
+          type: 'string' as const,
+          pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
+          maxLength: 128,
+        },
+      }));
+    const usesJwt = strategies.includes('jwt');
     if (usesJwt) {
       spec.components ??= {};
       spec.components.securitySchemes ??= {};
@@ -51,66 +53,31 @@ export class TenantSpecEnhancer implements OASEnhancer {
       };
     }
     for (const [path, item] of Object.entries(spec.paths ?? {})) {
-      if (this.isOwnPath(path)) continue;
+      const isOwnPath =
+        path === health.path ||
+        path === metrics.path ||
+        path === dashboard.path ||
+        path.startsWith(`${dashboard.path}/`);
+      if (isOwnPath) continue;
+      const operations = item as Record<string, OperationObject | undefined>;
       for (const method of METHODS) {
-        const operation = (item as Record<string, OperationObject | undefined>)[
-          method
-        ];
+        const operation = operations[method];
         if (operation === undefined) continue;
-        addParameters(operation, parameters);
-        if (usesJwt) this.addSecurity(operation);
+        const own = (operation.parameters ?? []) as ParameterObject[];
+        const missing = parameters.filter(
+          p => !own.some(e => e.name === p.name && e.in === p.in),
+        );
+        if (missing.length > 0) operation.parameters = [...own, ...missing];
+        if (!usesJwt) continue;
+        const token = {[SCHEME]: []};
+        if (operation.security === undefined) {
+          // An empty requirement makes the token optional when a tenant is.
+          operation.security = requireTenant ? [token] : [token, {}];
+        } else if (!operation.security.some(r => SCHEME in r)) {
+          operation.security.push(token);
+        }
       }
     }
     return spec;
   }
-
-  /** The header and query strategies' parameters, as configured. */
-  private tenantParameters(): ParameterObject[] {
-    const {strategies, requireTenant, header, query} = this.options;
-    const isOnlyWay = requireTenant && strategies.length === 1;
-    const names = {header, query};
-    // Each strategy is named after where it reads the tenant.
-    return (['header', 'query'] as const)
-      .filter(location => strategies.includes(location))
-      .map(location => ({
-        name: names[location],
-        in: location,
-        description: 'The tenant this request acts for.',
-        required: isOnlyWay,
-        schema: TENANT_ID_SCHEMA,
-      }));
-  }
-
-  private addSecurity(operation: OperationObject): void {
-    const requirement = {[SCHEME]: []};
-    if (operation.security === undefined) {
-      // An empty requirement makes the token optional when a tenant is.
-      operation.security = this.options.requireTenant
-        ? [requirement]
-        : [requirement, {}];
-    } else if (!operation.security.some(r => SCHEME in r)) {
-      operation.security.push(requirement);
-    }
-  }
-
-  private isOwnPath(path: string): boolean {
-    const {health, metrics, dashboard} = this.options;
-    return (
-      path === health.path ||
-      path === metrics.path ||
-      path === dashboard.path ||
-      path.startsWith(`${dashboard.path}/`)
-    );
-  }
-}
-
-function addParameters(
-  operation: OperationObject,
-  parameters: ParameterObject[],
-): void {
-  const existing = (operation.parameters ?? []) as ParameterObject[];
-  const missing = parameters.filter(
-    p => !existing.some(e => e.name === p.name && e.in === p.in),
-  );
-  if (missing.length > 0) operation.parameters = [...existing, ...missing];
 }

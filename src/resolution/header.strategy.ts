@@ -3,26 +3,17 @@
 import {repeatedTenantSourceError} from '../errors';
 import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
 
-/**
- * Reads the tenant from a request header (`x-tenant-id` by default). It
- * identifies a tenant; it does not authenticate one.
- *
- * @remarks
- * A repeated header is refused: Node joins repeated custom headers with
- * `", "`, and an array value would be ambiguous, so both answer
- * `INVALID_TENANT_ID` rather than picking one.
- *
- * @internal
- */
+/** Reads the tenant from a header; it does not authenticate. @internal */
 export class HeaderTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'header';
 
-  /** @param header - The header name, lower case. */
+  /** @param header - Lower case. */
   constructor(readonly header = 'x-tenant-id') {}
 
   resolve(request: TenantRequest): string | undefined {
     const value = request.headers[this.header];
     if (value === undefined) return undefined;
+    // Node joins a repeated custom header with ", ": refused, not picked.
     if (Array.isArray(value) || value.includes(', ')) {
       throw repeatedTenantSourceError(`the ${this.header} header`);
     }

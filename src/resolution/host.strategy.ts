@@ -4,14 +4,7 @@ import {isIP} from 'node:net';
 import type {HostStrategyOptions} from '../options/tenant-registry-options';
 import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
 
-/**
- * Reads the tenant from the host name: an explicit map first, then the one
- * label before `domain` (`acme.example.com` gives `acme`). Hosts outside the
- * domain and IP addresses name no tenant. It identifies a tenant; it does not
- * authenticate one (the `Host` header is the client's to choose).
- *
- * @internal
- */
+/** `map`, else the label before `domain` (not authenticated). @internal */
 export class HostTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'host';
   private readonly map: Map<string, string>;

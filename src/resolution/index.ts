@@ -1,4 +1,4 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+export {asTenantStrategy} from './tenant-strategy';
 export type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
-export {asTenantStrategy} from './as-tenant-strategy';

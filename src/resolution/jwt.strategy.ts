@@ -2,9 +2,8 @@
 
 import debugFactory from 'debug';
 import jwt, {type Algorithm} from 'jsonwebtoken';
-import {invalidTenantTokenError} from '../errors';
+import {invalidTenantTokenError as refused} from '../errors';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
-import {bearerTokenOf} from './bearer-token';
 import type {
   TenantRequest,
   TenantResolutionStrategy,
@@ -12,27 +11,19 @@ import type {
 } from './tenant-strategy';
 
 const debug = debugFactory('loopback:tenant-registry:jwt');
+const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
 
 type JwtOptions = NonNullable<ResolvedTenantRegistryOptions['jwt']>;
 
-/**
- * Reads the tenant from a claim of a bearer token that it verifies with the
- * configured secret or public key and pinned algorithms: the one built-in
- * strategy that authenticates the tenant.
- *
- * @remarks
- * - No `Authorization` header: no tenant, and later strategies are asked
- *   only with `fallThroughWithoutToken`.
- * - Any other `Authorization` header that is not a verifiable bearer token
- *   (malformed, `Basic`, bad signature, `alg: none`, an algorithm not pinned,
- *   expired, not yet valid, no `exp` unless allowed, wrong issuer or
- *   audience, too long, claim missing or not a string): 401
- *   `INVALID_TENANT_TOKEN`, never a fall-through. The reason given to the
- *   client never names the expected issuer, audience or key; details go to
- *   `debug`.
- *
- * @internal
- */
+/** The token of `Authorization: Bearer <token>`, else `undefined`. @internal */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
+// No Authorization header: no tenant (later strategies are asked only with
+// `fallThroughWithoutToken`). Any other header that is not a verifiable token
+// is a 401, never a fall-through; its reason never names what was expected.
+/** The tenant claim of a verified bearer token. @internal */
 export class JwtTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'jwt';
   private readonly key: string | Buffer;
@@ -54,34 +45,28 @@ export class JwtTenantStrategy implements TenantResolutionStrategy {
     }
     const token = bearerTokenOf(authorization);
     if (token === undefined) {
-      throw invalidTenantTokenError(
-        'the Authorization header is not "Bearer <token>"',
-      );
+      throw refused('the Authorization header is not "Bearer <token>"');
     }
     const maxLength = this.options.maxTokenLength ?? 8192;
     if (token.length > maxLength) {
-      throw invalidTenantTokenError(
-        `it is longer than ${maxLength} characters`,
-      );
+      throw refused(`it is longer than ${maxLength} characters`);
     }
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(token, this.key, this.verifyOptions);
     } catch (error: unknown) {
       debug('token refused: %s', error);
-      throw invalidTenantTokenError(publicReason(error));
+      throw refused(publicReason(error));
     }
     if (typeof payload !== 'object') {
-      throw invalidTenantTokenError('its payload is not a JSON object');
+      throw refused('its payload is not a JSON object');
     }
     if (payload.exp === undefined && this.options.allowMissingExpiry !== true) {
-      throw invalidTenantTokenError('it has no expiry (exp)');
+      throw refused('it has no expiry (exp)');
     }
     const tenantId = payload[this.options.claim ?? 'tenant'];
     if (typeof tenantId !== 'string') {
-      throw invalidTenantTokenError(
-        'its tenant claim is missing or not a string',
-      );
+      throw refused('its tenant claim is missing or not a string');
     }
     return tenantId;
   }

@@ -3,16 +3,10 @@
 import {repeatedTenantSourceError} from '../errors';
 import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
 
-/**
- * Reads the tenant from a query parameter (`?tenant=` by default). It
- * identifies a tenant; it does not authenticate one.
- *
- * @internal
- */
+/** Reads the tenant from the query; it does not authenticate. @internal */
 export class QueryTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'query';
 
-  /** @param parameter - The query parameter name. */
   constructor(readonly parameter = 'tenant') {}
 
   resolve(request: TenantRequest): string | undefined {

@@ -7,25 +7,14 @@ import type {
   TenantStrategyAnswer,
 } from './tenant-strategy';
 
-/**
- * Resolves a request's tenant with strategies in order: synchronously when
- * every strategy answers synchronously (the built-in ones do), so the common
- * path creates no promise.
- *
- * @internal
- */
+/** Asks strategies in order, synchronously while they are. @internal */
 export class TenantResolver {
   constructor(
     private readonly strategies: readonly TenantResolutionStrategy[],
     private readonly toLowerCase: boolean,
   ) {}
 
-  /**
-   * The request's validated tenant id, `undefined` when it names none, or a
-   * promise of either when a strategy answered asynchronously.
-   *
-   * @throws TenantRegistryError `INVALID_TENANT_ID` or what a strategy throws.
-   */
+  /** The validated tenant id or `undefined`; a promise once one is async. */
   resolve(
     request: TenantRequest,
   ): string | undefined | Promise<string | undefined> {

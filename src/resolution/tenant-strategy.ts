@@ -1,24 +1,19 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {extensionFor, type Binding} from '@loopback/core';
 import type {IncomingMessage} from 'node:http';
+import {TenantRegistryBindings} from '../keys';
 
 /** The request as strategies see it (an Express request is one). */
 export type TenantRequest = Pick<IncomingMessage, 'headers' | 'url'>;
 
-/**
- * What a strategy answers: a tenant id; `undefined` when the request names
- * none this way (the next strategy is asked); or `null` to end resolution
- * with no tenant (later strategies are not asked).
- */
+/** A tenant id; `undefined`: ask the next strategy; `null`: no tenant. */
 export type TenantStrategyAnswer = string | undefined | null;
 
 /**
- * A way to find the tenant of an HTTP request. Register your own with
- * `asTenantStrategy` and list its `name` in the `strategies` option.
- *
- * @remarks
- * Answer synchronously when you can: when every configured strategy does,
- * the request path adds no promise of its own.
+ * A way to find the tenant of an HTTP request: register yours with
+ * `asTenantStrategy` and list its `name` in the `strategies` option. Answer
+ * synchronously when you can (then the request path adds no promise).
  *
  * @example
  * ```ts
@@ -28,7 +23,6 @@ export type TenantStrategyAnswer = string | undefined | null;
  *     return /tenant=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
  *   }
  * }
- * app.add(createBindingFromClass(CookieTenantStrategy).apply(asTenantStrategy));
  * ```
  */
 export interface TenantResolutionStrategy {
@@ -36,10 +30,26 @@ export interface TenantResolutionStrategy {
   readonly name: string;
   /**
    * The tenant id the request names (validated afterwards), `undefined` to
-   * let the next strategy answer, or `null` to end resolution without a
-   * tenant. Throw a `TenantRegistryError` to refuse the request.
+   * ask the next strategy, or `null` for no tenant; throw a
+   * `TenantRegistryError` to refuse the request.
    */
   resolve(
     request: TenantRequest,
   ): TenantStrategyAnswer | Promise<TenantStrategyAnswer>;
+}
+
+/**
+ * A binding template that registers a `TenantResolutionStrategy`, to list by
+ * its `name` in the `strategies` option (like `asAuthStrategy`).
+ *
+ * @example
+ * ```ts
+ * app.add(createBindingFromClass(CookieTenantStrategy).apply(asTenantStrategy));
+ * app.configure(TenantRegistryBindings.COMPONENT).to({strategies: ['cookie']});
+ * ```
+ */
+export function asTenantStrategy<T = unknown>(binding: Binding<T>): Binding<T> {
+  return binding
+    .apply(extensionFor(TenantRegistryBindings.STRATEGIES))
+    .tag({namespace: TenantRegistryBindings.STRATEGIES});
 }

@@ -11,7 +11,7 @@ import {
   type TenantEventType,
 } from '../fleet/tenant-event';
 import {TenantRegistryBindings} from '../keys';
-import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
+import type {TenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
 
 /**
@@ -21,11 +21,9 @@ import type {ModelRegistry} from '../registry/model-registry';
  * @remarks
  * An action is published first and applied here only once the transport has
  * taken it: when the transport is down the call fails with 503
- * `TENANT_EVENTS_UNAVAILABLE` and nothing changes anywhere, so instances
- * never disagree because of a half-done action. Actions are not queued:
- * retry them (they are idempotent). When the connection drops after the
- * action was sent, it may have been applied fleet-wide (this instance
- * included, through the transport) although the call failed.
+ * `TENANT_EVENTS_UNAVAILABLE` and nothing changes anywhere. Actions are
+ * idempotent and not queued: retry them. (If the connection drops after the
+ * send, the action may have been applied although the call failed.)
  */
 @injectable({scope: BindingScope.SINGLETON})
 export class TenantAdminService {
@@ -37,27 +35,21 @@ export class TenantAdminService {
     @inject(TenantRegistryBindings.TENANT_EVENTS)
     private readonly events: TenantEvents,
     @inject(TenantRegistryBindings.OPTIONS, {optional: true})
-    private readonly options?: Pick<
-      ResolvedTenantRegistryOptions,
-      'tenantIdCase'
-    >,
+    private readonly options?: Pick<TenantRegistryOptions, 'tenantIdCase'>,
   ) {}
 
   /**
    * Evict a tenant on every instance (reason `external`); a leased one goes
-   * when its lease ends.
-   *
-   * @throws TenantRegistryError `INVALID_TENANT_ID` or
-   * `TENANT_EVENTS_UNAVAILABLE` (for all three actions).
+   * when its lease ends. Each action throws `INVALID_TENANT_ID` or
+   * `TENANT_EVENTS_UNAVAILABLE`.
    */
   evictTenantEverywhere(tenantId: string): Promise<void> {
     return this.publish('evict', tenantId);
   }
 
   /**
-   * Suspend a tenant on every instance: evicted, and its requests refused
-   * with 403 `TENANT_SUSPENDED` until resumed, on instances that start later
-   * too.
+   * Suspend a tenant on every instance (later ones too): evicted, and its
+   * requests refused with 403 `TENANT_SUSPENDED` until resumed.
    */
   suspendTenantEverywhere(tenantId: string): Promise<void> {
     return this.publish('suspend', tenantId);
@@ -73,11 +65,7 @@ export class TenantAdminService {
     return this.suspended.has(tenantId);
   }
 
-  /** Publish, then apply here once the transport has taken the event. */
-  private async publish(
-    type: TenantEventType,
-    tenantId: string,
-  ): Promise<void> {
+  private async publish(type: TenantEventType, tenantId: string) {
     let id = validateTenantId(tenantId);
     // Admin ids follow `tenantIdCase`, as request ids do.
     if (this.options?.tenantIdCase === 'lowercase') id = id.toLowerCase();
