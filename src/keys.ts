@@ -20,9 +20,7 @@ import type {ModelRegistry} from './registry/model-registry';
 import type {TenantRequestHandler} from './request/tenant-request-handler';
 import type {TenantAdminService} from './services/tenant-admin.service';
 
-/**
- * Binding keys of `loopback4-tenant-registry`.
- */
+/** Binding keys of `loopback4-tenant-registry`. */
 export namespace TenantRegistryBindings {
   /**
    * The component; configure it here, before `app.component()`.
@@ -50,8 +48,8 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * The current tenant id, or `undefined` when none (never a "not bound"
-   * error). Resolved on every injection.
+   * The current tenant id, or `undefined` when none; resolved on every
+   * injection.
    *
    * @example
    * ```ts
@@ -63,8 +61,8 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * The current tenant id for code that cannot run without one: resolving
-   * it without a tenant fails with 400 `TENANT_REQUIRED` (never `undefined`).
+   * The current tenant id for code that cannot run without one: without a
+   * tenant, resolving it fails with 400 `TENANT_REQUIRED`.
    *
    * @example
    * ```ts
@@ -89,8 +87,7 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * Fleet-wide admin actions: evict, suspend and resume a tenant on every
-   * instance.
+   * Fleet-wide admin actions: evict, suspend, resume a tenant everywhere.
    *
    * @example
    * ```ts
@@ -117,8 +114,8 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * Tenant admission (the check, its cache and the `maxTenants` cap), for
-   * code outside HTTP requests that wants the same rules.
+   * Tenant admission (the check, its cache, `maxTenants`), for code outside
+   * HTTP requests that wants the same rules.
    *
    * @example
    * ```ts
@@ -184,8 +181,8 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * The current tenant's DataSource, for repositories to inject: created once
-   * per tenant, released with the tenant.
+   * The current tenant's DataSource, for repositories: created once per
+   * tenant, released with the tenant.
    *
    * @example
    * ```ts
@@ -229,9 +226,8 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * A readiness check (tagged `health.readyCheck`, for apps using LoopBack's
-   * health extension): rejects while the registry's health is not
-   * `healthy`.
+   * A readiness check (tagged `health.readyCheck` for LoopBack's health
+   * extension): rejects while the registry is not `healthy`.
    *
    * @example
    * ```ts
