@@ -1,12 +1,14 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {
+  asLifeCycleObserver,
   Binding,
   BindingScope,
   config,
   Context,
   ContextTags,
   CoreBindings,
+  CoreTags,
   createBindingFromClass,
   inject,
   injectable,
@@ -19,33 +21,31 @@ import {
   type ControllerClass,
   type LifeCycleObserver,
 } from '@loopback/core';
-import {RestBindings} from '@loopback/rest';
+import {asMiddleware, RestBindings} from '@loopback/rest';
 import {TenantAdmission} from './admission/tenant-admission';
 import {getCurrentTenant} from './context/tenant-context';
 import {createDashboardPathBinding} from './controllers/dashboard-path.middleware';
 import {createDashboardController} from './controllers/dashboard.controller';
 import {createHealthController} from './controllers/health.controller';
 import {createMetricsController} from './controllers/metrics.controller';
+import {TenantDataSourcePool} from './datasources/tenant-datasource-pool';
+import {tenantRequiredError} from './errors';
 import {InProcessTenantEvents} from './fleet/in-process-tenant-events';
 import {SuspendedTenants} from './fleet/suspended-tenants';
 import {TenantRegistryBindings as keys} from './keys';
+import {checkHealth} from './observability/tenant-health';
 import {TenantRegistryMetrics} from './observability/tenant-metrics';
-import {JugglerBridgeObserver} from './observers/juggler-bridge.observer';
-import {MetricsObserver} from './observers/metrics.observer';
 import {RegistryManager} from './observers/registry-manager.observer';
-import {RequestSetupObserver} from './observers/request-setup.observer';
+import {SetupObserver} from './observers/setup.observer';
 import {TenantEventsObserver} from './observers/tenant-events.observer';
 import {resolveOptions} from './options/resolve-options';
 import type {
   ResolvedTenantRegistryOptions,
   TenantRegistryOptions,
 } from './options/tenant-registry-options';
-import {RequiredTenantProvider} from './providers/required-tenant.provider';
-import {HealthCheckProvider} from './providers/health-check.provider';
-import {TenantDataSourcePoolProvider} from './providers/tenant-datasource-pool.provider';
 import {TenantDataSourceProvider} from './providers/tenant-datasource.provider';
-import {TenantMiddlewareProvider} from './providers/tenant-middleware.provider';
 import {ModelRegistry} from './registry/model-registry';
+import {toHttpError} from './request/http-errors';
 import {TenantRequestHandler} from './request/tenant-request-handler';
 import {TenantSpecEnhancer} from './request/tenant-spec.enhancer';
 import {asTenantStrategy} from './resolution/as-tenant-strategy';
@@ -53,14 +53,13 @@ import {HeaderTenantStrategy} from './resolution/header.strategy';
 import {HostTenantStrategy} from './resolution/host.strategy';
 import {JwtTenantStrategy} from './resolution/jwt.strategy';
 import {QueryTenantStrategy} from './resolution/query.strategy';
-import type {TenantResolutionStrategy} from './resolution/tenant-strategy';
 import {TenantAdminService} from './services/tenant-admin.service';
 
 /**
  * Wires the tenant registry into a LoopBack 4 application: the registry, the
  * tenant middleware, admission, the built-in strategies, the lifecycle
- * observers (bridge, cleanup, fleet events), the fleet admin service and the
- * health, metrics and dashboard endpoints.
+ * observers, the fleet admin service and the health, metrics and dashboard
+ * endpoints.
  *
  * @example
  * ```ts
@@ -73,17 +72,11 @@ export class TenantRegistryComponent implements Component {
   bindings: Binding[];
   controllers: ControllerClass[];
   lifeCycleObservers: Constructor<LifeCycleObserver>[] = [
-    JugglerBridgeObserver,
-    RequestSetupObserver,
+    SetupObserver,
     TenantEventsObserver,
-    MetricsObserver,
   ];
 
-  /**
-   * @param application - The application it is mounted on.
-   * @param options - From `app.configure(TenantRegistryBindings.COMPONENT)`.
-   * @throws TenantRegistryError `INVALID_OPTION` for a bad option.
-   */
+  /** @throws TenantRegistryError `INVALID_OPTION` for a bad option. */
   constructor(
     @inject(CoreBindings.APPLICATION_INSTANCE)
     application: Context,
@@ -93,15 +86,18 @@ export class TenantRegistryComponent implements Component {
     const {SINGLETON, TRANSIENT} = BindingScope;
     this.bindings = [
       Binding.bind(keys.OPTIONS).to(resolved),
-      built(
-        keys.REGISTRY,
-        [keys.OPTIONS],
-        o => new ModelRegistry(o, {clock: o.clock}),
-      ),
+      // The resolved options carry the clock seam, ModelRegistry's second.
+      built(keys.REGISTRY, [keys.OPTIONS], o => new ModelRegistry(o, o)),
       Binding.bind(keys.CURRENT_TENANT)
         .toDynamicValue(() => getCurrentTenant())
         .inScope(TRANSIENT),
-      fromClass(RequiredTenantProvider, keys.REQUIRED_TENANT),
+      Binding.bind(keys.REQUIRED_TENANT)
+        .toDynamicValue(() => {
+          const tenantId = getCurrentTenant();
+          if (tenantId === undefined) throw toHttpError(tenantRequiredError());
+          return tenantId;
+        })
+        .inScope(TRANSIENT),
       fromClass(SuspendedTenants, keys.SUSPENDED_TENANTS, SINGLETON),
       built(
         keys.ADMISSION,
@@ -118,8 +114,38 @@ export class TenantRegistryComponent implements Component {
         },
       ),
       fromClass(TenantRequestHandler, keys.REQUEST_HANDLER),
-      fromClass(TenantMiddlewareProvider, keys.MIDDLEWARE, SINGLETON),
-      fromClass(TenantDataSourcePoolProvider, keys.DATASOURCE_POOL),
+      // After route lookup, before authentication and method invocation, so
+      // that controllers and repositories are built in the tenant's context.
+      built(
+        keys.MIDDLEWARE,
+        [keys.REQUEST_HANDLER],
+        handler => (context, next) =>
+          handler.handle(context.request, context.response, next),
+      ).apply(
+        asMiddleware({
+          group: 'tenancy',
+          upstreamGroups: ['cors', 'findRoute'],
+          downstreamGroups: ['authentication', 'parseParams', 'invokeMethod'],
+        }),
+      ),
+      // An observer in group `tenant-registry` (stopped after the server):
+      // its stop() closes every tenant DataSource. The factory is read on
+      // first use, so it may be bound after `app.start()`.
+      Binding.bind(keys.DATASOURCE_POOL)
+        .toDynamicValue(({context}) => {
+          const {dataSources, disconnectTimeout} = context.getSync(
+            keys.OPTIONS,
+          );
+          const factory = {
+            get: () => context.get(keys.DATASOURCE_FACTORY, {optional: true}),
+          };
+          const limits = {...dataSources, disconnectTimeout};
+          const registry = context.getSync(keys.REGISTRY);
+          return new TenantDataSourcePool(registry, factory, limits);
+        })
+        .inScope(SINGLETON)
+        .apply(asLifeCycleObserver)
+        .tag({[CoreTags.LIFE_CYCLE_OBSERVER_GROUP]: 'tenant-registry'}),
       fromClass(TenantDataSourceProvider, keys.TENANT_DATASOURCE, TRANSIENT),
       fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
       fromClass(TenantAdminService, keys.ADMIN),
@@ -135,9 +161,27 @@ export class TenantRegistryComponent implements Component {
           return metrics;
         },
       ),
-      fromClass(HealthCheckProvider, keys.HEALTH_CHECK),
+      built(
+        keys.HEALTH_CHECK,
+        [keys.REGISTRY_MANAGER, keys.OPTIONS],
+        (manager, o) => async () => {
+          const {status, warnings} = checkHealth(manager.getStats(), o.health);
+          if (status !== 'healthy') {
+            throw new Error(`tenant registry: ${warnings.join('; ')}`);
+          }
+        },
+      ).tag('health.readyCheck'),
       fromClass(TenantSpecEnhancer, 'tenant-registry.spec-enhancer'),
-      ...builtInStrategies(resolved).map(strategyBinding),
+      ...[
+        new HeaderTenantStrategy(resolved.header),
+        new QueryTenantStrategy(resolved.query),
+        new HostTenantStrategy(resolved.host),
+        ...(resolved.jwt ? [new JwtTenantStrategy(resolved.jwt)] : []),
+      ].map(strategy =>
+        Binding.bind(`${keys.STRATEGIES}.${strategy.name}`)
+          .to(strategy)
+          .apply(asTenantStrategy),
+      ),
     ];
     this.controllers = endpointControllers(resolved);
     if (resolved.dashboard.enabled) {
@@ -190,26 +234,6 @@ function built<T, K extends readonly BindingKey<unknown>[]>(
       ),
     )
     .inScope(BindingScope.SINGLETON);
-}
-
-function builtInStrategies(
-  options: ResolvedTenantRegistryOptions,
-): TenantResolutionStrategy[] {
-  const strategies: TenantResolutionStrategy[] = [
-    new HeaderTenantStrategy(options.header),
-    new QueryTenantStrategy(options.query),
-    new HostTenantStrategy(options.host),
-  ];
-  if (options.jwt !== undefined) {
-    strategies.push(new JwtTenantStrategy(options.jwt));
-  }
-  return strategies;
-}
-
-function strategyBinding(strategy: TenantResolutionStrategy): Binding {
-  return Binding.bind(`${keys.STRATEGIES}.${strategy.name}`)
-    .to(strategy)
-    .apply(asTenantStrategy);
 }
 
 function endpointControllers(

@@ -67,16 +67,13 @@ export const DEFAULT_TENANT_REGISTRY_OPTIONS = deepFreeze({
 } as const);
 
 /** Options that are gone: set, each fails with what to do instead. */
-const REMOVED_OPTIONS: readonly (readonly [string, string, string])[] = [
-  ['health', 'maxTenants', 'its new name, `health.warnAtTenants`'],
-  ['', 'clock', 'no such option (removed: a test seam)'],
-  ['', 'heapUsage', 'no such option (removed: a test seam)'],
-  [
-    'memoryPressure',
-    'maxEvictionsPerPass',
+const REMOVED_OPTIONS: Record<string, string> = {
+  'health.maxTenants': 'its new name, `health.warnAtTenants`',
+  clock: 'no such option (removed: a test seam)',
+  heapUsage: 'no such option (removed: a test seam)',
+  'memoryPressure.maxEvictionsPerPass':
     'no such option (removed: a pass stops at the low watermark)',
-  ],
-];
+};
 
 const NON_EMPTY = text(/\S/, 'a non-empty string');
 const PATH = text(/^\/[\w\-./]*$/, 'a path starting with "/"');
@@ -90,6 +87,13 @@ const RULES: Record<string, Record<string, Check>> = {
     protectionWindow: ms(0, true),
     header: text(/^[a-z0-9-]+$/i, 'a header name'),
     query: NON_EMPTY,
+    strategies: is(
+      v =>
+        Array.isArray(v) &&
+        v.length > 0 &&
+        v.every(name => typeof name === 'string' && name !== ''),
+      'a non-empty array of strategy names',
+    ),
     tenantIdCase: is(
       v => v === 'exact' || v === 'lowercase',
       '"exact" or "lowercase"',
@@ -108,6 +112,13 @@ const RULES: Record<string, Record<string, Check>> = {
   },
   dataSources: {maxOpen: count(true), acquireTimeout: ms(0)},
   jwt: {
+    algorithms: is(
+      v =>
+        Array.isArray(v) &&
+        v.length > 0 &&
+        v.every(a => typeof a === 'string' && a.toLowerCase() !== 'none'),
+      'a non-empty list of signing algorithms without "none"',
+    ),
     claim: NON_EMPTY,
     maxTokenLength: count(),
     allowMissingExpiry: flag,
@@ -128,7 +139,17 @@ const RULES: Record<string, Record<string, Check>> = {
     registerGlobally: flag,
     prefix: text(/^([a-z_:][\w:]*)?$/i, 'a metric prefix'),
   },
-  dashboard: {enabled: flag, path: PATH},
+  dashboard: {
+    enabled: flag,
+    path: PATH,
+    origins: is(
+      v =>
+        Array.isArray(v) &&
+        v.length > 0 &&
+        v.every(o => typeof o === 'string' && !!parseOrigin(o)),
+      'a non-empty array of http or https origins, like "https://admin.example.com"',
+    ),
+  },
 };
 
 /**
@@ -137,18 +158,20 @@ const RULES: Record<string, Record<string, Check>> = {
  */
 export function resolveOptions(options: Options = {}): Resolved {
   const given = checkGroup('(component options)', options) as Options;
-  for (const [group, key, instead] of REMOVED_OPTIONS) {
-    const at: unknown = group ? given[group as keyof Options] : given;
-    const value = typeof at === 'object' ? at?.[key as never] : undefined;
-    ensure(
-      value === undefined,
-      group ? `${group}.${key}` : key,
-      instead,
-      value,
-    );
+  for (const [name, instead] of Object.entries(REMOVED_OPTIONS)) {
+    const value = name
+      .split('.')
+      .reduce<unknown>((at, key) => (at as never)?.[key], given);
+    ensure(value === undefined, name, instead, value);
   }
-  const strategies = resolveStrategies(given.strategies);
   const top = resolveGroup('', given);
+  const strategies = [...(top.strategies as string[])];
+  ensure(
+    new Set(strategies).size === strategies.length,
+    'strategies',
+    'each strategy listed once',
+    strategies.join(', '),
+  );
   const metrics = resolveGroup('metrics', given.metrics);
   const resolved = {
     ...top,
@@ -190,27 +213,6 @@ function resolveGroup(group: string, value: unknown): Record<string, unknown> {
   return resolved;
 }
 
-function resolveStrategies(value: unknown): string[] {
-  const strategies = value ?? DEFAULT_TENANT_REGISTRY_OPTIONS.strategies;
-  ensure(
-    Array.isArray(strategies) &&
-      strategies.length > 0 &&
-      strategies.every(name => typeof name === 'string' && name !== ''),
-    'strategies',
-    'a non-empty array of strategy names',
-    strategies,
-  );
-  const names = [...(strategies as string[])];
-  const isEachOnce = new Set(names).size === names.length;
-  ensure(
-    isEachOnce,
-    'strategies',
-    'each strategy listed once',
-    names.join(', '),
-  );
-  return names;
-}
-
 function resolveHost(value: unknown, strategies: string[]): object {
   const host = checkGroup('host', value);
   ensure(
@@ -223,25 +225,16 @@ function resolveHost(value: unknown, strategies: string[]): object {
 }
 
 function resolveJwt(value: Options['jwt']): Record<string, unknown> {
-  const jwt = resolveGroup('jwt', value);
+  const given = checkGroup('jwt', value);
+  const algorithms = given.algorithms ?? [given.secret ? 'HS256' : 'RS256'];
+  const jwt = resolveGroup('jwt', {...given, algorithms});
   ensure(
     !!jwt.secret || !!jwt.publicKey,
     'jwt',
     'a `secret` or a `publicKey` when the jwt strategy is listed',
     value,
   );
-  const algorithms = jwt.algorithms ?? [jwt.secret ? 'HS256' : 'RS256'];
-  ensure(
-    Array.isArray(algorithms) &&
-      algorithms.length > 0 &&
-      algorithms.every(
-        a => typeof a === 'string' && a.toLowerCase() !== 'none',
-      ),
-    'jwt.algorithms',
-    'a non-empty list of signing algorithms without "none"',
-    algorithms,
-  );
-  return {...jwt, algorithms: [...(algorithms as string[])]};
+  return {...jwt, algorithms: [...(jwt.algorithms as string[])]};
 }
 
 function resolveMemoryPressure(
@@ -274,16 +267,6 @@ function resolveDashboard(value: unknown): Record<string, unknown> {
     'dashboard',
     'a `token` or an `authorize` function when the dashboard is enabled',
     dashboard,
-  );
-  const {origins} = dashboard;
-  ensure(
-    origins === undefined ||
-      (Array.isArray(origins) &&
-        origins.length > 0 &&
-        origins.every(o => typeof o === 'string' && !!parseOrigin(o))),
-    'dashboard.origins',
-    'a non-empty array of http or https origins, like "https://admin.example.com"',
-    origins,
   );
   return dashboard;
 }

@@ -9,15 +9,8 @@ import {TenantRegistryBindings} from '../keys';
 import {toHttpError} from '../request/http-errors';
 
 /**
- * The current tenant's DataSource (see
- * `TenantRegistryBindings.TENANT_DATASOURCE`). A request without a tenant
- * gets `DEFAULT_DATASOURCE` when one is bound, else 400 `TENANT_REQUIRED`; a
- * DataSource that cannot be opened (factory failure, database unreachable,
- * no slot under `dataSources.maxOpen` within `acquireTimeout`) answers 503
- * `TENANT_DATASOURCE_UNAVAILABLE` with `Retry-After`. The DataSource counts
- * as in use until the response closes.
- *
- * @internal
+ * The current tenant's DataSource, held until the response closes; without a
+ * tenant, `DEFAULT_DATASOURCE` or 400 `TENANT_REQUIRED`.
  */
 @injectable()
 export class TenantDataSourceProvider implements Provider<object> {
@@ -39,6 +32,7 @@ export class TenantDataSourceProvider implements Provider<object> {
     try {
       return await this.pool.get(tenantId, this.response);
     } catch (error: unknown) {
+      // 503 TENANT_DATASOURCE_UNAVAILABLE, with Retry-After.
       throw toHttpError(error, this.response);
     }
   }
