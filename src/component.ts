@@ -39,11 +39,7 @@ import {RegistryManager} from './observers/registry-manager.observer';
 import {SetupObserver} from './observers/setup.observer';
 import {TenantEventsObserver} from './observers/tenant-events.observer';
 import {resolveOptions} from './options/resolve-options';
-import type {
-  ResolvedTenantRegistryOptions,
-  TenantRegistryOptions,
-} from './options/tenant-registry-options';
-import {TenantDataSourceProvider} from './providers/tenant-datasource.provider';
+import type {TenantRegistryOptions} from './options/tenant-registry-options';
 import {ModelRegistry} from './registry/model-registry';
 import {toHttpError} from './request/http-errors';
 import {TenantRequestHandler} from './request/tenant-request-handler';
@@ -92,11 +88,7 @@ export class TenantRegistryComponent implements Component {
         .toDynamicValue(() => getCurrentTenant())
         .inScope(TRANSIENT),
       Binding.bind(keys.REQUIRED_TENANT)
-        .toDynamicValue(() => {
-          const tenantId = getCurrentTenant();
-          if (tenantId === undefined) throw toHttpError(tenantRequiredError());
-          return tenantId;
-        })
+        .toDynamicValue(requiredTenant)
         .inScope(TRANSIENT),
       fromClass(SuspendedTenants, keys.SUSPENDED_TENANTS, SINGLETON),
       built(
@@ -146,18 +138,43 @@ export class TenantRegistryComponent implements Component {
         .inScope(SINGLETON)
         .apply(asLifeCycleObserver)
         .tag({[CoreTags.LIFE_CYCLE_OBSERVER_GROUP]: 'tenant-registry'}),
-      fromClass(TenantDataSourceProvider, keys.TENANT_DATASOURCE, TRANSIENT),
+      // Without a tenant: DEFAULT_DATASOURCE, or 400 TENANT_REQUIRED.
+      Binding.bind(keys.TENANT_DATASOURCE)
+        .toDynamicValue(async ({context}) => {
+          const tenantId = getCurrentTenant();
+          const optional = {optional: true};
+          if (tenantId === undefined) {
+            const fallback = await context.get(
+              keys.DEFAULT_DATASOURCE,
+              optional,
+            );
+            if (fallback !== undefined) return fallback;
+            throw toHttpError(tenantRequiredError());
+          }
+          // Held until the response closes.
+          const response = await context.get(
+            RestBindings.Http.RESPONSE,
+            optional,
+          );
+          const pool = await context.get(keys.DATASOURCE_POOL);
+          return pool.get(tenantId, response).catch((error: unknown) => {
+            throw toHttpError(error, response); // 503, with Retry-After
+          });
+        })
+        .inScope(TRANSIENT),
       fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
       fromClass(TenantAdminService, keys.ADMIN),
       fromClass(RegistryManager, keys.REGISTRY_MANAGER, SINGLETON),
       built(
         keys.METRICS,
         [keys.REGISTRY, keys.REGISTRY_MANAGER, keys.OPTIONS],
-        (registry, manager, {metrics: {prefix, registerGlobally}}) => {
-          const metrics = new TenantRegistryMetrics(registry, manager, {
-            prefix,
-          });
-          if (registerGlobally) metrics.registerGlobally();
+        (registry, manager, o) => {
+          const metrics = new TenantRegistryMetrics(
+            registry,
+            manager,
+            o.metrics,
+          );
+          if (o.metrics.registerGlobally) metrics.registerGlobally();
           return metrics;
         },
       ),
@@ -183,19 +200,23 @@ export class TenantRegistryComponent implements Component {
           .apply(asTenantStrategy),
       ),
     ];
-    this.controllers = endpointControllers(resolved);
-    if (resolved.dashboard.enabled) {
-      this.bindings.push(createDashboardPathBinding(resolved.dashboard.path));
+    const {health, metrics, dashboard} = resolved;
+    this.controllers = [
+      ...(health.enabled ? [createHealthController(resolved)] : []),
+      ...(metrics.enabled && metrics.path !== undefined
+        ? [createMetricsController(resolved, metrics.path)]
+        : []),
+      ...(dashboard.enabled ? [createDashboardController(resolved)] : []),
+    ];
+    if (dashboard.enabled) {
+      this.bindings.push(createDashboardPathBinding(dashboard.path));
     }
     // strong-error-handler hides every field of a 5xx body but the status
     // and a generic message; keep our stable `code` on 503s too, unless the
     // application configured its own error writer options.
-    if (!application.isBound(RestBindings.ERROR_WRITER_OPTIONS.key)) {
-      this.bindings.push(
-        Binding.bind(RestBindings.ERROR_WRITER_OPTIONS).to({
-          safeFields: ['code'],
-        }),
-      );
+    const errorWriter = RestBindings.ERROR_WRITER_OPTIONS;
+    if (!application.isBound(errorWriter.key)) {
+      this.bindings.push(Binding.bind(errorWriter).to({safeFields: ['code']}));
     }
   }
 }
@@ -236,17 +257,9 @@ function built<T, K extends readonly BindingKey<unknown>[]>(
     .inScope(BindingScope.SINGLETON);
 }
 
-function endpointControllers(
-  options: ResolvedTenantRegistryOptions,
-): ControllerClass[] {
-  const controllers: ControllerClass[] = [];
-  if (options.health.enabled) controllers.push(createHealthController(options));
-  const metricsPath = options.metrics.path;
-  if (options.metrics.enabled && metricsPath !== undefined) {
-    controllers.push(createMetricsController(options, metricsPath));
-  }
-  if (options.dashboard.enabled) {
-    controllers.push(createDashboardController(options));
-  }
-  return controllers;
+/** The current tenant id, or 400 `TENANT_REQUIRED`. */
+function requiredTenant(): string {
+  const tenantId = getCurrentTenant();
+  if (tenantId === undefined) throw toHttpError(tenantRequiredError());
+  return tenantId;
 }

@@ -17,36 +17,21 @@ export const TenantRegistryErrorCodes = {
   TENANT_NOT_FOUND: 'TENANT_NOT_FOUND',
   /** `maxTenants` is reached and every tenant is leased (HTTP 503). */
   TENANT_CAPACITY: 'TENANT_CAPACITY',
-  /**
-   * The tenant's DataSource could not be opened, no slot under
-   * `dataSources.maxOpen` freed up in time, or a query lost its connection
-   * (HTTP 503).
-   */
+  /** The tenant's DataSource cannot be opened or lost its connection, or no slot freed up in time (HTTP 503). */
   TENANT_DATASOURCE_UNAVAILABLE: 'TENANT_DATASOURCE_UNAVAILABLE',
-  /**
-   * The admission check failed, did not answer within
-   * `admission.checkTimeout`, or too many checks were pending (HTTP 503).
-   */
+  /** The admission check failed, timed out or had too many pending (HTTP 503). */
   TENANT_ADMISSION_UNAVAILABLE: 'TENANT_ADMISSION_UNAVAILABLE',
   /** The fleet events transport is down; nothing was changed (HTTP 503). */
   TENANT_EVENTS_UNAVAILABLE: 'TENANT_EVENTS_UNAVAILABLE',
   /** A dashboard or admin request without valid credentials (HTTP 401). */
   DASHBOARD_UNAUTHORIZED: 'DASHBOARD_UNAUTHORIZED',
-  /**
-   * An admin state change that is not a same-origin JSON request: a simple
-   * (CSRF-able) content type, or a `Sec-Fetch-Site` or `Origin` naming
-   * another origin (HTTP 403).
-   */
+  /** An admin state change that is not a same-origin JSON request (HTTP 403). */
   DASHBOARD_FORBIDDEN: 'DASHBOARD_FORBIDDEN',
   /** A path under the package's own endpoints with a malformed percent-escape (HTTP 400). */
   INVALID_PATH: 'INVALID_PATH',
   /** A configuration option has a bad value (thrown at start, never HTTP). */
   INVALID_OPTION: 'INVALID_OPTION',
-  /**
-   * A name derived from a tenant id (`tenantIdentifier`, `defineTenantModel`)
-   * cannot fit the identifier limit with its prefix (a programmer error,
-   * HTTP 500).
-   */
+  /** A prefix leaves no room for a tenant's name under the identifier limit (HTTP 500). */
   TENANT_IDENTIFIER_TOO_LONG: 'TENANT_IDENTIFIER_TOO_LONG',
 } as const;
 
@@ -113,12 +98,9 @@ function describeValue(value: unknown): string {
     return JSON.stringify(shown);
   }
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' || typeof value === 'boolean') {
-    return String(value);
-  }
-  return `a ${typeof value}`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  const isShown = ['number', 'boolean', 'undefined'].includes(typeof value);
+  return isShown || value === null ? String(value) : `a ${typeof value}`;
 }
 
 /*

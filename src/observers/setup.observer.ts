@@ -27,15 +27,15 @@ import type {ModelRegistry} from '../registry/model-registry';
 import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**
- * On start, in this order: resolves the configured strategies (an unknown
- * name fails `app.start()` with `INVALID_OPTION` before anything is
- * installed), installs the juggler bridge (unless `bridge: false`), binds the
+ * Readies the app on start, in this order: resolves the configured strategies
+ * (an unknown name fails `app.start()` before anything is installed),
+ * installs the juggler bridge (unless `bridge: false`), binds the
  * interceptor fallback for servers on a legacy sequence, and creates the
- * metrics (so the cleanup-duration histogram sees every pass, not only those
- * after the first scrape). On stop, restores juggler's own functions.
+ * metrics (so that their histogram sees every cleanup pass). On stop,
+ * restores juggler's own functions.
  */
-// Group `tenancy` sorts before `tenant-registry` (groups outside
-// `orderedGroups` start alphabetically, and stop in reverse).
+// Group `tenancy` starts before `tenant-registry` and stops after it (groups
+// outside `orderedGroups` start alphabetically).
 @lifeCycleObserver('tenancy', {scope: BindingScope.SINGLETON})
 export class SetupObserver implements LifeCycleObserver {
   private uninstallBridge: UninstallJugglerBridge | undefined;
@@ -49,7 +49,7 @@ export class SetupObserver implements LifeCycleObserver {
     @inject.getter(keys.METRICS)
     private readonly getMetrics: Getter<TenantRegistryMetrics>,
     @inject(CoreBindings.APPLICATION_INSTANCE)
-    private readonly application: Context,
+    private readonly app: Context,
   ) {}
 
   async start(): Promise<void> {
@@ -57,9 +57,8 @@ export class SetupObserver implements LifeCycleObserver {
     if (this.options.bridge && this.uninstallBridge === undefined) {
       this.uninstallBridge = installJugglerBridge(this.registry);
     }
-    const app = this.application;
-    if (!app.isBound(keys.INTERCEPTOR) && (await this.hasLegacySequence())) {
-      app.add(interceptorBinding(this.handler));
+    if (!this.app.isBound(keys.INTERCEPTOR) && (await this.isLegacy())) {
+      this.app.add(interceptorBinding(this.handler));
     }
     if (this.options.metrics.enabled) await this.getMetrics();
   }
@@ -69,40 +68,34 @@ export class SetupObserver implements LifeCycleObserver {
     this.uninstallBridge = undefined;
   }
 
-  private async hasLegacySequence(): Promise<boolean> {
-    const app = this.application;
-    for (const binding of app.findByTag(CoreTags.SERVER)) {
-      const server = await app.get<unknown>(binding.key);
+  /** Whether a server has a sequence other than `MiddlewareSequence`. */
+  private async isLegacy(): Promise<boolean> {
+    for (const {key} of this.app.findByTag(CoreTags.SERVER)) {
+      const server = await this.app.get<unknown>(key);
       if (!(server instanceof Context)) continue;
       const sequence = server.getBinding(RestBindings.SEQUENCE, {
         optional: true,
       });
       // Read the bound class: resolving a sequence needs a request context.
-      const sequenceClass = sequence?.valueConstructor;
-      if (
-        sequence !== undefined &&
-        sequenceClass !== MiddlewareSequence &&
-        !(sequenceClass?.prototype instanceof MiddlewareSequence)
-      ) {
-        return true;
-      }
+      const bound = sequence?.valueConstructor;
+      const isMiddleware =
+        bound === MiddlewareSequence ||
+        bound?.prototype instanceof MiddlewareSequence;
+      if (sequence !== undefined && !isMiddleware) return true;
     }
     return false;
   }
 }
 
 /**
- * The fallback for the legacy `DefaultSequence`, where middleware cannot
- * carry a context into controllers: a route's controller method runs in the
- * request's tenant context. Controllers and repositories are constructed
- * before it runs, so models their constructors define are not in the
- * tenant's scope. A global interceptor costs every controller call, hence
- * bound only for such servers.
+ * On the legacy `DefaultSequence` middleware cannot carry a context into
+ * controllers: this global interceptor runs a route's controller method in
+ * the request's tenant context (models built by constructors stay outside).
+ * It costs every controller call, hence bound only for such servers.
  */
 function interceptorBinding(handler: TenantRequestHandler): Binding {
   const interceptor: Interceptor = async (invocationContext, next) => {
-    // The middleware ran (MiddlewareSequence): nothing to do.
-    if (hasTenantContext()) return next();
+    if (hasTenantContext()) return next(); // the middleware ran
     const {REQUEST, RESPONSE} = RestBindings.Http;
     const optional = {optional: true};
     const request = await invocationContext.get(REQUEST, optional);

@@ -12,33 +12,45 @@ export function ensure(
   if (!ok) throw invalidOptionError(name, expected, value);
 }
 
+/** Checks the value of the option `name`: throws `INVALID_OPTION`. */
+export type Check = (name: string, value: unknown) => void;
+
+export function is(test: (value: unknown) => boolean, expected: string): Check {
+  return (name, value) => ensure(test(value), name, expected, value);
+}
+
 /** A number of milliseconds of at least `min`, finite unless `allowInfinity`. */
-export function checkDuration(
-  name: string,
-  value: unknown,
-  min: number,
-  allowInfinity: boolean,
-): void {
-  const ok =
-    typeof value === 'number' &&
-    value >= min &&
-    (Number.isFinite(value) || (allowInfinity && value === Infinity));
-  const expected = `a number of milliseconds of at least ${min}`;
-  ensure(ok, name, expected + (allowInfinity ? ' or Infinity' : ''), value);
+export function ms(min: number, allowInfinity = false): Check {
+  const orInfinity = allowInfinity ? ' or Infinity' : '';
+  return is(
+    // v >= min rules out NaN and -Infinity.
+    v => typeof v === 'number' && v >= min && (isFinite(v) || allowInfinity),
+    `a number of milliseconds of at least ${min}${orInfinity}`,
+  );
 }
 
 /** A positive integer (or `Infinity` when `allowInfinity`). */
-export function checkCount(
-  name: string,
-  value: unknown,
-  allowInfinity: boolean,
-): void {
-  const ok =
-    (typeof value === 'number' && Number.isInteger(value) && value > 0) ||
-    (allowInfinity && value === Infinity);
-  const expected = `a positive integer${allowInfinity ? ' or Infinity' : ''}`;
-  ensure(ok, name, expected, value);
+export function count(allowInfinity = false): Check {
+  const orInfinity = allowInfinity ? ' or Infinity' : '';
+  return is(
+    v =>
+      (Number.isInteger(v) && (v as number) > 0) ||
+      (allowInfinity && v === Infinity),
+    `a positive integer${orInfinity}`,
+  );
 }
+
+/** A string matching `pattern`. */
+export function text(pattern: RegExp, expected: string): Check {
+  return is(v => typeof v === 'string' && pattern.test(v), expected);
+}
+
+/** A non-empty array each of whose items passes `test`. */
+export function list(test: (item: unknown) => boolean, expected: string) {
+  return is(v => Array.isArray(v) && v.length > 0 && v.every(test), expected);
+}
+
+export const flag = is(v => typeof v === 'boolean', 'true or false');
 
 /** Above 0 and at most 1. */
 export function isFraction(value: unknown): value is number {
@@ -55,25 +67,3 @@ export function checkGroup(
   ensure(ok && !Array.isArray(value), name, 'an object', value);
   return value as Record<string, unknown>;
 }
-
-/** Checks the value of the option `name`; throws `INVALID_OPTION`. */
-export type Check = (name: string, value: unknown) => void;
-
-export function is(test: (value: unknown) => boolean, expected: string): Check {
-  return (name, value) => ensure(test(value), name, expected, value);
-}
-
-export function ms(min: number, allowInfinity = false): Check {
-  return (name, value) => checkDuration(name, value, min, allowInfinity);
-}
-
-export function count(allowInfinity = false): Check {
-  return (name, value) => checkCount(name, value, allowInfinity);
-}
-
-/** A string matching `pattern`. */
-export function text(pattern: RegExp, expected: string): Check {
-  return is(v => typeof v === 'string' && pattern.test(v), expected);
-}
-
-export const flag = is(v => typeof v === 'boolean', 'true or false');

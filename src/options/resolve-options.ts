@@ -10,6 +10,7 @@ import {
   flag,
   is,
   isFraction,
+  list,
   ms,
   text,
   type Check,
@@ -87,11 +88,8 @@ const RULES: Record<string, Record<string, Check>> = {
     protectionWindow: ms(0, true),
     header: text(/^[a-z0-9-]+$/i, 'a header name'),
     query: NON_EMPTY,
-    strategies: is(
-      v =>
-        Array.isArray(v) &&
-        v.length > 0 &&
-        v.every(name => typeof name === 'string' && name !== ''),
+    strategies: list(
+      name => typeof name === 'string' && name !== '',
       'a non-empty array of strategy names',
     ),
     tenantIdCase: is(
@@ -112,11 +110,8 @@ const RULES: Record<string, Record<string, Check>> = {
   },
   dataSources: {maxOpen: count(true), acquireTimeout: ms(0)},
   jwt: {
-    algorithms: is(
-      v =>
-        Array.isArray(v) &&
-        v.length > 0 &&
-        v.every(a => typeof a === 'string' && a.toLowerCase() !== 'none'),
+    algorithms: list(
+      a => typeof a === 'string' && a.toLowerCase() !== 'none',
       'a non-empty list of signing algorithms without "none"',
     ),
     claim: NON_EMPTY,
@@ -142,11 +137,8 @@ const RULES: Record<string, Record<string, Check>> = {
   dashboard: {
     enabled: flag,
     path: PATH,
-    origins: is(
-      v =>
-        Array.isArray(v) &&
-        v.length > 0 &&
-        v.every(o => typeof o === 'string' && !!parseOrigin(o)),
+    origins: list(
+      o => typeof o === 'string' && !!parseOrigin(o),
       'a non-empty array of http or https origins, like "https://admin.example.com"',
     ),
   },
