@@ -99,8 +99,7 @@ export class TenantRegistryComponent implements Component {
           keys.ADMISSION_CHECK,
           keys.SUSPENDED_TENANTS,
         ],
-        (registry, o, check, suspended) => {
-          const {admission, clock, tenantIdCase} = o;
+        (registry, {admission, clock, tenantIdCase}, check, suspended) => {
           const settings = {...admission, clock, tenantIdCase};
           return new TenantAdmission(registry, settings, check, suspended);
         },
@@ -123,44 +122,21 @@ export class TenantRegistryComponent implements Component {
       // An observer in group `tenant-registry` (stopped after the server):
       // its stop() closes every tenant DataSource. The factory is read on
       // first use, so it may be bound after `app.start()`.
-      Binding.bind(keys.DATASOURCE_POOL)
-        .toDynamicValue(({context}) => {
-          const {dataSources, disconnectTimeout} = context.getSync(
-            keys.OPTIONS,
-          );
+      built(
+        keys.DATASOURCE_POOL,
+        [keys.REGISTRY, keys.OPTIONS],
+        (registry, {dataSources, disconnectTimeout}, context) => {
+          const limits = {...dataSources, disconnectTimeout};
           const factory = {
             get: () => context.get(keys.DATASOURCE_FACTORY, {optional: true}),
           };
-          const limits = {...dataSources, disconnectTimeout};
-          const registry = context.getSync(keys.REGISTRY);
           return new TenantDataSourcePool(registry, factory, limits);
-        })
-        .inScope(SINGLETON)
+        },
+      )
         .apply(asLifeCycleObserver)
         .tag({[CoreTags.LIFE_CYCLE_OBSERVER_GROUP]: 'tenant-registry'}),
-      // Without a tenant: DEFAULT_DATASOURCE, or 400 TENANT_REQUIRED.
       Binding.bind(keys.TENANT_DATASOURCE)
-        .toDynamicValue(async ({context}) => {
-          const tenantId = getCurrentTenant();
-          const optional = {optional: true};
-          if (tenantId === undefined) {
-            const fallback = await context.get(
-              keys.DEFAULT_DATASOURCE,
-              optional,
-            );
-            if (fallback !== undefined) return fallback;
-            throw toHttpError(tenantRequiredError());
-          }
-          // Held until the response closes.
-          const response = await context.get(
-            RestBindings.Http.RESPONSE,
-            optional,
-          );
-          const pool = await context.get(keys.DATASOURCE_POOL);
-          return pool.get(tenantId, response).catch((error: unknown) => {
-            throw toHttpError(error, response); // 503, with Retry-After
-          });
-        })
+        .toDynamicValue(({context}) => tenantDataSource(context))
         .inScope(TRANSIENT),
       fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
       fromClass(TenantAdminService, keys.ADMIN),
@@ -168,14 +144,10 @@ export class TenantRegistryComponent implements Component {
       built(
         keys.METRICS,
         [keys.REGISTRY, keys.REGISTRY_MANAGER, keys.OPTIONS],
-        (registry, manager, o) => {
-          const metrics = new TenantRegistryMetrics(
-            registry,
-            manager,
-            o.metrics,
-          );
-          if (o.metrics.registerGlobally) metrics.registerGlobally();
-          return metrics;
+        (registry, manager, {metrics}) => {
+          const created = new TenantRegistryMetrics(registry, manager, metrics);
+          if (metrics.registerGlobally) created.registerGlobally();
+          return created;
         },
       ),
       built(
@@ -235,12 +207,12 @@ type ValuesOf<K extends readonly unknown[]> = {
 
 /**
  * A singleton built from the values of other bindings (unbound ones are
- * `undefined`), synchronously when they all are.
+ * `undefined`) and its context, synchronously when they all are.
  */
 function built<T, K extends readonly BindingKey<unknown>[]>(
   key: BindingKey<T>,
   dependencies: [...K],
-  build: (...values: ValuesOf<K>) => T,
+  build: (...values: [...ValuesOf<K>, Context]) => T,
 ): Binding<T> {
   return Binding.bind(key)
     .toDynamicValue(({context, options}) =>
@@ -251,7 +223,7 @@ function built<T, K extends readonly BindingKey<unknown>[]>(
             optional: true,
           }),
         ),
-        values => build(...(values as ValuesOf<K>)),
+        values => build(...(values as ValuesOf<K>), context),
       ),
     )
     .inScope(BindingScope.SINGLETON);
@@ -262,4 +234,23 @@ function requiredTenant(): string {
   const tenantId = getCurrentTenant();
   if (tenantId === undefined) throw toHttpError(tenantRequiredError());
   return tenantId;
+}
+
+/**
+ * The current tenant's DataSource, held by the response until it closes;
+ * outside a tenant, `DEFAULT_DATASOURCE` or 400 `TENANT_REQUIRED`.
+ */
+async function tenantDataSource(context: Context): Promise<object> {
+  const tenantId = getCurrentTenant();
+  const optional = {optional: true};
+  if (tenantId === undefined) {
+    const fallback = await context.get(keys.DEFAULT_DATASOURCE, optional);
+    if (fallback !== undefined) return fallback;
+    throw toHttpError(tenantRequiredError());
+  }
+  const response = await context.get(RestBindings.Http.RESPONSE, optional);
+  const pool = await context.get(keys.DATASOURCE_POOL);
+  return pool.get(tenantId, response).catch((error: unknown) => {
+    throw toHttpError(error, response); // 503, with Retry-After
+  });
 }

@@ -46,8 +46,7 @@ export namespace TenantRegistryBindings {
   export const REGISTRY = key<ModelRegistry>('tenant-registry.registry');
 
   /**
-   * The current tenant id, or `undefined` when none; resolved on every
-   * injection.
+   * The current tenant id, or `undefined` outside a tenant.
    * @example
    * ```ts
    * constructor(@inject(TenantRegistryBindings.CURRENT_TENANT) tenantId?: string) {}
@@ -58,8 +57,7 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * The current tenant id for code that cannot run without one: without a
-   * tenant, resolving it fails with 400 `TENANT_REQUIRED`.
+   * The current tenant id; outside a tenant, 400 `TENANT_REQUIRED`.
    * @example
    * ```ts
    * constructor(@inject(TenantRegistryBindings.REQUIRED_TENANT) tenantId: string) {}
@@ -90,9 +88,8 @@ export namespace TenantRegistryBindings {
   export const ADMIN = key<TenantAdminService>('tenant-registry.admin');
 
   /**
-   * Where the application binds its admission check: a function that says
-   * whether a tenant id names a real tenant. Unbound, every valid id is
-   * admitted (up to `maxTenants`).
+   * Where the app binds its check of whether a tenant id names a real
+   * tenant; unbound, every valid id is admitted (up to `maxTenants`).
    * @example
    * ```ts
    * app.bind(TenantRegistryBindings.ADMISSION_CHECK).to(tenantId => catalog.has(tenantId));
@@ -103,8 +100,7 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * Tenant admission (the check, its cache, `maxTenants`), for code outside
-   * HTTP requests that wants the same rules.
+   * Tenant admission, for code outside HTTP requests (same rules).
    * @example
    * ```ts
    * const admission = await app.get(TenantRegistryBindings.ADMISSION);
@@ -123,8 +119,7 @@ export namespace TenantRegistryBindings {
   export const STRATEGIES = 'tenant-registry.strategies';
 
   /**
-   * The tenant resolution middleware (group `'tenancy'`, after `findRoute`):
-   * order your own middleware against that group.
+   * The tenant middleware: group `'tenancy'`, after `findRoute`.
    * @example
    * ```ts
    * app.middleware(audit, {upstreamGroups: ['tenancy']}); // runs in the tenant
@@ -145,15 +140,11 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * Where the application binds its {@link TenantDataSourceFactory}, to give
-   * each tenant its own DataSource.
+   * Where the app binds its {@link TenantDataSourceFactory}.
    * @example
    * ```ts
    * app.bind(TenantRegistryBindings.DATASOURCE_FACTORY).to(tenantId =>
-   *   new juggler.DataSource({
-   *     ...config,
-   *     database: tenantIdentifier('shop', tenantId), // shop_acme
-   *   }));
+   *   new juggler.DataSource({...config, database: tenantIdentifier('shop', tenantId)}));
    * ```
    */
   export const DATASOURCE_FACTORY = key<TenantDataSourceFactory>(
@@ -161,8 +152,7 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * The current tenant's DataSource, for repositories: created once per
-   * tenant, released with the tenant.
+   * The current tenant's DataSource, for repositories; evicted with it.
    * @example
    * ```ts
    * constructor(@inject(TenantRegistryBindings.TENANT_DATASOURCE) ds: juggler.DataSource) {
@@ -173,8 +163,7 @@ export namespace TenantRegistryBindings {
   export const TENANT_DATASOURCE = key<object>('datasources.tenant');
 
   /**
-   * What `TENANT_DATASOURCE` gives requests without a tenant; unbound, such
-   * requests get 400 `TENANT_REQUIRED`.
+   * `TENANT_DATASOURCE` outside a tenant (unbound: 400 `TENANT_REQUIRED`).
    * @example
    * ```ts
    * app.bind(TenantRegistryBindings.DEFAULT_DATASOURCE).to(sharedDataSource);
@@ -200,8 +189,7 @@ export namespace TenantRegistryBindings {
   export const METRICS = key<TenantRegistryMetrics>('tenant-registry.metrics');
 
   /**
-   * A readiness check (tagged `health.readyCheck` for LoopBack's health
-   * extension): rejects while the registry is not `healthy`.
+   * A readiness check (tagged `health.readyCheck`): rejects unless `healthy`.
    * @example
    * ```ts
    * const check = await app.get(TenantRegistryBindings.HEALTH_CHECK);
@@ -213,13 +201,10 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * How tenant events (evict, suspend, resume) travel between instances:
-   * in-process by default; bind a `RedisTenantEvents` for a fleet.
+   * How tenant events travel between instances: bind a `RedisTenantEvents`.
    * @example
    * ```ts
-   * app.bind(TenantRegistryBindings.TENANT_EVENTS).to(
-   *   new RedisTenantEvents({redis: 'redis://127.0.0.1:6379'}),
-   * );
+   * app.bind(TenantRegistryBindings.TENANT_EVENTS).to(new RedisTenantEvents({redis}));
    * ```
    */
   export const TENANT_EVENTS = key<TenantEvents>(
