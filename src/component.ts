@@ -119,9 +119,8 @@ export class TenantRegistryComponent implements Component {
           downstreamGroups: ['authentication', 'parseParams', 'invokeMethod'],
         }),
       ),
-      // An observer in group `tenant-registry` (stopped after the server):
-      // its stop() closes every tenant DataSource. The factory is read on
-      // first use, so it may be bound after `app.start()`.
+      // Its stop() closes every tenant DataSource, after the server's. The
+      // factory is read on first use: it may be bound after `app.start()`.
       built(
         keys.DATASOURCE_POOL,
         [keys.REGISTRY, keys.OPTIONS],

@@ -56,15 +56,11 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   TENANT_IDENTIFIER_TOO_LONG: 500,
 };
 
-/**
- * The one error class of this package: branch on its stable `code`.
- * `statusCode` is the HTTP status a request failing with it answers (500 for
- * `INVALID_OPTION`, a programmer error).
- */
+/** The one error class of this package: branch on its stable `code`. */
 export class TenantRegistryError extends Error {
   /** Stable machine-readable code. */
   readonly code: TenantRegistryErrorCode;
-  /** The HTTP status for this code. */
+  /** The HTTP status a request failing with it answers. */
   readonly statusCode: number;
   /** Seconds after which a retry may succeed (on 503s worth retrying). */
   readonly retryAfter: number | undefined;
@@ -103,11 +99,8 @@ function describeValue(value: unknown): string {
   return isShown || value === null ? String(value) : `a ${typeof value}`;
 }
 
-/*
- * The factories below write every message once. User input goes through
- * describeValue; a token, key, issuer or audience is never shown, and a
- * cause is kept (not enumerable) for logs, not for clients.
- */
+// Each message is written once, below. User input goes through describeValue;
+// a token or key is never shown; a cause is kept (not enumerable) for logs.
 function make(
   code: TenantRegistryErrorCode,
   message: string,

@@ -56,28 +56,23 @@ export class RegistryManager implements LifeCycleObserver {
     await this.registry.drain();
   }
 
-  /**
-   * Run one cleanup pass now, or join the one under way.
-   * @returns How many tenants it evicted. Never rejects.
-   */
+  /** Run one cleanup pass now, or join the one under way: how many it evicted. Never rejects. */
   runCleanupPass(): Promise<number> {
     return this.passes.run();
   }
 
   /**
    * Evict every tenant without a lease (reason `manual`) in slices that yield
-   * the event loop, after the pass under way; a tenant admitted meanwhile
-   * stays (the dashboard's "evict all").
-   * @returns How many tenants were evicted. Never rejects.
+   * the event loop, after the pass under way: how many. A tenant admitted
+   * meanwhile stays. Never rejects.
    */
   evictAllTenantsInSlices(): Promise<number> {
     return this.passes.evictAll();
   }
 
   /**
-   * Evict every tenant without a lease now (reason `manual`), holding the
-   * event loop for the whole walk; prefer `evictAllTenantsInSlices()`.
-   * @returns How many tenants were evicted.
+   * Evict every tenant without a lease now (reason `manual`): how many. It
+   * holds the event loop for the whole walk; prefer `evictAllTenantsInSlices()`.
    */
   evictAllTenants(): number {
     return this.passes.evictAllNow();

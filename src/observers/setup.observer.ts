@@ -27,15 +27,12 @@ import type {ModelRegistry} from '../registry/model-registry';
 import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**
- * Readies the app on start, in this order: resolves the configured strategies
- * (an unknown name fails `app.start()` before anything is installed),
- * installs the juggler bridge (unless `bridge: false`), binds the
- * interceptor fallback for servers on a legacy sequence, and creates the
- * metrics (so that their histogram sees every cleanup pass). On stop,
- * restores juggler's own functions.
+ * On start, in order: resolves the strategies (an unknown name fails
+ * `app.start()` before anything is installed), installs the juggler bridge,
+ * binds the interceptor fallback for legacy sequences, and creates the
+ * metrics (so that their histogram sees every cleanup pass). Group `tenancy`
+ * starts before `tenant-registry` (alphabetically) and stops after it.
  */
-// Group `tenancy` starts before `tenant-registry` and stops after it (groups
-// outside `orderedGroups` start alphabetically).
 @lifeCycleObserver('tenancy', {scope: BindingScope.SINGLETON})
 export class SetupObserver implements LifeCycleObserver {
   private uninstallBridge: UninstallJugglerBridge | undefined;

@@ -175,10 +175,7 @@ export function resolveOptions(options: Options = {}): Resolved {
     admission: resolveGroup('admission', given.admission),
     dataSources: resolveGroup('dataSources', given.dataSources),
     health: resolveGroup('health', given.health),
-    metrics: {
-      ...metrics,
-      path: metrics.path === false ? undefined : metrics.path,
-    },
+    metrics: {...metrics, path: metrics.path || undefined}, // false: none
     dashboard: resolveDashboard(given.dashboard),
     clock: Date,
     heapUsage: readHeapUsage,
@@ -186,10 +183,7 @@ export function resolveOptions(options: Options = {}): Resolved {
   return resolved as unknown as Resolved;
 }
 
-/**
- * The checked options of a group, each unset one (or `null`) taken from the
- * defaults; a group keeps the fields it has no rule for (a jwt `issuer`).
- */
+/** A group's options checked, unset ones defaulted, unruled ones kept. */
 function resolveGroup(group: string, value: unknown): Record<string, unknown> {
   const given = checkGroup(group || '(component options)', value);
   const defaults: Record<string, unknown> = group

@@ -39,10 +39,7 @@ export interface JwtStrategyOptions {
 
 /** Options of the `host` strategy: a `domain` or a `map` is required. */
 export interface HostStrategyOptions {
-  /**
-   * The parent domain: `acme.example.com` under `example.com` is tenant
-   * `acme`. Hosts outside it name no tenant.
-   */
+  /** Parent domain: `acme.example.com` under `example.com` is tenant `acme`. */
   domain?: string;
   /** Host name to tenant id, checked before `domain`. */
   map?: Record<string, string>;
@@ -150,10 +147,7 @@ export interface DataSourceOptions {
 export interface MemoryPressureOptions {
   /** Start evicting above this fraction of the heap limit, in (0, 1]. */
   high: number;
-  /**
-   * Stop once the estimate is below this fraction, in (0, `high`).
-   * @defaultValue `max(high - 0.1, high / 2)`
-   */
+  /** Stop below this fraction, in (0, `high`). @defaultValue `max(high - 0.1, high / 2)` */
   low?: number;
 }
 
@@ -185,8 +179,7 @@ export interface TenantRegistryOptions {
   maxTenants?: number;
   /**
    * A tenant used within this many milliseconds is not evicted to make room
-   * for a new one (a flood of new ids is refused instead); `0` protects
-   * none, `Infinity` never evicts to make room.
+   * for a new one; `0` protects none, `Infinity` never evicts to make room.
    * @defaultValue 60000 (1 minute)
    */
   protectionWindow?: Milliseconds;
@@ -250,7 +243,6 @@ export interface TenantRegistryOptions {
 }
 
 type Defaults = typeof DEFAULT_TENANT_REGISTRY_OPTIONS;
-/** `T` with the keys that have a default required. */
 type WithDefaults<T, K extends PropertyKey> = Omit<T, K> &
   Required<Pick<T, K & keyof T>>;
 
@@ -263,11 +255,7 @@ export interface MemoryPressureSettings extends Required<MemoryPressureOptions> 
 type Group = 'memoryPressure' | 'jwt' | 'admission' | 'dataSources';
 type EndpointGroup = 'health' | 'metrics' | 'dashboard';
 
-/**
- * Options with every default filled in, plus the test seams (constructor
- * parameters of internal classes, never component options: tests rebind
- * `TenantRegistryBindings.OPTIONS`).
- */
+/** Options with every default filled in, plus the test seams (tests rebind them). */
 export type ResolvedTenantRegistryOptions = Required<
   Omit<TenantRegistryOptions, Group | EndpointGroup>
 > & {
