@@ -1,12 +1,14 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {
+  asLifeCycleObserver,
   Binding,
   BindingScope,
   config,
   Context,
   ContextTags,
   CoreBindings,
+  CoreTags,
   createBindingFromClass,
   inject,
   injectable,
@@ -19,7 +21,7 @@ import {
   type ControllerClass,
   type LifeCycleObserver,
 } from '@loopback/core';
-import {RestBindings} from '@loopback/rest';
+import {asMiddleware, RestBindings} from '@loopback/rest';
 import {TenantAdmission} from './admission/tenant-admission';
 import {getCurrentTenant} from './context/tenant-context';
 import {createDashboardPathBinding} from './controllers/dashboard-path.middleware';
@@ -28,43 +30,34 @@ import {
   createHealthController,
   createMetricsController,
 } from './controllers/observability.controller';
+import {TenantDataSourcePool} from './datasources/tenant-datasource-pool';
+import {tenantRequiredError} from './errors';
 import {InProcessTenantEvents} from './fleet/in-process-tenant-events';
 import {SuspendedTenants} from './fleet/suspended-tenants';
 import {TenantRegistryBindings as keys} from './keys';
+import {checkHealth} from './observability/tenant-health';
 import {TenantRegistryMetrics} from './observability/tenant-metrics';
-import {JugglerBridgeObserver} from './observers/juggler-bridge.observer';
-import {MetricsObserver} from './observers/metrics.observer';
 import {RegistryManager} from './observers/registry-manager.observer';
-import {RequestSetupObserver} from './observers/request-setup.observer';
+import {SetupObserver} from './observers/setup.observer';
 import {TenantEventsObserver} from './observers/tenant-events.observer';
 import {resolveOptions} from './options/resolve-options';
-import type {
-  ResolvedTenantRegistryOptions,
-  TenantRegistryOptions,
-} from './options/tenant-registry-options';
-import {RequiredTenantProvider} from './providers/required-tenant.provider';
-import {HealthCheckProvider} from './providers/health-check.provider';
-import {TenantDataSourcePoolProvider} from './providers/tenant-datasource-pool.provider';
-import {TenantDataSourceProvider} from './providers/tenant-datasource.provider';
-import {TenantMiddlewareProvider} from './providers/tenant-middleware.provider';
+import type {TenantRegistryOptions} from './options/tenant-registry-options';
 import {ModelRegistry} from './registry/model-registry';
+import {toHttpError} from './request/http-errors';
 import {TenantRequestHandler} from './request/tenant-request-handler';
 import {TenantSpecEnhancer} from './request/tenant-spec.enhancer';
 import {HeaderTenantStrategy} from './resolution/header.strategy';
 import {HostTenantStrategy} from './resolution/host.strategy';
 import {JwtTenantStrategy} from './resolution/jwt.strategy';
 import {QueryTenantStrategy} from './resolution/query.strategy';
-import {
-  asTenantStrategy,
-  type TenantResolutionStrategy,
-} from './resolution/tenant-strategy';
+import {asTenantStrategy} from './resolution/tenant-strategy';
 import {TenantAdminService} from './services/tenant-admin.service';
 
 /**
  * Wires the tenant registry into a LoopBack 4 application: the registry, the
  * tenant middleware, admission, the built-in strategies, the lifecycle
- * observers (bridge, cleanup, fleet events), the fleet admin service and the
- * health, metrics and dashboard endpoints.
+ * observers, the fleet admin service and the health, metrics and dashboard
+ * endpoints.
  *
  * @example
  * ```ts
@@ -77,17 +70,11 @@ export class TenantRegistryComponent implements Component {
   bindings: Binding[];
   controllers: ControllerClass[];
   lifeCycleObservers: Constructor<LifeCycleObserver>[] = [
-    JugglerBridgeObserver,
-    RequestSetupObserver,
+    SetupObserver,
     TenantEventsObserver,
-    MetricsObserver,
   ];
 
-  /**
-   * @param application - The application it is mounted on.
-   * @param options - From `app.configure(TenantRegistryBindings.COMPONENT)`.
-   * @throws TenantRegistryError `INVALID_OPTION` for a bad option.
-   */
+  /** @throws TenantRegistryError `INVALID_OPTION` for a bad option. */
   constructor(
     @inject(CoreBindings.APPLICATION_INSTANCE)
     application: Context,
@@ -97,15 +84,14 @@ export class TenantRegistryComponent implements Component {
     const {SINGLETON, TRANSIENT} = BindingScope;
     this.bindings = [
       Binding.bind(keys.OPTIONS).to(resolved),
-      built(
-        keys.REGISTRY,
-        [keys.OPTIONS],
-        o => new ModelRegistry(o, {clock: o.clock}),
-      ),
+      // The resolved options carry the clock seam, ModelRegistry's second.
+      built(keys.REGISTRY, [keys.OPTIONS], o => new ModelRegistry(o, o)),
       Binding.bind(keys.CURRENT_TENANT)
         .toDynamicValue(() => getCurrentTenant())
         .inScope(TRANSIENT),
-      fromClass(RequiredTenantProvider, keys.REQUIRED_TENANT),
+      Binding.bind(keys.REQUIRED_TENANT)
+        .toDynamicValue(requiredTenant)
+        .inScope(TRANSIENT),
       fromClass(SuspendedTenants, keys.SUSPENDED_TENANTS, SINGLETON),
       built(
         keys.ADMISSION,
@@ -115,47 +101,95 @@ export class TenantRegistryComponent implements Component {
           keys.ADMISSION_CHECK,
           keys.SUSPENDED_TENANTS,
         ],
-        (registry, o, check, suspended) => {
-          const {admission, clock, tenantIdCase} = o;
+        (registry, {admission, clock, tenantIdCase}, check, suspended) => {
           const settings = {...admission, clock, tenantIdCase};
           return new TenantAdmission(registry, settings, check, suspended);
         },
       ),
       fromClass(TenantRequestHandler, keys.REQUEST_HANDLER),
-      fromClass(TenantMiddlewareProvider, keys.MIDDLEWARE, SINGLETON),
-      fromClass(TenantDataSourcePoolProvider, keys.DATASOURCE_POOL),
-      fromClass(TenantDataSourceProvider, keys.TENANT_DATASOURCE, TRANSIENT),
+      // After route lookup, before authentication and method invocation, so
+      // that controllers and repositories are built in the tenant's context.
+      built(
+        keys.MIDDLEWARE,
+        [keys.REQUEST_HANDLER],
+        handler => (context, next) =>
+          handler.handle(context.request, context.response, next),
+      ).apply(
+        asMiddleware({
+          group: 'tenancy',
+          upstreamGroups: ['cors', 'findRoute'],
+          downstreamGroups: ['authentication', 'parseParams', 'invokeMethod'],
+        }),
+      ),
+      // Its stop() closes every tenant DataSource, after the server's. The
+      // factory is read on first use: it may be bound after `app.start()`.
+      built(
+        keys.DATASOURCE_POOL,
+        [keys.REGISTRY, keys.OPTIONS],
+        (registry, {dataSources, disconnectTimeout}, context) => {
+          const limits = {...dataSources, disconnectTimeout};
+          const factory = {
+            get: () => context.get(keys.DATASOURCE_FACTORY, {optional: true}),
+          };
+          return new TenantDataSourcePool(registry, factory, limits);
+        },
+      )
+        .apply(asLifeCycleObserver)
+        .tag({[CoreTags.LIFE_CYCLE_OBSERVER_GROUP]: 'tenant-registry'}),
+      Binding.bind(keys.TENANT_DATASOURCE)
+        .toDynamicValue(({context}) => tenantDataSource(context))
+        .inScope(TRANSIENT),
       fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
       fromClass(TenantAdminService, keys.ADMIN),
       fromClass(RegistryManager, keys.REGISTRY_MANAGER, SINGLETON),
       built(
         keys.METRICS,
         [keys.REGISTRY, keys.REGISTRY_MANAGER, keys.OPTIONS],
-        (registry, manager, {metrics: {prefix, registerGlobally}}) => {
-          const metrics = new TenantRegistryMetrics(registry, manager, {
-            prefix,
-          });
-          if (registerGlobally) metrics.registerGlobally();
-          return metrics;
+        (registry, manager, {metrics}) => {
+          const created = new TenantRegistryMetrics(registry, manager, metrics);
+          if (metrics.registerGlobally) created.registerGlobally();
+          return created;
         },
       ),
-      fromClass(HealthCheckProvider, keys.HEALTH_CHECK),
+      built(
+        keys.HEALTH_CHECK,
+        [keys.REGISTRY_MANAGER, keys.OPTIONS],
+        (manager, o) => async () => {
+          const {status, warnings} = checkHealth(manager.getStats(), o.health);
+          if (status !== 'healthy') {
+            throw new Error(`tenant registry: ${warnings.join('; ')}`);
+          }
+        },
+      ).tag('health.readyCheck'),
       fromClass(TenantSpecEnhancer, 'tenant-registry.spec-enhancer'),
-      ...builtInStrategies(resolved).map(strategyBinding),
+      ...[
+        new HeaderTenantStrategy(resolved.header),
+        new QueryTenantStrategy(resolved.query),
+        new HostTenantStrategy(resolved.host),
+        ...(resolved.jwt ? [new JwtTenantStrategy(resolved.jwt)] : []),
+      ].map(strategy =>
+        Binding.bind(`${keys.STRATEGIES}.${strategy.name}`)
+          .to(strategy)
+          .apply(asTenantStrategy),
+      ),
     ];
-    this.controllers = endpointControllers(resolved);
-    if (resolved.dashboard.enabled) {
-      this.bindings.push(createDashboardPathBinding(resolved.dashboard.path));
+    const {health, metrics, dashboard} = resolved;
+    this.controllers = [
+      ...(health.enabled ? [createHealthController(resolved)] : []),
+      ...(metrics.enabled && metrics.path !== undefined
+        ? [createMetricsController(resolved, metrics.path)]
+        : []),
+      ...(dashboard.enabled ? [createDashboardController(resolved)] : []),
+    ];
+    if (dashboard.enabled) {
+      this.bindings.push(createDashboardPathBinding(dashboard.path));
     }
     // strong-error-handler hides every field of a 5xx body but the status
     // and a generic message; keep our stable `code` on 503s too, unless the
     // application configured its own error writer options.
-    if (!application.isBound(RestBindings.ERROR_WRITER_OPTIONS.key)) {
-      this.bindings.push(
-        Binding.bind(RestBindings.ERROR_WRITER_OPTIONS).to({
-          safeFields: ['code'],
-        }),
-      );
+    const errorWriter = RestBindings.ERROR_WRITER_OPTIONS;
+    if (!application.isBound(errorWriter.key)) {
+      this.bindings.push(Binding.bind(errorWriter).to({safeFields: ['code']}));
     }
   }
 }
@@ -174,12 +208,12 @@ type ValuesOf<K extends readonly unknown[]> = {
 
 /**
  * A singleton built from the values of other bindings (unbound ones are
- * `undefined`), synchronously when they all are.
+ * `undefined`) and its context, synchronously when they all are.
  */
 function built<T, K extends readonly BindingKey<unknown>[]>(
   key: BindingKey<T>,
   dependencies: [...K],
-  build: (...values: ValuesOf<K>) => T,
+  build: (...values: [...ValuesOf<K>, Context]) => T,
 ): Binding<T> {
   return Binding.bind(key)
     .toDynamicValue(({context, options}) =>
@@ -190,43 +224,34 @@ function built<T, K extends readonly BindingKey<unknown>[]>(
             optional: true,
           }),
         ),
-        values => build(...(values as ValuesOf<K>)),
+        values => build(...(values as ValuesOf<K>), context),
       ),
     )
     .inScope(BindingScope.SINGLETON);
 }
 
-function builtInStrategies(
-  options: ResolvedTenantRegistryOptions,
-): TenantResolutionStrategy[] {
-  const strategies: TenantResolutionStrategy[] = [
-    new HeaderTenantStrategy(options.header),
-    new QueryTenantStrategy(options.query),
-    new HostTenantStrategy(options.host),
-  ];
-  if (options.jwt !== undefined) {
-    strategies.push(new JwtTenantStrategy(options.jwt));
-  }
-  return strategies;
+/** The current tenant id, or 400 `TENANT_REQUIRED`. */
+function requiredTenant(): string {
+  const tenantId = getCurrentTenant();
+  if (tenantId === undefined) throw toHttpError(tenantRequiredError());
+  return tenantId;
 }
 
-function strategyBinding(strategy: TenantResolutionStrategy): Binding {
-  return Binding.bind(`${keys.STRATEGIES}.${strategy.name}`)
-    .to(strategy)
-    .apply(asTenantStrategy);
-}
-
-function endpointControllers(
-  options: ResolvedTenantRegistryOptions,
-): ControllerClass[] {
-  const controllers: ControllerClass[] = [];
-  if (options.health.enabled) controllers.push(createHealthController(options));
-  const metricsPath = options.metrics.path;
-  if (options.metrics.enabled && metricsPath !== undefined) {
-    controllers.push(createMetricsController(options, metricsPath));
+/**
+ * The current tenant's DataSource, held by the response until it closes;
+ * outside a tenant, `DEFAULT_DATASOURCE` or 400 `TENANT_REQUIRED`.
+ */
+async function tenantDataSource(context: Context): Promise<object> {
+  const tenantId = getCurrentTenant();
+  const optional = {optional: true};
+  if (tenantId === undefined) {
+    const fallback = await context.get(keys.DEFAULT_DATASOURCE, optional);
+    if (fallback !== undefined) return fallback;
+    throw toHttpError(tenantRequiredError());
   }
-  if (options.dashboard.enabled) {
-    controllers.push(createDashboardController(options));
-  }
-  return controllers;
+  const response = await context.get(RestBindings.Http.RESPONSE, optional);
+  const pool = await context.get(keys.DATASOURCE_POOL);
+  return pool.get(tenantId, response).catch((error: unknown) => {
+    throw toHttpError(error, response); // 503, with Retry-After
+  });
 }

@@ -1,8 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 /**
- * Stable error codes raised by this package. They are part of the public API:
- * HTTP clients see them as `error.code` in the JSON body.
+ * Stable error codes raised by this package, part of the public API: HTTP
+ * clients see them as `error.code` in the JSON body.
  */
 export const TenantRegistryErrorCodes = {
   /** A tenant id failed validation (HTTP 400). */
@@ -17,36 +17,21 @@ export const TenantRegistryErrorCodes = {
   TENANT_NOT_FOUND: 'TENANT_NOT_FOUND',
   /** `maxTenants` is reached and every tenant is leased (HTTP 503). */
   TENANT_CAPACITY: 'TENANT_CAPACITY',
-  /**
-   * The tenant's DataSource could not be opened, no slot under
-   * `dataSources.maxOpen` freed up in time, or a query lost its connection
-   * (HTTP 503).
-   */
+  /** The tenant's DataSource cannot be opened or lost its connection, or no slot freed up in time (HTTP 503). */
   TENANT_DATASOURCE_UNAVAILABLE: 'TENANT_DATASOURCE_UNAVAILABLE',
-  /**
-   * The admission check failed, did not answer within
-   * `admission.checkTimeout`, or too many checks were pending (HTTP 503).
-   */
+  /** The admission check failed, timed out or had too many pending (HTTP 503). */
   TENANT_ADMISSION_UNAVAILABLE: 'TENANT_ADMISSION_UNAVAILABLE',
   /** The fleet events transport is down; nothing was changed (HTTP 503). */
   TENANT_EVENTS_UNAVAILABLE: 'TENANT_EVENTS_UNAVAILABLE',
   /** A dashboard or admin request without valid credentials (HTTP 401). */
   DASHBOARD_UNAUTHORIZED: 'DASHBOARD_UNAUTHORIZED',
-  /**
-   * An admin state change that is not a same-origin JSON request: a simple
-   * (CSRF-able) content type, `Sec-Fetch-Site` other than `same-origin`, or
-   * an `Origin` other than the dashboard's (HTTP 403).
-   */
+  /** An admin state change that is not a same-origin JSON request (HTTP 403). */
   DASHBOARD_FORBIDDEN: 'DASHBOARD_FORBIDDEN',
   /** A path under the package's own endpoints with a malformed percent-escape (HTTP 400). */
   INVALID_PATH: 'INVALID_PATH',
   /** A configuration option has a bad value (thrown at start, never HTTP). */
   INVALID_OPTION: 'INVALID_OPTION',
-  /**
-   * A name derived from a tenant id (`tenantIdentifier`, `defineTenantModel`)
-   * cannot fit the identifier limit because its prefix leaves no room for the
-   * shortened form (a programmer error, HTTP 500).
-   */
+  /** A prefix leaves no room for a tenant's name under the identifier limit (HTTP 500). */
   TENANT_IDENTIFIER_TOO_LONG: 'TENANT_IDENTIFIER_TOO_LONG',
 } as const;
 
@@ -71,24 +56,16 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   TENANT_IDENTIFIER_TOO_LONG: 500,
 };
 
-/**
- * The one error class of this package.
- *
- * @remarks
- * `code` is stable and safe to branch on; `statusCode` is the HTTP status a
- * request failing with it answers (500 for `INVALID_OPTION`, a programmer
- * error). `retryAfter` (seconds) is set on 503s that are worth retrying.
- */
+/** The one error class of this package: branch on its stable `code`. */
 export class TenantRegistryError extends Error {
   /** Stable machine-readable code. */
   readonly code: TenantRegistryErrorCode;
-  /** The HTTP status for this code. */
+  /** The HTTP status a request failing with it answers. */
   readonly statusCode: number;
-  /** Seconds after which a retry may succeed (503s only). */
+  /** Seconds after which a retry may succeed (on 503s worth retrying). */
   readonly retryAfter: number | undefined;
 
   /**
-   * @param code - One of {@link TenantRegistryErrorCodes}.
    * @param message - What failed and how to fix it; never a secret.
    * @param retryAfter - Seconds, for a `Retry-After` header.
    */
@@ -117,63 +94,55 @@ function describeValue(value: unknown): string {
     return JSON.stringify(shown);
   }
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' || typeof value === 'boolean') {
-    return String(value);
-  }
-  return `a ${typeof value}`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  const isShown = ['number', 'boolean', 'undefined'].includes(typeof value);
+  return isShown || value === null ? String(value) : `a ${typeof value}`;
 }
 
-/*
- * The factories below (all @internal) write every message once. User input
- * goes through describeValue; a token, key, issuer or audience is never
- * shown, and a cause is kept (not enumerable) for logs, not for clients.
- */
-
-const make = (
+// Each message is written once, below. User input goes through describeValue;
+// a token or key is never shown; a cause is kept (not enumerable) for logs.
+function make(
   code: TenantRegistryErrorCode,
   message: string,
   retryAfter?: number,
   cause?: unknown,
-): TenantRegistryError => {
+): TenantRegistryError {
   const error = new TenantRegistryError(code, message, retryAfter);
   if (cause !== undefined) {
     Object.defineProperty(error, 'cause', {value: cause, enumerable: false});
   }
   return error;
-};
+}
 
-/** @internal `reason` says which rule the value broke. */
+/** `reason` says which rule the value broke. */
 export const invalidTenantIdError = (value: unknown, reason: string) =>
   make(
     'INVALID_TENANT_ID',
     `Invalid tenant id ${describeValue(value)}: ${reason}. A tenant id is 1 to 128 characters of letters, digits, ".", "_", "-" or ":", starting with a letter or digit.`,
   );
 
-/** @internal An invalid id on an admin path: not echoed, so not reflected. */
+/** An invalid id on an admin path: not echoed, so not reflected. */
 export const unshownTenantIdError = () =>
   make('INVALID_TENANT_ID', 'Invalid tenant id.');
 
-/** @internal `source` is e.g. `the x-tenant-id header`. */
+/** `source` is e.g. `the x-tenant-id header`. */
 export const repeatedTenantSourceError = (source: string) =>
   make(
     'INVALID_TENANT_ID',
     `Invalid tenant id: ${source} was sent more than once; send it once.`,
   );
 
-/** @internal */
 export const tenantRequiredError = () =>
   make(
     'TENANT_REQUIRED',
     'A tenant is required for this request, and none was given.',
   );
 
-/** @internal `reason` is secret-free (see the jwt strategy). */
+/** `reason` is secret-free (see the jwt strategy). */
 export const invalidTenantTokenError = (reason: string) =>
   make('INVALID_TENANT_TOKEN', `The tenant token was refused: ${reason}.`);
 
-/** @internal `name` is the option's path, e.g. `jwt.algorithms`. */
+/** `name` is the option's path, e.g. `jwt.algorithms`. */
 export const invalidOptionError = (
   name: string,
   expected: string,
@@ -184,7 +153,6 @@ export const invalidOptionError = (
     `Invalid option \`${name}\`: expected ${expected}, got ${describeValue(value)}`,
   );
 
-/** @internal */
 export const tenantDataSourceUnavailableError = (
   tenantId: string,
   cause: unknown,
@@ -197,15 +165,12 @@ export const tenantDataSourceUnavailableError = (
     cause,
   );
 
-/** @internal */
 export const tenantSuspendedError = () =>
   make('TENANT_SUSPENDED', 'This tenant is suspended.');
 
-/** @internal */
 export const tenantNotFoundError = () =>
   make('TENANT_NOT_FOUND', 'No such tenant.');
 
-/** @internal */
 export const tenantCapacityError = (retryAfter: number) =>
   make(
     'TENANT_CAPACITY',
@@ -213,7 +178,6 @@ export const tenantCapacityError = (retryAfter: number) =>
     retryAfter,
   );
 
-/** @internal */
 export const admissionUnavailableError = (reason: string) =>
   make(
     'TENANT_ADMISSION_UNAVAILABLE',
@@ -221,7 +185,6 @@ export const admissionUnavailableError = (reason: string) =>
     1,
   );
 
-/** @internal */
 export const tenantEventsUnavailableError = (cause: unknown) =>
   make(
     'TENANT_EVENTS_UNAVAILABLE',
@@ -230,17 +193,13 @@ export const tenantEventsUnavailableError = (cause: unknown) =>
     cause,
   );
 
-/** @internal */
 export const dashboardUnauthorizedError = () =>
   make(
     'DASHBOARD_UNAUTHORIZED',
     'The tenant registry dashboard needs a valid token.',
   );
 
-/**
- * @internal `simple-request`: neither JSON nor the action header;
- * `cross-origin`: `Sec-Fetch-Site` or `Origin` names another origin.
- */
+/** `cross-origin`: `Sec-Fetch-Site` or `Origin` names another origin. */
 export const dashboardForbiddenError = (
   reason: 'simple-request' | 'cross-origin',
 ) =>
@@ -251,11 +210,11 @@ export const dashboardForbiddenError = (
       : "Admin actions must come from the dashboard's own origin. Behind a proxy that changes the Host header or the protocol, list the dashboard's public origin in `dashboard.origins`.",
   );
 
-/** @internal The path is not shown: it is user input on an admin path. */
+/** The path is not shown: it is user input on an admin path. */
 export const invalidPathError = () =>
   make('INVALID_PATH', 'The request path has a malformed percent-escape.');
 
-/** @internal `minimum`: bytes a shortened name needs besides the prefix. */
+/** `minimum`: bytes a shortened name needs besides the prefix. */
 export const tenantIdentifierTooLongError = (
   prefix: string,
   tenantId: string,

@@ -21,8 +21,8 @@ export {
 export * from './fleet';
 export * from './keys';
 export * from './observability';
-export * from './observers';
-export * from './options';
+export {RegistryManager} from './observers/registry-manager.observer';
+export type {TenantRegistryOptions} from './options/tenant-registry-options';
 export * from './registry';
 export * from './resolution';
 export * from './services';

@@ -20,119 +20,97 @@ import type {ModelRegistry} from './registry/model-registry';
 import type {TenantRequestHandler} from './request/tenant-request-handler';
 import type {TenantAdminService} from './services/tenant-admin.service';
 
-/**
- * Binding keys of `loopback4-tenant-registry`.
- */
+/** Binding keys of `loopback4-tenant-registry`. */
 export namespace TenantRegistryBindings {
+  const key = BindingKey.create;
+
   /**
    * The component; configure it here, before `app.component()`.
-   *
    * @example
    * ```ts
    * app.configure(TenantRegistryBindings.COMPONENT).to({maxIdleTime: 600000});
    * app.component(TenantRegistryComponent);
    * ```
    */
-  export const COMPONENT = BindingKey.create<TenantRegistryComponent>(
+  export const COMPONENT = key<TenantRegistryComponent>(
     'components.TenantRegistryComponent',
   );
 
   /**
    * The application's `ModelRegistry` (a singleton).
-   *
    * @example
    * ```ts
    * constructor(@inject(TenantRegistryBindings.REGISTRY) registry: ModelRegistry) {}
    * ```
    */
-  export const REGISTRY = BindingKey.create<ModelRegistry>(
-    'tenant-registry.registry',
-  );
+  export const REGISTRY = key<ModelRegistry>('tenant-registry.registry');
 
   /**
-   * The current tenant id, or `undefined` when none (never a "not bound"
-   * error). Resolved on every injection.
-   *
+   * The current tenant id, or `undefined` outside a tenant.
    * @example
    * ```ts
    * constructor(@inject(TenantRegistryBindings.CURRENT_TENANT) tenantId?: string) {}
    * ```
    */
-  export const CURRENT_TENANT = BindingKey.create<string | undefined>(
+  export const CURRENT_TENANT = key<string | undefined>(
     'tenant-registry.current-tenant',
   );
 
   /**
-   * The current tenant id for code that cannot run without one: resolving
-   * it without a tenant fails with 400 `TENANT_REQUIRED` (never `undefined`).
-   *
+   * The current tenant id; outside a tenant, 400 `TENANT_REQUIRED`.
    * @example
    * ```ts
    * constructor(@inject(TenantRegistryBindings.REQUIRED_TENANT) tenantId: string) {}
    * ```
    */
-  export const REQUIRED_TENANT = BindingKey.create<string>(
-    'tenant-registry.required-tenant',
-  );
+  export const REQUIRED_TENANT = key<string>('tenant-registry.required-tenant');
 
   /**
    * The cleanup lifecycle observer: the eviction passes and their stats.
-   *
    * @example
    * ```ts
    * const manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
    * manager.evictAllTenants();
    * ```
    */
-  export const REGISTRY_MANAGER = BindingKey.create<RegistryManager>(
+  export const REGISTRY_MANAGER = key<RegistryManager>(
     'tenant-registry.registry-manager',
   );
 
   /**
-   * Fleet-wide admin actions: evict, suspend and resume a tenant on every
-   * instance.
-   *
+   * Fleet-wide admin actions: evict, suspend, resume a tenant everywhere.
    * @example
    * ```ts
    * const admin = await app.get(TenantRegistryBindings.ADMIN);
    * await admin.suspendTenantEverywhere('acme');
    * ```
    */
-  export const ADMIN = BindingKey.create<TenantAdminService>(
-    'tenant-registry.admin',
-  );
+  export const ADMIN = key<TenantAdminService>('tenant-registry.admin');
 
   /**
-   * Where the application binds its admission check: a function that says
-   * whether a tenant id names a real tenant. Unbound, every valid id is
-   * admitted (up to `maxTenants`).
-   *
+   * Where the app binds its check of whether a tenant id names a real
+   * tenant; unbound, every valid id is admitted (up to `maxTenants`).
    * @example
    * ```ts
    * app.bind(TenantRegistryBindings.ADMISSION_CHECK).to(tenantId => catalog.has(tenantId));
    * ```
    */
-  export const ADMISSION_CHECK = BindingKey.create<TenantAdmissionCheck>(
+  export const ADMISSION_CHECK = key<TenantAdmissionCheck>(
     'tenant-registry.admission-check',
   );
 
   /**
-   * Tenant admission (the check, its cache and the `maxTenants` cap), for
-   * code outside HTTP requests that wants the same rules.
-   *
+   * Tenant admission, for code outside HTTP requests (same rules).
    * @example
    * ```ts
    * const admission = await app.get(TenantRegistryBindings.ADMISSION);
    * await admission.runInTenant('acme', () => job.run());
    * ```
    */
-  export const ADMISSION = BindingKey.create<TenantAdmission>(
-    'tenant-registry.admission',
-  );
+  export const ADMISSION = key<TenantAdmission>('tenant-registry.admission');
 
   /**
    * The extension point of tenant resolution strategies.
-   *
    * @example
    * ```ts
    * app.add(createBindingFromClass(MyStrategy).apply(asTenantStrategy));
@@ -141,52 +119,40 @@ export namespace TenantRegistryBindings {
   export const STRATEGIES = 'tenant-registry.strategies';
 
   /**
-   * The tenant resolution middleware (group `'tenancy'`, after `findRoute`):
-   * order your own middleware against that group.
-   *
+   * The tenant middleware: group `'tenancy'`, after `findRoute`.
    * @example
    * ```ts
    * app.middleware(audit, {upstreamGroups: ['tenancy']}); // runs in the tenant
    * ```
    */
-  export const MIDDLEWARE = BindingKey.create<Middleware>(
-    'middleware.tenant-registry',
-  );
+  export const MIDDLEWARE = key<Middleware>('middleware.tenant-registry');
 
   /**
    * The fallback global interceptor, bound on start only for servers on the
    * legacy `DefaultSequence`; bind your own here to replace it.
-   *
    * @example
    * ```ts
    * const bound = app.isBound(TenantRegistryBindings.INTERCEPTOR.key);
    * ```
    */
-  export const INTERCEPTOR = BindingKey.create<Interceptor>(
+  export const INTERCEPTOR = key<Interceptor>(
     'globalInterceptors.tenant-registry',
   );
 
   /**
-   * Where the application binds its {@link TenantDataSourceFactory}, to give
-   * each tenant its own DataSource.
-   *
+   * Where the app binds its {@link TenantDataSourceFactory}.
    * @example
    * ```ts
    * app.bind(TenantRegistryBindings.DATASOURCE_FACTORY).to(tenantId =>
-   *   new juggler.DataSource({
-   *     ...config,
-   *     database: tenantIdentifier('shop', tenantId), // shop_acme
-   *   }));
+   *   new juggler.DataSource({...config, database: tenantIdentifier('shop', tenantId)}));
    * ```
    */
-  export const DATASOURCE_FACTORY = BindingKey.create<TenantDataSourceFactory>(
+  export const DATASOURCE_FACTORY = key<TenantDataSourceFactory>(
     'tenant-registry.datasource-factory',
   );
 
   /**
-   * The current tenant's DataSource, for repositories to inject: created once
-   * per tenant, released with the tenant.
-   *
+   * The current tenant's DataSource, for repositories; evicted with it.
    * @example
    * ```ts
    * constructor(@inject(TenantRegistryBindings.TENANT_DATASOURCE) ds: juggler.DataSource) {
@@ -194,82 +160,69 @@ export namespace TenantRegistryBindings {
    * }
    * ```
    */
-  export const TENANT_DATASOURCE =
-    BindingKey.create<object>('datasources.tenant');
+  export const TENANT_DATASOURCE = key<object>('datasources.tenant');
 
   /**
-   * What `TENANT_DATASOURCE` gives requests without a tenant; unbound, such
-   * requests get 400 `TENANT_REQUIRED`.
-   *
+   * `TENANT_DATASOURCE` outside a tenant (unbound: 400 `TENANT_REQUIRED`).
    * @example
    * ```ts
    * app.bind(TenantRegistryBindings.DEFAULT_DATASOURCE).to(sharedDataSource);
    * ```
    */
-  export const DEFAULT_DATASOURCE = BindingKey.create<object>(
+  export const DEFAULT_DATASOURCE = key<object>(
     'tenant-registry.default-datasource',
   );
 
   /** The pool of tenant DataSources behind `TENANT_DATASOURCE`. @internal */
-  export const DATASOURCE_POOL = BindingKey.create<TenantDataSourcePool>(
+  export const DATASOURCE_POOL = key<TenantDataSourcePool>(
     'tenant-registry.datasource-pool',
   );
 
   /**
    * The Prometheus metrics (a `prom-client` `Registry` of their own).
-   *
    * @example
    * ```ts
    * const metrics = await app.get(TenantRegistryBindings.METRICS);
    * const text = await metrics.metricsText();
    * ```
    */
-  export const METRICS = BindingKey.create<TenantRegistryMetrics>(
-    'tenant-registry.metrics',
-  );
+  export const METRICS = key<TenantRegistryMetrics>('tenant-registry.metrics');
 
   /**
-   * A readiness check (tagged `health.readyCheck`, for apps using LoopBack's
-   * health extension): rejects while the registry's health is not
-   * `healthy`.
-   *
+   * A readiness check (tagged `health.readyCheck`): rejects unless `healthy`.
    * @example
    * ```ts
    * const check = await app.get(TenantRegistryBindings.HEALTH_CHECK);
    * await check(); // throws with the warnings when not healthy
    * ```
    */
-  export const HEALTH_CHECK = BindingKey.create<() => Promise<void>>(
+  export const HEALTH_CHECK = key<() => Promise<void>>(
     'tenant-registry.health-check',
   );
 
   /**
-   * How tenant events (evict, suspend, resume) travel between instances:
-   * in-process by default; bind a `RedisTenantEvents` for a fleet.
-   *
+   * How tenant events travel between instances: bind a `RedisTenantEvents`.
    * @example
    * ```ts
-   * app.bind(TenantRegistryBindings.TENANT_EVENTS).to(
-   *   new RedisTenantEvents({redis: 'redis://127.0.0.1:6379'}),
-   * );
+   * app.bind(TenantRegistryBindings.TENANT_EVENTS).to(new RedisTenantEvents({redis}));
    * ```
    */
-  export const TENANT_EVENTS = BindingKey.create<TenantEvents>(
+  export const TENANT_EVENTS = key<TenantEvents>(
     'tenant-registry.tenant-events',
   );
 
   /** The resolved component options (read-only). @internal */
-  export const OPTIONS = BindingKey.create<ResolvedTenantRegistryOptions>(
+  export const OPTIONS = key<ResolvedTenantRegistryOptions>(
     'tenant-registry.options',
   );
 
   /** The tenants this instance refuses, in step with the fleet. @internal */
-  export const SUSPENDED_TENANTS = BindingKey.create<SuspendedTenants>(
+  export const SUSPENDED_TENANTS = key<SuspendedTenants>(
     'tenant-registry.suspended-tenants',
   );
 
   /** The request handler the middleware and interceptor share. @internal */
-  export const REQUEST_HANDLER = BindingKey.create<TenantRequestHandler>(
+  export const REQUEST_HANDLER = key<TenantRequestHandler>(
     'tenant-registry.request-handler',
   );
 }

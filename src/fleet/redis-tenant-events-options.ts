@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {invalidOptionError} from '../errors';
-import {checkCount, checkDuration} from '../options/option-checks';
+import {count, ms} from '../options/option-checks';
 import {MIN_SIGNING_KEY_BYTES} from './message-signer';
 import type {RedisConnectionOptions} from './redis-client';
 import {INSTANCE_ID} from './tenant-event';
@@ -104,7 +104,7 @@ export function resolveRedisTenantEventsOptions(
     const expected = 'a string of at most 256 characters';
     throw invalidOptionError(name('prefix'), expected, prefix);
   }
-  checkCount(name('maxStreamLength'), resolved.maxStreamLength, false);
+  count()(name('maxStreamLength'), resolved.maxStreamLength);
   if (
     key !== undefined &&
     (!Buffer.isBuffer(key) || key.length < MIN_SIGNING_KEY_BYTES)
@@ -115,8 +115,8 @@ export function resolveRedisTenantEventsOptions(
       Buffer.isBuffer(key) ? `${key.length} bytes` : typeof key,
     );
   }
-  checkDuration(name('startTimeout'), resolved.startTimeout, 0, false);
-  checkDuration(name('maxRetryDelay'), resolved.maxRetryDelay, 1, false);
+  ms(0)(name('startTimeout'), resolved.startTimeout);
+  ms(1)(name('maxRetryDelay'), resolved.maxRetryDelay);
   if (
     typeof connectionName !== 'string' ||
     !/^[\x21-\x7e]{1,200}$/.test(connectionName)

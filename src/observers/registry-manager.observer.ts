@@ -14,8 +14,8 @@ import type {ModelRegistry} from '../registry/model-registry';
 import type {ModelRegistryStats} from '../registry/registry-stats';
 
 /**
- * The cleanup lifecycle observer: runs the cleanup pass (see
- * `CleanupPasses`) on an `unref()`ed timer from start to stop.
+ * The cleanup lifecycle observer: runs the cleanup pass on an `unref()`ed
+ * timer every `cleanupInterval` from start to stop, and evicts on demand.
  */
 @lifeCycleObserver('tenant-registry', {scope: BindingScope.SINGLETON})
 export class RegistryManager implements LifeCycleObserver {
@@ -42,17 +42,13 @@ export class RegistryManager implements LifeCycleObserver {
   start(): void {
     if (this.options.cleanupInterval === 0 || this.timer !== undefined) return;
     this.timer = setInterval(() => {
-      // A pass never rejects (a failure is recorded in the stats); the
-      // catch only keeps the promise from floating.
+      // A pass never rejects (a failure is recorded in the stats).
       this.passes.run().catch(() => {});
     }, this.options.cleanupInterval);
     this.timer.unref();
   }
 
-  /**
-   * Stop the timer and wait for the pass under way and DataSource
-   * disconnects. Idempotent.
-   */
+  /** Stop the timer, then wait for the pass under way and DataSource disconnects. Idempotent. */
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
@@ -60,47 +56,34 @@ export class RegistryManager implements LifeCycleObserver {
     await this.registry.drain();
   }
 
-  /**
-   * Run one cleanup pass now (what the timer does), or join the one under
-   * way.
-   *
-   * @returns How many tenants it evicted. Never rejects.
-   */
+  /** Run one cleanup pass now, or join the one under way: how many it evicted. Never rejects. */
   runCleanupPass(): Promise<number> {
     return this.passes.run();
   }
 
   /**
-   * Evict every tenant without a lease (reason `manual`) as a pass in slices
-   * that yield the event loop, once the pass under way ends: the
-   * dashboard's "evict all". A tenant admitted meanwhile stays.
-   *
-   * @returns How many tenants were evicted. Never rejects.
+   * Evict every tenant without a lease (reason `manual`) in slices that yield
+   * the event loop, after the pass under way: how many. A tenant admitted
+   * meanwhile stays. Never rejects.
    */
   evictAllTenantsInSlices(): Promise<number> {
     return this.passes.evictAll();
   }
 
   /**
-   * Evict every tenant without a lease now (reason `manual`), in one go: it
-   * holds the event loop for the whole walk; prefer
-   * {@link RegistryManager.evictAllTenantsInSlices}.
-   *
-   * @returns How many tenants were evicted.
+   * Evict every tenant without a lease now (reason `manual`): how many. It
+   * holds the event loop for the whole walk; prefer `evictAllTenantsInSlices()`.
    */
   evictAllTenants(): number {
     return this.passes.evictAllNow();
   }
 
-  /** The seed's name of {@link RegistryManager.evictAllTenants}. */
+  /** The former name of `evictAllTenants()`. */
   forceCleanup(): number {
     return this.evictAllTenants();
   }
 
-  /**
-   * The registry's stats, with the memory-pressure state and the fleet
-   * transport's status.
-   */
+  /** The registry's stats, with the memory-pressure state and the fleet transport's status. */
   getStats(): ModelRegistryStats {
     return {
       ...this.registry.getStats(),

@@ -4,24 +4,23 @@ import {DEFAULT_MAX_IDENTIFIER_BYTES} from '../context/tenant-identifier';
 import {parseOrigin} from '../controllers/same-origin';
 import {readHeapUsage} from '../eviction/heap-usage';
 import {
-  checkCount,
   checkGroup,
+  count,
   ensure,
+  flag,
+  is,
   isFraction,
-  OptionReader,
-  valueAt,
+  list,
+  ms,
+  text,
+  type Check,
 } from './option-checks';
 import type {
   ResolvedTenantRegistryOptions as Resolved,
   TenantRegistryOptions as Options,
 } from './tenant-registry-options';
 
-/**
- * The default of every option that has one, in one place: `resolveOptions`
- * and `ModelRegistry` read them here.
- *
- * @internal
- */
+/** The default of every option that has one; `ModelRegistry` reads it too. */
 export const DEFAULT_TENANT_REGISTRY_OPTIONS = deepFreeze({
   cleanupInterval: 5 * 60 * 1000,
   maxIdleTime: 30 * 60 * 1000,
@@ -69,108 +68,138 @@ export const DEFAULT_TENANT_REGISTRY_OPTIONS = deepFreeze({
 } as const);
 
 /** Options that are gone: set, each fails with what to do instead. */
-const REMOVED_OPTIONS: readonly (readonly [string, string])[] = [
-  ['health.maxTenants', 'its new name, `health.warnAtTenants`'],
-  ['clock', 'no such option (removed: a test seam)'],
-  ['heapUsage', 'no such option (removed: a test seam)'],
-  [
-    'memoryPressure.maxEvictionsPerPass',
+const REMOVED_OPTIONS: Record<string, string> = {
+  'health.maxTenants': 'its new name, `health.warnAtTenants`',
+  clock: 'no such option (removed: a test seam)',
+  heapUsage: 'no such option (removed: a test seam)',
+  'memoryPressure.maxEvictionsPerPass':
     'no such option (removed: a pass stops at the low watermark)',
-  ],
-];
+};
 
-const TEXT = /\S/;
+const NON_EMPTY = text(/\S/, 'a non-empty string');
+const PATH = text(/^\/[\w\-./]*$/, 'a path starting with "/"');
+
+/** How each option is checked, by group (`''`: the top level). */
+const RULES: Record<string, Record<string, Check>> = {
+  '': {
+    cleanupInterval: ms(0),
+    maxIdleTime: ms(0, true),
+    maxTenants: count(true),
+    protectionWindow: ms(0, true),
+    header: text(/^[a-z0-9-]+$/i, 'a header name'),
+    query: NON_EMPTY,
+    strategies: list(
+      name => typeof name === 'string' && name !== '',
+      'a non-empty array of strategy names',
+    ),
+    tenantIdCase: is(
+      v => v === 'exact' || v === 'lowercase',
+      '"exact" or "lowercase"',
+    ),
+    requireTenant: flag,
+    bridge: flag,
+    disconnectTimeout: ms(1),
+    maxIdentifierBytes: count(),
+  },
+  admission: {
+    cacheTtl: ms(0),
+    negativeCacheTtl: ms(0),
+    cacheSize: count(),
+    checkTimeout: ms(1),
+    maxPendingChecks: count(),
+  },
+  dataSources: {maxOpen: count(true), acquireTimeout: ms(0)},
+  jwt: {
+    algorithms: list(
+      a => typeof a === 'string' && a.toLowerCase() !== 'none',
+      'a non-empty list of signing algorithms without "none"',
+    ),
+    claim: NON_EMPTY,
+    maxTokenLength: count(),
+    allowMissingExpiry: flag,
+    fallThroughWithoutToken: flag,
+  },
+  health: {
+    enabled: flag,
+    path: PATH,
+    documented: flag,
+    minLookups: count(),
+    warnAtTenants: count(true),
+    minReuseRate: is(v => v === 0 || isFraction(v), 'a fraction from 0 to 1'),
+  },
+  metrics: {
+    enabled: flag,
+    path: (name, value) => (value === false ? undefined : PATH(name, value)),
+    documented: flag,
+    registerGlobally: flag,
+    prefix: text(/^([a-z_:][\w:]*)?$/i, 'a metric prefix'),
+  },
+  dashboard: {
+    enabled: flag,
+    path: PATH,
+    origins: list(
+      o => typeof o === 'string' && !!parseOrigin(o),
+      'a non-empty array of http or https origins, like "https://admin.example.com"',
+    ),
+  },
+};
 
 /**
  * Merge options with the defaults, each group explicitly, and reject bad
- * values up front, naming the option and the value.
- *
- * @param options - What the application configured.
- * @returns Complete options, with the production test seams.
- * @throws TenantRegistryError `INVALID_OPTION`.
- * @internal
+ * values up front, naming the option and the value (`INVALID_OPTION`).
  */
 export function resolveOptions(options: Options = {}): Resolved {
-  const top = reader(options, '');
-  const given = top.given;
-  for (const [name, instead] of REMOVED_OPTIONS) {
-    const value = valueAt(given, name);
+  const given = checkGroup('(component options)', options) as Options;
+  for (const [name, instead] of Object.entries(REMOVED_OPTIONS)) {
+    const value = name
+      .split('.')
+      .reduce<unknown>((at, key) => (at as never)?.[key], given);
     ensure(value === undefined, name, instead, value);
   }
-  const admission = reader(given.admission, 'admission');
-  const dataSources = reader(given.dataSources, 'dataSources');
-  const metrics = reader(given.metrics, 'metrics');
-  const strategies = resolveStrategies(given.strategies);
-  return {
-    cleanupInterval: top.duration('cleanupInterval', 0),
-    maxIdleTime: top.duration('maxIdleTime', 0, true),
-    maxTenants: top.count('maxTenants', true),
-    protectionWindow: top.duration('protectionWindow', 0, true),
-    memoryPressure: resolveMemoryPressure(given.memoryPressure),
+  const top = resolveGroup('', given);
+  const strategies = [...(top.strategies as string[])];
+  ensure(
+    new Set(strategies).size === strategies.length,
+    'strategies',
+    'each strategy listed once',
+    strategies.join(', '),
+  );
+  const metrics = resolveGroup('metrics', given.metrics);
+  const resolved = {
+    ...top,
+    header: (top.header as string).toLowerCase(),
     strategies,
-    header: top.text('header', /^[a-z0-9-]+$/i, 'a header name').toLowerCase(),
-    query: top.text('query', TEXT, 'a non-empty string'),
+    memoryPressure: resolveMemoryPressure(given.memoryPressure),
     host: resolveHost(given.host, strategies),
-    jwt: resolveJwt(given.jwt, strategies),
-    tenantIdCase: top.oneOf('tenantIdCase', ['exact', 'lowercase'] as const),
-    requireTenant: top.flag('requireTenant'),
-    admission: {
-      cacheTtl: admission.duration('cacheTtl', 0),
-      negativeCacheTtl: admission.duration('negativeCacheTtl', 0),
-      cacheSize: admission.count('cacheSize'),
-      checkTimeout: admission.duration('checkTimeout', 1),
-      maxPendingChecks: admission.count('maxPendingChecks'),
-    },
-    bridge: top.flag('bridge'),
-    disconnectTimeout: top.duration('disconnectTimeout', 1),
-    dataSources: {
-      maxOpen: dataSources.count('maxOpen', true),
-      acquireTimeout: dataSources.duration('acquireTimeout', 0),
-    },
-    maxIdentifierBytes: top.count('maxIdentifierBytes'),
-    health: resolveHealth(given.health),
-    metrics: {
-      enabled: metrics.flag('enabled'),
-      path: metrics.given.path === false ? undefined : metrics.path('path'),
-      documented: metrics.flag('documented'),
-      registerGlobally: metrics.flag('registerGlobally'),
-      prefix: metrics.text('prefix', /^([a-z_:][\w:]*)?$/i, 'a metric prefix'),
-    },
+    jwt: strategies.includes('jwt') ? resolveJwt(given.jwt) : undefined,
+    admission: resolveGroup('admission', given.admission),
+    dataSources: resolveGroup('dataSources', given.dataSources),
+    health: resolveGroup('health', given.health),
+    metrics: {...metrics, path: metrics.path || undefined}, // false: none
     dashboard: resolveDashboard(given.dashboard),
     clock: Date,
     heapUsage: readHeapUsage,
   };
+  return resolved as unknown as Resolved;
 }
 
-function reader<T extends object>(value: T | undefined, group: string) {
-  return new OptionReader(value, group, DEFAULT_TENANT_REGISTRY_OPTIONS);
+/** A group's options checked, unset ones defaulted, unruled ones kept. */
+function resolveGroup(group: string, value: unknown): Record<string, unknown> {
+  const given = checkGroup(group || '(component options)', value);
+  const defaults: Record<string, unknown> = group
+    ? DEFAULT_TENANT_REGISTRY_OPTIONS[group as 'health']
+    : DEFAULT_TENANT_REGISTRY_OPTIONS;
+  const resolved: Record<string, unknown> = group ? {...given} : {};
+  for (const [key, check] of Object.entries(RULES[group])) {
+    const option = key in defaults ? (given[key] ?? defaults[key]) : given[key];
+    if (option === undefined) continue; // off unless set (health thresholds)
+    check(group ? `${group}.${key}` : key, option);
+    resolved[key] = option;
+  }
+  return resolved;
 }
 
-function resolveStrategies(value: unknown): string[] {
-  const strategies = value ?? DEFAULT_TENANT_REGISTRY_OPTIONS.strategies;
-  ensure(
-    Array.isArray(strategies) &&
-      strategies.length > 0 &&
-      strategies.every(name => typeof name === 'string' && name !== ''),
-    'strategies',
-    'a non-empty array of strategy names',
-    strategies,
-  );
-  const names = [...(strategies as string[])];
-  const isEachOnce = new Set(names).size === names.length;
-  ensure(
-    isEachOnce,
-    'strategies',
-    'each strategy listed once',
-    names.join(', '),
-  );
-  return names;
-}
-
-function resolveHost(
-  value: Options['host'],
-  strategies: string[],
-): Resolved['host'] {
+function resolveHost(value: unknown, strategies: string[]): object {
   const host = checkGroup('host', value);
   ensure(
     !strategies.includes('host') || !!host.domain || !!host.map,
@@ -181,38 +210,17 @@ function resolveHost(
   return {...host};
 }
 
-function resolveJwt(
-  value: Options['jwt'],
-  strategies: string[],
-): Resolved['jwt'] {
-  if (!strategies.includes('jwt')) return undefined;
-  const jwt = reader(value, 'jwt');
-  const {secret, publicKey} = jwt.given;
+function resolveJwt(value: Options['jwt']): Record<string, unknown> {
+  const given = checkGroup('jwt', value);
+  const algorithms = given.algorithms ?? [given.secret ? 'HS256' : 'RS256'];
+  const jwt = resolveGroup('jwt', {...given, algorithms});
   ensure(
-    !!secret || !!publicKey,
+    !!jwt.secret || !!jwt.publicKey,
     'jwt',
     'a `secret` or a `publicKey` when the jwt strategy is listed',
     value,
   );
-  const algorithms = jwt.given.algorithms ?? [secret ? 'HS256' : 'RS256'];
-  ensure(
-    Array.isArray(algorithms) &&
-      algorithms.length > 0 &&
-      algorithms.every(
-        a => typeof a === 'string' && a.toLowerCase() !== 'none',
-      ),
-    'jwt.algorithms',
-    'a non-empty list of signing algorithms without "none"',
-    algorithms,
-  );
-  return {
-    ...jwt.given,
-    algorithms: [...algorithms],
-    claim: jwt.text('claim', TEXT, 'a non-empty string'),
-    maxTokenLength: jwt.count('maxTokenLength'),
-    allowMissingExpiry: jwt.flag('allowMissingExpiry'),
-    fallThroughWithoutToken: jwt.flag('fallThroughWithoutToken'),
-  };
+  return {...jwt, algorithms: [...(jwt.algorithms as string[])]};
 }
 
 function resolveMemoryPressure(
@@ -238,53 +246,15 @@ function resolveMemoryPressure(
   return {high: top, low, ...DEFAULT_TENANT_REGISTRY_OPTIONS.memoryPressure};
 }
 
-function resolveHealth(value: Options['health']): Resolved['health'] {
-  const health = reader(value, 'health');
-  const {warnAtTenants, minReuseRate} = health.given;
-  if (warnAtTenants !== undefined) {
-    checkCount('health.warnAtTenants', warnAtTenants, true);
-  }
+function resolveDashboard(value: unknown): Record<string, unknown> {
+  const dashboard = resolveGroup('dashboard', value);
   ensure(
-    minReuseRate === undefined ||
-      minReuseRate === 0 ||
-      isFraction(minReuseRate),
-    'health.minReuseRate',
-    'a fraction from 0 to 1',
-    minReuseRate,
-  );
-  return {
-    ...health.given,
-    enabled: health.flag('enabled'),
-    path: health.path('path'),
-    documented: health.flag('documented'),
-    minLookups: health.count('minLookups'),
-  };
-}
-
-function resolveDashboard(value: Options['dashboard']): Resolved['dashboard'] {
-  const dashboard = reader(value, 'dashboard');
-  const resolved = {
-    ...dashboard.given,
-    enabled: dashboard.flag('enabled'),
-    path: dashboard.path('path'),
-  };
-  ensure(
-    !resolved.enabled || !!resolved.token || !!resolved.authorize,
+    !dashboard.enabled || !!dashboard.token || !!dashboard.authorize,
     'dashboard',
     'a `token` or an `authorize` function when the dashboard is enabled',
-    resolved,
+    dashboard,
   );
-  const {origins} = resolved;
-  ensure(
-    origins === undefined ||
-      (Array.isArray(origins) &&
-        origins.length > 0 &&
-        origins.every(o => typeof o === 'string' && !!parseOrigin(o))),
-    'dashboard.origins',
-    'a non-empty array of http or https origins, like "https://admin.example.com"',
-    origins,
-  );
-  return resolved;
+  return dashboard;
 }
 
 function deepFreeze<T extends object>(value: T): T {

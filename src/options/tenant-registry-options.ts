@@ -23,27 +23,23 @@ export interface JwtStrategyOptions {
   /** Expected `aud`, if any (never shown to clients). */
   audience?: string;
   /**
-   * Longest token accepted, in characters; a longer one is a 401 before any
-   * verification. @defaultValue 8192
+   * Longest token accepted, in characters (a positive integer); a longer one
+   * is a 401 before any verification. @defaultValue 8192
    */
   maxTokenLength?: number;
   /** Accept tokens without an `exp` claim. @defaultValue false */
   allowMissingExpiry?: boolean;
   /**
-   * Without an `Authorization` header, let the strategies listed after
-   * `jwt` name the tenant. When `false`, such a request has no tenant (400
-   * `TENANT_REQUIRED` under `requireTenant`). A present but invalid header is
-   * always a 401. @defaultValue false
+   * Without an `Authorization` header, let the strategies listed after `jwt`
+   * name the tenant; when `false` such a request has no tenant. An invalid
+   * header is always a 401. @defaultValue false
    */
   fallThroughWithoutToken?: boolean;
 }
 
 /** Options of the `host` strategy: a `domain` or a `map` is required. */
 export interface HostStrategyOptions {
-  /**
-   * The parent domain: `acme.example.com` under `example.com` is tenant
-   * `acme`. Hosts outside it name no tenant.
-   */
+  /** Parent domain: `acme.example.com` under `example.com` is tenant `acme`. */
   domain?: string;
   /** Host name to tenant id, checked before `domain`. */
   map?: Record<string, string>;
@@ -51,14 +47,11 @@ export interface HostStrategyOptions {
 
 /** When the health report says `warning` (each off unless set). */
 export interface HealthThresholds {
-  /**
-   * Warn when more tenants than this are live: an early warning below the
-   * hard cap `maxTenants`.
-   */
+  /** Warn above this many live tenants (a positive integer or `Infinity`). */
   warnAtTenants?: number;
   /** Warn when hits / lookups falls below this fraction (0 to 1). */
   minReuseRate?: number;
-  /** Lookups needed before `minReuseRate` is judged. @defaultValue 100 */
+  /** Lookups (a positive integer) before `minReuseRate` is judged. @defaultValue 100 */
   minLookups?: number;
 }
 
@@ -77,8 +70,8 @@ export interface MetricsOptions {
   /** Collect metrics (computed on scrape). @defaultValue true */
   enabled?: boolean;
   /**
-   * Serve them at this path; `false` serves no endpoint of ours (use
-   * `registerGlobally` or `TenantRegistryBindings.METRICS`).
+   * Serve them at this path; `false` serves none (use `registerGlobally` or
+   * `TenantRegistryBindings.METRICS`).
    * @defaultValue `'/tenant-registry/metrics'`
    */
   path?: string | false;
@@ -97,46 +90,38 @@ export interface DashboardOptions {
   /** Where. @defaultValue `'/tenant-registry/dashboard'` */
   path?: string;
   /**
-   * The token operators present (`?token=` for the page, `Bearer` for the
-   * API). Never logged or echoed.
+   * The operators' token (`?token=` for the page, `Bearer` for the API).
+   * Never logged or echoed.
    */
   token?: string;
   /** Decide yourself instead of a token (e.g. from your session). */
   authorize?: (request: Request) => boolean | Promise<boolean>;
   /**
-   * The origins browsers reach the dashboard at (`https://admin.example.com`),
-   * for a proxy that changes the `Host` header or the protocol: a state
-   * change from another `Origin` is refused (403 `DASHBOARD_FORBIDDEN`).
-   * @defaultValue the request's own protocol (as Express sees it: set `trust
-   * proxy` to take `X-Forwarded-Proto`) and `Host`
+   * The origins browsers reach the dashboard at (`https://admin.example.com`)
+   * behind a proxy that changes `Host` or the protocol; a state change from
+   * another `Origin` is a 403. @defaultValue the request's own protocol (as
+   * Express sees it, see `trust proxy`) and `Host`
    */
   origins?: string[];
 }
 
 /** Options of tenant admission (see `TenantRegistryBindings.ADMISSION`). */
 export interface AdmissionOptions {
-  /**
-   * How long the check's "yes" is cached, in milliseconds; `0` asks the
-   * check on every request. @defaultValue 60000
-   */
+  /** How long a "yes" is cached, in ms; `0` asks each time. @defaultValue 60000 */
   cacheTtl?: Milliseconds;
-  /**
-   * How long a "no" is cached, in milliseconds; `0` asks again every time.
-   * @defaultValue 10000
-   */
+  /** How long a "no" is cached, in ms; `0` asks each time. @defaultValue 10000 */
   negativeCacheTtl?: Milliseconds;
   /** Most answers cached, each side (a positive integer). @defaultValue 10000 */
   cacheSize?: number;
   /**
-   * How long a request waits for the check, in milliseconds (at least 1),
-   * before 503 `TENANT_ADMISSION_UNAVAILABLE`; the check keeps running and
-   * its answer is cached. @defaultValue 5000
+   * How long a request waits for the check, in ms (at least 1), before 503
+   * `TENANT_ADMISSION_UNAVAILABLE`; the late answer is still cached.
+   * @defaultValue 5000
    */
   checkTimeout?: Milliseconds;
   /**
-   * Most tenants whose check is pending at once: one more unchecked tenant
-   * answers 503 `TENANT_ADMISSION_UNAVAILABLE` at once, so a flood of ids
-   * cannot pile up checks. @defaultValue 1000
+   * Most tenants whose check is pending at once (a positive integer); one
+   * more gets 503 `TENANT_ADMISSION_UNAVAILABLE` at once. @defaultValue 1000
    */
   maxPendingChecks?: number;
 }
@@ -144,17 +129,16 @@ export interface AdmissionOptions {
 /** Options of per-tenant DataSources (`TenantRegistryBindings.TENANT_DATASOURCE`). */
 export interface DataSourceOptions {
   /**
-   * Most tenant DataSources open (or opening, or closing) at once: opening
-   * one more first closes the least recently used one with nothing in
-   * flight, evicting its tenant (reason `capacity`); a slot is free once
-   * that pool has closed. `Infinity` turns the cap off.
+   * Most tenant DataSources open (or opening, or closing) at once, a positive
+   * integer: one more first evicts the least recently used tenant with
+   * nothing in flight (reason `capacity`). `Infinity` turns the cap off.
    * @defaultValue `Infinity`
    */
   maxOpen?: number;
   /**
-   * How long a request waits for a slot when every open DataSource is busy,
-   * in milliseconds, before 503 `TENANT_DATASOURCE_UNAVAILABLE`; `0` answers
-   * 503 at once. @defaultValue 1000
+   * How long a request waits for a slot when every DataSource is busy, in
+   * ms, before 503 `TENANT_DATASOURCE_UNAVAILABLE`; `0` answers 503 at once.
+   * @defaultValue 1000
    */
   acquireTimeout?: Milliseconds;
 }
@@ -163,24 +147,19 @@ export interface DataSourceOptions {
 export interface MemoryPressureOptions {
   /** Start evicting above this fraction of the heap limit, in (0, 1]. */
   high: number;
-  /**
-   * Stop once the estimate is below this fraction, in (0, `high`).
-   * @defaultValue `max(high - 0.1, high / 2)`
-   */
+  /** Stop below this fraction, in (0, `high`). @defaultValue `max(high - 0.1, high / 2)` */
   low?: number;
 }
 
 /**
- * Options of `TenantRegistryComponent`, bound with
- * `app.configure(TenantRegistryBindings.COMPONENT).to({...})` before
- * `app.component(TenantRegistryComponent)`. Every field is optional; the
- * defaults are `DEFAULT_TENANT_REGISTRY_OPTIONS`. A bad value fails
- * `app.component()` with `INVALID_OPTION` naming the option and the value.
+ * Options of `TenantRegistryComponent`, set with
+ * `app.configure(TenantRegistryBindings.COMPONENT).to({...})`. Every field is
+ * optional; a bad value fails `app.component()` with `INVALID_OPTION`.
  */
 export interface TenantRegistryOptions {
   /**
-   * How often the cleanup pass runs, in milliseconds; `0` runs no timer
-   * (call `forceCleanup()` or `runCleanupPass()` yourself).
+   * How often the cleanup pass runs, in milliseconds (finite); `0` runs no
+   * timer (call `runCleanupPass()` yourself).
    * @defaultValue 300000 (5 minutes)
    */
   cleanupInterval?: Milliseconds;
@@ -192,30 +171,27 @@ export interface TenantRegistryOptions {
    */
   maxIdleTime?: Milliseconds;
   /**
-   * A hard cap on live tenants, enforced when a new tenant is admitted: the
-   * least recently used tenant without a lease and outside
-   * `protectionWindow` is evicted to make room; when there is none, 503
-   * `TENANT_CAPACITY`. A positive integer; `Infinity` turns the cap off.
+   * A hard cap on live tenants: admitting one more evicts the least recently
+   * used tenant without a lease and outside `protectionWindow`, or answers
+   * 503 `TENANT_CAPACITY`. A positive integer; `Infinity` turns the cap off.
    * @defaultValue 2000
    */
   maxTenants?: number;
   /**
    * A tenant used within this many milliseconds is not evicted to make room
-   * for a new one (a flood of new ids is refused instead); `0` protects
-   * none, `Infinity` never evicts to make room.
+   * for a new one; `0` protects none, `Infinity` never evicts to make room.
    * @defaultValue 60000 (1 minute)
    */
   protectionWindow?: Milliseconds;
   /**
-   * Evict least recently used idle tenants while the heap is over a
-   * fraction of its limit: a number is the high watermark, or give both.
+   * Evict least recently used idle tenants while the heap is over this
+   * fraction of its limit (the high watermark), or `{high, low}`.
    * @defaultValue off
    */
   memoryPressure?: number | MemoryPressureOptions;
   /**
-   * Tenant resolution strategies, by name, in the order tried; the first
-   * that yields an id wins. Built in: `header`, `query`, `host`, `jwt`; add
-   * your own with `asTenantStrategy`.
+   * Tenant resolution strategies in the order tried (the first id wins):
+   * `header`, `query`, `host`, `jwt`, or your own (`asTenantStrategy`).
    * @defaultValue `['header']`
    */
   strategies?: string[];
@@ -228,10 +204,9 @@ export interface TenantRegistryOptions {
   /** Options of the `jwt` strategy (required when it is listed). */
   jwt?: JwtStrategyOptions;
   /**
-   * How tenant ids compare: `'exact'` keeps them as sent; `'lowercase'`
-   * lower-cases every id, so `ACME` and `acme` are one tenant (set it when
-   * your tenants are case-insensitive, or a suspension of `acme` could be
-   * sidestepped with `ACME`).
+   * `'lowercase'` lower-cases every tenant id, so `ACME` and `acme` are one
+   * tenant (set it for case-insensitive tenants, or a suspension of `acme`
+   * could be sidestepped with `ACME`); `'exact'` keeps them as sent.
    * @defaultValue `'exact'`
    */
   tenantIdCase?: 'exact' | 'lowercase';
@@ -245,19 +220,17 @@ export interface TenantRegistryOptions {
   /** Install the juggler bridge on start. @defaultValue true */
   bridge?: boolean;
   /**
-   * How long a tenant's DataSource may take to disconnect on eviction, in
-   * milliseconds (at least 1), before it counts as failed.
-   * @defaultValue 10000
+   * How long a tenant's DataSource may take to disconnect on eviction, in ms
+   * (at least 1), before it counts as failed. @defaultValue 10000
    */
   disconnectTimeout?: Milliseconds;
   /** Per-tenant DataSources: the cap on open ones. */
   dataSources?: DataSourceOptions;
   /**
-   * The target database's identifier limit, in bytes: `defineTenantModel`
-   * names longer than this are shortened with a hash of the tenant id, so
-   * distinct tenants never share a table. 63 is PostgreSQL's (it silently
-   * cuts longer names) and fits MySQL (64), SQL Server and Oracle 12.2+
-   * (128); set 30 for Oracle before 12.2.
+   * The database's identifier limit, in bytes: longer `defineTenantModel`
+   * names are shortened with a hash of the tenant id. A positive integer; 63
+   * is PostgreSQL's and fits MySQL, SQL Server and Oracle 12.2+; set 30 for
+   * older Oracle.
    * @defaultValue 63
    */
   maxIdentifierBytes?: number;
@@ -269,56 +242,35 @@ export interface TenantRegistryOptions {
   dashboard?: DashboardOptions;
 }
 
-/** `T` with the keys that have a default required. */
+type Defaults = typeof DEFAULT_TENANT_REGISTRY_OPTIONS;
 type WithDefaults<T, K extends PropertyKey> = Omit<T, K> &
   Required<Pick<T, K & keyof T>>;
 
-type Defaults = typeof DEFAULT_TENANT_REGISTRY_OPTIONS;
-
-/**
- * Test seams: constructor parameters of the internal classes, never
- * component options (tests rebind `TenantRegistryBindings.OPTIONS`).
- *
- * @internal
- */
-export interface TenantRegistrySeams {
-  /** Time source. Production: `Date`. */
-  clock: Clock;
-  /** Heap reading for `memoryPressure`. Production: this process's heap. */
-  heapUsage: () => HeapUsage;
-}
-
-/** The resolved memory-pressure policy. @internal */
+/** The resolved memory-pressure policy. */
 export interface MemoryPressureSettings extends Required<MemoryPressureOptions> {
   /** Most tenants one pass evicts: a brake on a wrong estimate. */
   maxEvictionsPerPass: number;
 }
 
-/** The groups of options, each merged with its defaults on its own. */
 type Group = 'memoryPressure' | 'jwt' | 'admission' | 'dataSources';
 type EndpointGroup = 'health' | 'metrics' | 'dashboard';
 
-/**
- * Options with every default filled in, and the test seams.
- *
- * @internal
- */
+/** Options with every default filled in, plus the test seams (tests rebind them). */
 export type ResolvedTenantRegistryOptions = Required<
   Omit<TenantRegistryOptions, Group | EndpointGroup>
-> &
-  TenantRegistrySeams & {
-    /** `undefined` when memory-pressure eviction is off. */
-    memoryPressure: MemoryPressureSettings | undefined;
-    /** `undefined` unless the `jwt` strategy is listed. */
-    jwt:
-      | WithDefaults<JwtStrategyOptions, keyof Defaults['jwt'] | 'algorithms'>
-      | undefined;
-    admission: Required<AdmissionOptions>;
-    dataSources: Required<DataSourceOptions>;
-    health: WithDefaults<HealthOptions, keyof Defaults['health']>;
-    /** `path` is `undefined` for no endpoint. */
-    metrics: Required<Omit<MetricsOptions, 'path'>> & {
-      path: string | undefined;
-    };
-    dashboard: WithDefaults<DashboardOptions, keyof Defaults['dashboard']>;
-  };
+> & {
+  clock: Clock;
+  heapUsage: () => HeapUsage;
+  /** `undefined` when memory-pressure eviction is off. */
+  memoryPressure: MemoryPressureSettings | undefined;
+  /** `undefined` unless the `jwt` strategy is listed. */
+  jwt:
+    | WithDefaults<JwtStrategyOptions, keyof Defaults['jwt'] | 'algorithms'>
+    | undefined;
+  admission: Required<AdmissionOptions>;
+  dataSources: Required<DataSourceOptions>;
+  health: WithDefaults<HealthOptions, keyof Defaults['health']>;
+  /** `path` is `undefined` for no endpoint. */
+  metrics: Required<Omit<MetricsOptions, 'path'>> & {path: string | undefined};
+  dashboard: WithDefaults<DashboardOptions, keyof Defaults['dashboard']>;
+};

@@ -1,0 +1,107 @@
+// Copyright loopback4-tenant-registry contributors. MIT License.
+
+import {
+  asGlobalInterceptor,
+  Binding,
+  BindingScope,
+  Context,
+  ContextTags,
+  CoreBindings,
+  CoreTags,
+  inject,
+  lifeCycleObserver,
+  type Getter,
+  type Interceptor,
+  type LifeCycleObserver,
+} from '@loopback/core';
+import {MiddlewareSequence, RestBindings} from '@loopback/rest';
+import {
+  installJugglerBridge,
+  type UninstallJugglerBridge,
+} from '../bridge/juggler-bridge';
+import {hasTenantContext} from '../context/tenant-context';
+import {TenantRegistryBindings as keys} from '../keys';
+import type {TenantRegistryMetrics} from '../observability/tenant-metrics';
+import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
+import type {ModelRegistry} from '../registry/model-registry';
+import type {TenantRequestHandler} from '../request/tenant-request-handler';
+
+/**
+ * On start, in order: resolves the strategies (an unknown name fails
+ * `app.start()` before anything is installed), installs the juggler bridge,
+ * binds the interceptor fallback for legacy sequences, and creates the
+ * metrics (so that their histogram sees every cleanup pass). Group `tenancy`
+ * starts before `tenant-registry` (alphabetically) and stops after it.
+ */
+@lifeCycleObserver('tenancy', {scope: BindingScope.SINGLETON})
+export class SetupObserver implements LifeCycleObserver {
+  private uninstallBridge: UninstallJugglerBridge | undefined;
+
+  constructor(
+    @inject(keys.REQUEST_HANDLER)
+    private readonly handler: TenantRequestHandler,
+    @inject(keys.REGISTRY) private readonly registry: ModelRegistry,
+    @inject(keys.OPTIONS)
+    private readonly options: ResolvedTenantRegistryOptions,
+    @inject.getter(keys.METRICS)
+    private readonly getMetrics: Getter<TenantRegistryMetrics>,
+    @inject(CoreBindings.APPLICATION_INSTANCE)
+    private readonly app: Context,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.handler.prepare();
+    if (this.options.bridge && this.uninstallBridge === undefined) {
+      this.uninstallBridge = installJugglerBridge(this.registry);
+    }
+    if (!this.app.isBound(keys.INTERCEPTOR) && (await this.isLegacy())) {
+      this.app.add(interceptorBinding(this.handler));
+    }
+    if (this.options.metrics.enabled) await this.getMetrics();
+  }
+
+  stop(): void {
+    this.uninstallBridge?.();
+    this.uninstallBridge = undefined;
+  }
+
+  /** Whether a server has a sequence other than `MiddlewareSequence`. */
+  private async isLegacy(): Promise<boolean> {
+    for (const {key} of this.app.findByTag(CoreTags.SERVER)) {
+      const server = await this.app.get<unknown>(key);
+      if (!(server instanceof Context)) continue;
+      const sequence = server.getBinding(RestBindings.SEQUENCE, {
+        optional: true,
+      });
+      // Read the bound class: resolving a sequence needs a request context.
+      const bound = sequence?.valueConstructor;
+      const isMiddleware =
+        bound === MiddlewareSequence ||
+        bound?.prototype instanceof MiddlewareSequence;
+      if (sequence !== undefined && !isMiddleware) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * On the legacy `DefaultSequence` middleware cannot carry a context into
+ * controllers: this global interceptor runs a route's controller method in
+ * the request's tenant context (models built by constructors stay outside).
+ * It costs every controller call, hence bound only for such servers.
+ */
+function interceptorBinding(handler: TenantRequestHandler): Binding {
+  const interceptor: Interceptor = async (invocationContext, next) => {
+    if (hasTenantContext()) return next(); // the middleware ran
+    const {REQUEST, RESPONSE} = RestBindings.Http;
+    const optional = {optional: true};
+    const request = await invocationContext.get(REQUEST, optional);
+    const response = await invocationContext.get(RESPONSE, optional);
+    if (request === undefined || response === undefined) return next();
+    return handler.handle(request, response, next);
+  };
+  return Binding.bind(keys.INTERCEPTOR)
+    .to(interceptor)
+    .apply(asGlobalInterceptor('tenancy'))
+    .tag({[ContextTags.GLOBAL_INTERCEPTOR_SOURCE]: 'route'});
+}

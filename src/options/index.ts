@@ -1,3 +1,0 @@
-// Copyright loopback4-tenant-registry contributors. MIT License.
-
-export type {TenantRegistryOptions} from './tenant-registry-options';
