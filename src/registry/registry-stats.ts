@@ -52,6 +52,14 @@ export interface TenantEviction {
   kept: number;
 }
 
+/** Events emitted by a `ModelRegistry`. */
+export interface ModelRegistryEvents {
+  /** A tenant was evicted. */
+  tenantEvicted: [eviction: TenantEviction];
+  /** A cleanup pass finished (see `RegistryManager`). */
+  cleanupPass: [pass: CleanupPassStats];
+}
+
 /** A summary of a cleanup pass. */
 export interface CleanupPassStats {
   /** When it started (clock milliseconds). */

@@ -1,5 +1,10 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {
+  resolveTypeNameIn,
+  type ModelBuilderLike,
+} from '../bridge/juggler-shapes';
+
 /** How to read the parts of a definition that depend on the model builder. */
 export interface StructureKeyOptions {
   /**
@@ -45,6 +50,16 @@ export function computeStructureKey(
 ): string {
   const strict = keyOfValue(options.settings?.strict, 0);
   return `${keyOfProperties(properties, options, 0)}|${strict}`;
+}
+
+/** {@link computeStructureKey} with type names resolved in `builder`. */
+export function structureKeyIn(
+  builder: ModelBuilderLike,
+  properties: object,
+  settings?: {strict?: unknown},
+): string {
+  const resolveTypeName = (name: string) => resolveTypeNameIn(builder, name);
+  return computeStructureKey(properties, {resolveTypeName, settings});
 }
 
 function keyOfProperties(
