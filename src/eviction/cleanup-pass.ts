@@ -8,18 +8,15 @@ import {readHeapUsage, type HeapUsage} from './heap-usage';
 import {
   ESTIMATED_BYTES_PER_MODEL,
   MemoryPressurePolicy,
-  type MemoryPressureState,
 } from './memory-pressure';
 import {usedBefore, type Decide} from './tenant-evictor';
 
 const debug = debugFactory('loopback:tenant-registry:cleanup');
 
-/** When a cleanup pass evicts. */
+/** When a cleanup pass evicts (`memoryPressure`: off when `undefined`). */
 export interface CleanupSettings {
-  /** Milliseconds unused after which a tenant is evicted. */
   maxIdleTime: number;
   maxTenants: number;
-  /** The watermarks; `undefined` turns memory-pressure eviction off. */
   memoryPressure: MemoryPressureSettings | undefined;
 }
 
@@ -34,7 +31,7 @@ export interface CleanupSettings {
  */
 export class CleanupPasses {
   private running: Promise<number> | undefined;
-  /** The longest slice of the pass under way. */
+  /** Of the pass under way. */
   private longestSliceMs = 0;
   private readonly memory: MemoryPressurePolicy | undefined;
   private readonly onSlice = (ms: number) => {
@@ -50,46 +47,37 @@ export class CleanupPasses {
     this.memory = pressure && new MemoryPressurePolicy(pressure, readHeap);
   }
 
-  /** The memory-pressure policy's state (`undefined` when it is off). */
-  get memoryPressure(): MemoryPressureState | undefined {
+  /** `undefined` when memory-pressure eviction is off. */
+  get memoryPressure() {
     return this.memory?.getState();
   }
 
-  /**
-   * Run a cleanup pass (its first slice before this returns), or join the
-   * one under way. Resolves to how many tenants it evicted.
-   */
+  /** Run a pass (its first slice now), or join the one under way. */
   run(): Promise<number> {
-    return (
-      this.running ??
-      this.track(
-        this.pass(async (at, count) => {
-          const {registry, settings, onSlice} = this;
-          const {evictor} = registry;
-          const isIdle = usedBefore(at - settings.maxIdleTime);
-          const isOver: Decide = () =>
-            registry.tenantCount > settings.maxTenants ? 'evict' : 'stop';
-          count(evictor.runPending());
-          count(await evictor.walkInSlices('idle', isIdle, onSlice));
-          count(await evictor.walkInSlices('capacity', isOver, onSlice));
-          const forMemory = this.planForMemory();
-          if (forMemory === undefined) return;
-          count(await evictor.walkInSlices('memory', forMemory, onSlice));
-        }),
-      )
+    if (this.running !== undefined) return this.running;
+    const {registry, settings, onSlice} = this;
+    const {evictor} = registry;
+    return this.track(
+      this.pass(async (at, count) => {
+        const isOver: Decide = () =>
+          registry.tenantCount > settings.maxTenants ? 'evict' : 'stop';
+        const isIdle = usedBefore(at - settings.maxIdleTime);
+        count(evictor.runPending());
+        count(await evictor.walkInSlices('idle', isIdle, onSlice));
+        count(await evictor.walkInSlices('capacity', isOver, onSlice));
+        const forMemory = this.planForMemory();
+        if (forMemory === undefined) return;
+        count(await evictor.walkInSlices('memory', forMemory, onSlice));
+      }),
     );
   }
 
-  /**
-   * Evict every tenant without a lease (reason `manual`) as a pass in
-   * slices, once the pass under way (if any) ends.
-   */
+  /** Evict every tenant without a lease as a pass, after the one under way. */
   evictAll(): Promise<number> {
+    const {evictor} = this.registry;
     const evictAll = () =>
       this.pass(async (at, count) =>
-        count(
-          await this.registry.evictor.evictAllInSlices('manual', this.onSlice),
-        ),
+        count(await evictor.evictAllInSlices('manual', this.onSlice)),
       );
     const previous = this.running;
     return this.track(previous ? previous.then(evictAll) : evictAll());
@@ -105,7 +93,6 @@ export class CleanupPasses {
     return evicted;
   }
 
-  /** Resolves when the pass under way (if any) has ended. */
   async whenIdle(): Promise<void> {
     await this.running;
   }
@@ -157,7 +144,7 @@ export class CleanupPasses {
     started: number,
     evicted: number,
     error?: unknown,
-  ): void {
+  ) {
     this.registry.recordCleanupPass({
       at,
       durationMs: performance.now() - started,

@@ -14,13 +14,10 @@ type RecordOf = (model: unknown) => ModelRecord | undefined;
 /**
  * Evict a tenant's models from juggler: its tracked named models (with their
  * connector entries and unregistered anonymous children) and its anonymous
- * models, except those a live model outside the tenant still uses.
- *
- * @remarks
+ * models, except those a live model outside the tenant still uses (`kept`).
  * Deleting from `builder.models` is what frees memory (`definitions` alone
- * frees nothing, and juggler's `deleteModelByName` leaves the children). An
- * entry is deleted only while it maps to the same class: a model redefined
- * since is never touched.
+ * frees nothing, juggler's `deleteModelByName` leaves the children); an entry
+ * is deleted only while it maps to the same class.
  */
 export function evictModels(
   tenantId: string,
@@ -34,7 +31,6 @@ export function evictModels(
     (evicted ??= new Set()).add(model.definition);
     if (evictNamedModel(model, recordOf)) namedModels++;
   }
-
   // Most tenants' models have no referrer outside the tenant: the sets and
   // closures below are only made for those that do.
   let pinned: Set<ModelRecord> | undefined;
@@ -65,7 +61,6 @@ export function evictModels(
       }
     }
   }
-
   let models = 0;
   for (const record of records) {
     if (pinned?.has(record)) continue;
@@ -75,10 +70,7 @@ export function evictModels(
   return {models, namedModels, kept: pinned?.size ?? 0};
 }
 
-/**
- * Drop every model of a tenant-owned DataSource from its builder and
- * connector: a DataSource the application still references then holds none.
- */
+/** Drop every model of a tenant's DataSource from its builder and connector. */
 export function evictDataSourceModels(dataSource: DataSourceLike): void {
   const builder = dataSource.modelBuilder;
   if (builder === undefined) return;
@@ -90,9 +82,8 @@ export function evictDataSourceModels(dataSource: DataSourceLike): void {
 }
 
 /**
- * Evict a named model from its builder and its connector, with the anonymous
- * children juggler built for it and nobody registered. Returns whether the
- * builder still mapped it.
+ * Evict a named model from its builder and connector, with the anonymous
+ * children nobody registered; `false` when the builder no longer maps it.
  */
 export function evictNamedModel(
   model: ModelClassLike,

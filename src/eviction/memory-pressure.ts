@@ -4,7 +4,7 @@ import type {MemoryPressureSettings} from '../options/tenant-registry-options';
 import type {HeapUsage} from './heap-usage';
 
 /**
- * Heap held by one juggler model, as measured (docs/performance.md). The heap shrinks
+ * Heap held by one juggler model (docs/performance.md). The heap shrinks
  * only after the next GC, so a pass estimates what it frees from what it
  * evicts instead of reading the heap again.
  */
@@ -23,11 +23,10 @@ export interface MemoryPressureState {
 }
 
 /**
- * When and how much to evict for memory: above the high watermark, evict
- * least recently used tenants until the estimate is under the low
- * watermark, at most `maxEvictionsPerPass`; when the heap did not go down
- * since the last evicting pass (something else holds it), skip 1, 2, 4 ...
- * up to 16 passes instead of evicting every tenant on every pass.
+ * When and how much to evict for memory: above the high watermark, the
+ * least recently used tenants until the estimate is under the low one, at
+ * most `maxEvictionsPerPass`. When evicting did not lower the heap
+ * (something else holds it), skip 1, 2, 4 ... up to 16 passes.
  */
 export class MemoryPressurePolicy {
   private skip = 0;
@@ -57,24 +56,18 @@ export class MemoryPressurePolicy {
     const lastUsed = this.usedAtLastEviction;
     this.usedAtLastEviction = undefined;
     if (lastUsed !== undefined && usedBytes >= lastUsed) {
-      // Evicting did not lower the heap: skip 1, 2, 4 ... passes (this one
-      // and the next 0, 1, 3 ...), then try again.
-      this.backoff = Math.min(
-        MAX_BACKOFF_PASSES,
-        Math.max(1, this.backoff * 2),
-      );
+      // Skip this pass and the next 0, 1, 3 ... (so 1, 2, 4 ... passes).
+      const backoff = Math.max(1, this.backoff * 2);
+      this.backoff = Math.min(MAX_BACKOFF_PASSES, backoff);
       this.skip = this.backoff - 1;
       return undefined;
     }
     if (lastUsed !== undefined) this.backoff = 0;
     this.usedAtLastEviction = usedBytes;
-    return {
-      bytesToFree: usedBytes - limitBytes * low,
-      maxTenants: maxEvictionsPerPass,
-    };
+    const bytesToFree = usedBytes - limitBytes * low;
+    return {bytesToFree, maxTenants: maxEvictionsPerPass};
   }
 
-  /** The policy's state, for stats and health. */
   getState(): MemoryPressureState {
     return {
       isUnderPressure: this.consecutive > 0,

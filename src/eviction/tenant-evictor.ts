@@ -17,24 +17,11 @@ const debug = debugFactory('loopback:tenant-registry:eviction');
  * Evict-all in slices skips tenants created after it started: they may sit
  * before older tenants touched since, so `stop` would miss those.
  */
-export type EvictionDecision = 'evict' | 'skip' | 'stop';
+export type Decide = (scope: ModelScope) => 'evict' | 'skip' | 'stop';
 
-/** A walk's choice for each tenant, least recently used first. */
-export type Decide = (scope: ModelScope) => EvictionDecision;
-
-/**
- * Evict the tenants last used before `cutoff`: least recently used first, the
- * first tenant used since ends the walk, so it costs O(evicted + leased).
- */
+/** Evict the tenants last used before `cutoff`: the first used since stops. */
 export function usedBefore(cutoff: number): Decide {
   return scope => (scope.lastAccessed < cutoff ? 'evict' : 'stop');
-}
-
-/** The outcome of one walk (or one slice of it). */
-export interface EvictionWalk {
-  evicted: number;
-  /** `false` when the walk stopped at its deadline with work left. */
-  isComplete: boolean;
 }
 
 // An eviction can take milliseconds, a clock read costs about as much as
@@ -57,7 +44,7 @@ export class TenantEvictor {
     private readonly onEvicted: (eviction: TenantEviction) => void,
   ) {}
 
-  /** Evict a tenant now (what went is returned), or once its last lease ends. */
+  /** Evict a tenant now (what went is returned), or once its leases end. */
   evict(tenantId: string, reason: EvictionReason): TenantEviction | undefined {
     const scope = this.scopes.get(tenantId);
     if (scope === undefined || scope === this.scopes.global) {
@@ -72,18 +59,17 @@ export class TenantEvictor {
   }
 
   /**
-   * Evict what `decide` picks, from the least recently used, until it says
-   * `stop`, the tenants run out or `deadline` (`performance.now()`) passes.
-   * Leased tenants are passed over; with `deferLeased` they are shown to
-   * `decide` and evicted once their last lease ends.
+   * Evict what `decide` picks, least recently used first, until it says
+   * `stop`, the tenants run out or `deadline` (`performance.now()`) passes
+   * (`isComplete` is then `false`). Leased tenants are passed over; with
+   * `deferLeased`, `decide` sees them and they go once their leases end.
    */
   walk(
     reason: EvictionReason,
     decide: Decide,
     deadline = Infinity,
     deferLeased = false,
-  ): EvictionWalk {
-    const hasDeadline = deadline !== Infinity;
+  ): {evicted: number; isComplete: boolean} {
     let evicted = 0;
     let skipped = 0;
     for (const scope of this.scopes.tenantScopes()) {
@@ -97,14 +83,14 @@ export class TenantEvictor {
         if (decision === 'evict') this.markPending(scope.tenantId, reason);
         if (++skipped % SKIPS_PER_DEADLINE_CHECK !== 0) continue;
       }
-      if (hasDeadline && performance.now() >= deadline) {
+      if (deadline !== Infinity && performance.now() >= deadline) {
         return {evicted, isComplete: false};
       }
     }
     return {evicted, isComplete: true};
   }
 
-  /** {@link TenantEvictor.walk} in slices that yield the event loop. */
+  /** {@link TenantEvictor.walk} in slices; `external` defers leased ones. */
   async walkInSlices(
     reason: EvictionReason,
     decide: Decide,
@@ -120,17 +106,12 @@ export class TenantEvictor {
     return evicted;
   }
 
-  /**
-   * Evict every tenant without a lease, those waiting first. With reason
-   * `external` (a fleet gap: all may be stale) leased ones go once their
-   * last lease ends.
-   */
+  /** Evict the waiting tenants, then every tenant without a lease. */
   evictAll(reason: EvictionReason): number {
     const deferLeased = reason === 'external';
     const pending = this.runPending();
-    return (
-      pending + this.walk(reason, () => 'evict', Infinity, deferLeased).evicted
-    );
+    const all = this.walk(reason, () => 'evict', Infinity, deferLeased);
+    return pending + all.evicted;
   }
 
   /** {@link TenantEvictor.evictAll} in slices, for the tenants live now. */
@@ -149,10 +130,10 @@ export class TenantEvictor {
   }
 
   /**
-   * Make room for one more tenant under `maxTenants`: evict least recently
-   * used tenants neither leased nor used within `protectionWindow` ms
-   * (reason `capacity`). Returns 0 when there is room, else the ms until the
-   * oldest protected tenant leaves its window (1000 when all are leased).
+   * Make room for one more tenant under `maxTenants`, evicting (`capacity`)
+   * the least recently used not used within `protectionWindow` ms. Returns
+   * 0, or the ms until the oldest protected tenant leaves its window (1000
+   * when all are leased).
    */
   makeRoom(protectionWindow = this.limits.protectionWindow): number {
     const {maxTenants} = this.limits;
@@ -189,12 +170,8 @@ export class TenantEvictor {
     // Evict while the records are still indexed: evicting a named model then
     // passes over the children the registry knows, and this tenant's own
     // anonymous referrers are told from outside ones.
-    const models = evictModels(
-      tenantId,
-      records,
-      trackedModels,
-      this.scopes.recordOf,
-    );
+    const {recordOf} = this.scopes;
+    const models = evictModels(tenantId, records, trackedModels, recordOf);
     this.scopes.evict(scope, records);
     for (const dataSource of dataSources) {
       evictDataSourceModels(dataSource);
@@ -213,7 +190,7 @@ export class TenantEvictor {
     return eviction;
   }
 
-  /** Evict a leased tenant once its last lease ends; the first reason stays. */
+  /** The first reason asked for stays. */
   private markPending(tenantId: string, reason: EvictionReason): void {
     if (this.pending.has(tenantId)) return;
     this.pending.set(tenantId, reason);

@@ -7,15 +7,10 @@ import {setImmediate as nextTurn} from 'node:timers/promises';
 export const SLICE_BUDGET_MS = 4;
 
 /**
- * Run a bulk job (cleanup passes, evict-all, the fleet resync, the
- * suspended-set diff) in slices of about {@link SLICE_BUDGET_MS}: the first
- * before this returns, each next one after a `setImmediate` turn, so I/O
- * callbacks and timers go first.
- *
- * @remarks
- * `slice` works until `deadline` (a `performance.now()` value), checking it
- * after each unit that may be slow and every few cheap ones, and says
- * whether the job is done. A slice that throws ends the job with that error.
+ * Run a bulk job in slices of about {@link SLICE_BUDGET_MS}: the first before
+ * this returns, each next one after a `setImmediate` turn (I/O and timers go
+ * first). `slice` works until `deadline` (`performance.now()`) and says
+ * whether the job is done; one that throws ends the job with that error.
  */
 export async function runInSlices(
   slice: (deadline: number) => boolean,
@@ -34,7 +29,7 @@ export async function runInSlices(
   }
 }
 
-/** Whether, after `done` units, a job checking every `every` is past `deadline`. */
+/** Whether a job checking every `every` units is past `deadline` at `done`. */
 export function isPastDeadline(
   deadline: number,
   done: number,

@@ -27,8 +27,7 @@ const debug = debugFactory('loopback:tenant-registry:registry');
 
 /**
  * The tenant-aware model registry: anonymous models per scope, found again
- * by structure; leases that keep a tenant with work in flight from eviction;
- * eviction, which takes everything a tenant owns out of juggler.
+ * by structure; leases; eviction, which takes a tenant out of juggler.
  *
  * @remarks
  * A lookup acts in one scope (the tenant given, else the current tenant,
@@ -180,7 +179,8 @@ export class ModelRegistry extends EventEmitter<Events> {
 
   /** Take a lease on a tenant (shared with `runInTenant`): no eviction. */
   acquire(tenantId: string): void {
-    this.scopes.lease(tenantId) ?? leases.acquireLease(tenantId);
+    const lease = this.scopes.lease(tenantId);
+    if (lease === undefined) leases.acquireLease(tenantId);
   }
 
   /** End a lease; an eviction that waited for the last one runs now. */

@@ -69,6 +69,7 @@ export function addReferrer(
 }
 
 type RecordsByKey = Map<string, ModelRecord>;
+type Named = ModelRecord | WeakRef<ModelRecord>;
 
 /**
  * One scope's anonymous models (a tenant's, or the global scope's), found by
@@ -82,7 +83,7 @@ type RecordsByKey = Map<string, ModelRecord>;
  * collector.
  */
 export class ModelScope {
-  /** When this scope was last used, in clock milliseconds. */
+  /** Clock milliseconds. */
   lastAccessed: number;
   /** The next older and newer tenant scope, in `TenantScopes`' order. */
   older: ModelScope | undefined = undefined;
@@ -95,6 +96,8 @@ export class ModelScope {
   tally: ModelTally | undefined = undefined;
   hits = 0;
   misses = 0;
+  /** Anonymous models registered. */
+  size = 0;
   readonly dataSources = new Set<DataSourceLike>();
   /** Models from `defineTenantModel`, by name, with their definition's key. */
   readonly definedModels = new Map<
@@ -104,13 +107,9 @@ export class ModelScope {
   private readonly byBuilder:
     | Map<ModelBuilderLike, RecordsByKey>
     | WeakMap<ModelBuilderLike, RecordsByKey>;
-  private readonly byName = new Map<
-    string,
-    ModelRecord | WeakRef<ModelRecord>
-  >();
+  private readonly byName = new Map<string, Named>();
   private readonly weakBuilders: WeakBuilderList | undefined;
   private readonly tracked = new Set<ModelClassLike>();
-  private modelCount = 0;
 
   constructor(
     readonly tenantId: string,
@@ -128,9 +127,10 @@ export class ModelScope {
     key: string,
     model: ModelClassLike,
   ): ModelRecord {
+    const name = model.modelName;
     const record: ModelRecord = {
       model,
-      name: model.modelName,
+      name,
       builder,
       scope: this.tenantId,
       key,
@@ -139,18 +139,14 @@ export class ModelScope {
     };
     let byKey = this.byBuilder.get(builder);
     if (byKey === undefined) {
-      byKey = new Map();
-      this.byBuilder.set(builder, byKey);
+      this.byBuilder.set(builder, (byKey = new Map()));
       this.weakBuilders?.add(builder);
     }
     const previous = byKey.get(key);
     if (previous !== undefined) this.unregister(previous);
     byKey.set(key, record);
-    this.byName.set(
-      record.name,
-      this.isTenantScope ? record : new WeakRef(record),
-    );
-    this.modelCount++;
+    this.byName.set(name, this.isTenantScope ? record : new WeakRef(record));
+    this.size++;
     this.tally?.changed(this, this.ownedModels - 1, 1);
     return record;
   }
@@ -163,7 +159,7 @@ export class ModelScope {
     if (this.recordNamed(record.name) === record) {
       this.byName.delete(record.name);
     }
-    this.modelCount--;
+    this.size--;
     this.tally?.changed(this, this.ownedModels + 1, -1);
   }
 
@@ -188,12 +184,7 @@ export class ModelScope {
 
   /** Anonymous and tracked named models. */
   get ownedModels(): number {
-    return this.modelCount + this.tracked.size;
-  }
-
-  /** Anonymous models. */
-  get size(): number {
-    return this.modelCount;
+    return this.size + this.tracked.size;
   }
 
   /** The record for a key in a builder still mapping it (else unregistered). */
@@ -218,8 +209,9 @@ export class ModelScope {
   records(): ModelRecord[] {
     const records: ModelRecord[] = [];
     if (!this.isTenantScope) return records;
-    const byBuilder = this.byBuilder as Map<ModelBuilderLike, RecordsByKey>;
-    for (const byKey of byBuilder.values()) {
+    for (const byKey of (
+      this.byBuilder as Map<unknown, RecordsByKey>
+    ).values()) {
       for (const record of byKey.values()) records.push(record);
     }
     return records;

@@ -34,7 +34,6 @@ export class RegistryCounters {
     external: 0,
   };
 
-  /** Count an admission at `now` (clock milliseconds). */
   recordAdmission(result: AdmissionResult, now: number): void {
     this.admissions[result]++;
     if (result === 'admitted') return;

@@ -8,12 +8,11 @@ import {
 /** How to read the parts of a definition that depend on the model builder. */
 export interface StructureKeyOptions {
   /**
-   * Resolve a type written as a string as juggler would (built-in types
-   * case-insensitively, then the builder's models by name). A resolved type
-   * is keyed by identity, so `'string'`, `'String'` and `String` share a key.
+   * Resolve a type name as juggler would; a resolved type is keyed by
+   * identity, so `'string'`, `'String'` and `String` share a key.
    */
   resolveTypeName?: (name: string) => unknown;
-  /** The anonymous model's settings that change behaviour (`strict`). */
+  /** The settings that change behaviour (`strict`). */
   settings?: {strict?: unknown};
 }
 
@@ -30,17 +29,12 @@ const identities = new WeakMap<object, number>();
 let nextIdentity = 1;
 
 /**
- * The canonical structural key of an anonymous model's property definition:
- * two definitions share a key only when juggler would build equivalent
- * models from them.
- *
- * @remarks
- * Property order does not matter. Kept: names, types (strings resolved as
- * juggler does, constructors and other objects by identity, never by name),
- * nesting, arrays, property options and the `strict` setting. The key is the
- * full canonical form, so a map lookup on it is a full comparison. As in
- * juggler's `ModelBuilder.resolveType`, an object with a truthy `type` is a
- * property with options; any other plain object is a nested model.
+ * The canonical key of an anonymous model's property definition: equal only
+ * when juggler would build equivalent models (property order aside; types
+ * and other objects by identity, never by name), and the full canonical form,
+ * so a map lookup on it is a full comparison. As in juggler's
+ * `ModelBuilder.resolveType`, an object with a truthy `type` is a property
+ * with options; any other plain object is a nested model.
  *
  * @throws UnkeyableStructureError for cyclic or symbol-valued definitions.
  */
@@ -141,10 +135,7 @@ function keyOfValue(value: unknown, depth: number): string {
   return key + '}';
 }
 
-/**
- * Own enumerable keys in code-unit order: for a handful of keys an insertion
- * sort with `<` beats `Array.prototype.sort()`'s generic comparison.
- */
+/** Own keys in code-unit order, by insertion sort (docs/performance.md). */
 function sortedKeys(record: object): string[] {
   const keys = Object.keys(record);
   if (keys.length > 32) return keys.sort();
@@ -162,10 +153,7 @@ function sortedKeys(record: object): string[] {
 
 const PLAIN = /^[\w$.-]*$/;
 
-/**
- * Plain names as they are (shorter keys hash faster), anything with a
- * delimiter JSON-quoted (a quoted text starts with `"`, a plain one cannot).
- */
+/** Plain names as they are, others JSON-quoted (so they start with `"`). */
 function quote(text: string): string {
   return PLAIN.test(text) ? text : JSON.stringify(text);
 }

@@ -12,10 +12,7 @@ type ModelDefiningDataSource = DataSourceLike & {
   createModel(name: string, properties: object, settings?: object): unknown;
 };
 
-/**
- * `ModelRegistry.defineTenantModel`: the current tenant's model of
- * `baseName`, from its scope while its definition is unchanged.
- */
+/** `ModelRegistry.defineTenantModel`. */
 export function defineTenantModel(
   scopes: TenantScopes,
   dataSource: object,
@@ -23,7 +20,6 @@ export function defineTenantModel(
     baseName: string;
     properties: object;
     settings?: object;
-    /** The identifier limit of the name, in bytes. */
     maxBytes: number;
   },
 ): ModelClassLike {

@@ -27,8 +27,8 @@ export interface TenantInfoQuery {
 
 /**
  * Every scope of a `ModelRegistry` (the global one, and tenant ones in
- * least-recently-used order), the reverse index from model class to record,
- * and the lookup counts.
+ * least-recently-used order), the reverse index from class to record, and
+ * the lookup counts.
  *
  * @remarks
  * The order is a doubly linked list through the scopes themselves, beside
@@ -37,16 +37,16 @@ export interface TenantInfoQuery {
  * unlinking moves on.
  */
 export class TenantScopes {
-  /** The global scope; never evicted. */
+  /** Never evicted. */
   readonly global: ModelScope;
-  /** The live tenant scopes' model counts. */
   readonly tally = new ModelTally();
   /** Lookups that found a model, and that found none; models registered. */
   hits = 0;
   misses = 0;
   modelsCreated = 0;
+  /** The serial of the newest tenant scope created so far. */
+  lastSerial = 0;
   private readonly tenants = new Map<string, ModelScope>();
-  private serials = 0;
   private oldest: ModelScope | undefined;
   private newest: ModelScope | undefined;
   private readonly cursors: {next: ModelScope | undefined}[] = [];
@@ -60,18 +60,17 @@ export class TenantScopes {
     this.global = new ModelScope(GLOBAL_TENANT, clock.now(), false);
   }
 
-  /** The scope, if it exists (never created here). */
   get(scopeId: string): ModelScope | undefined {
     return scopeId === GLOBAL_TENANT ? this.global : this.tenants.get(scopeId);
   }
 
-  /** A scope, created (as the most recently used) when missing. */
+  /** A scope, created as the most recently used when missing. */
   getOrCreate(scopeId: string): ModelScope {
     const existing = this.get(scopeId);
     if (existing !== undefined) return existing;
     this.makeRoom?.();
     const scope = new ModelScope(scopeId, this.clock.now(), true);
-    scope.serial = ++this.serials;
+    scope.serial = ++this.lastSerial;
     this.tenants.set(scopeId, scope);
     this.append(scope);
     this.tally.add(scope);
@@ -113,7 +112,6 @@ export class TenantScopes {
     return record.model;
   }
 
-  /** Mark a scope as used now and move it to the most recent end. */
   touch(scope: ModelScope): void {
     scope.lastAccessed = this.clock.now();
     // The bridge touches on every lookup: skip the map when it can.
@@ -142,14 +140,12 @@ export class TenantScopes {
     for (const record of records) this.recordsByModel.delete(record.model);
   }
 
-  /** The record of a model class, if any. */
   readonly recordOf = (model: unknown): ModelRecord | undefined =>
     typeof model === 'function' ? this.recordsByModel.get(model) : undefined;
 
   /**
    * Tenant scopes, least recently used first. Like a `Map` iterator, it goes
-   * on past scopes evicted during the walk and visits a scope touched during
-   * the walk again, at the end.
+   * on past scopes evicted meanwhile and visits one touched meanwhile again.
    */
   *tenantScopes(): IterableIterator<ModelScope> {
     const cursor = {next: this.oldest};
@@ -192,11 +188,6 @@ export class TenantScopes {
 
   has(tenantId: string): boolean {
     return this.tenants.has(tenantId);
-  }
-
-  /** The serial of the newest tenant scope created so far. */
-  get lastSerial(): number {
-    return this.serials;
   }
 
   get tenantCount(): number {
