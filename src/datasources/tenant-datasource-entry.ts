@@ -3,7 +3,7 @@
 import debugFactory from 'debug';
 import type {DataSourceLike} from '../bridge/juggler-shapes';
 import {TenantRegistryError, tenantDataSourceUnavailableError} from '../errors';
-import {releaseDataSourceModels} from '../eviction/footprint-release';
+import {evictDataSourceModels} from '../eviction/footprint-eviction';
 import {isConnectionError, isPoolBusyError} from './connection-errors';
 import {disconnectWithin} from './datasource-closer';
 import {pgPoolOf, PgPoolWatch} from './pg-pool';
@@ -186,7 +186,7 @@ export class TenantDataSourceEntry<DS extends object = object> {
       this.settleClosed();
     };
     disconnectWithin(async () => {
-      releaseDataSourceModels(ds);
+      evictDataSourceModels(ds);
       const poolEnded = this.pgPool?.end();
       await ds.disconnect?.();
       await poolEnded;

@@ -4,48 +4,40 @@ import debugFactory from 'debug';
 import {performance} from 'node:perf_hooks';
 import type {MemoryPressureSettings} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
-import type {ModelScope} from '../registry/model-scope';
-import type {EvictionReason} from '../registry/registry-stats';
 import {readHeapUsage, type HeapUsage} from './heap-usage';
 import {
   ESTIMATED_BYTES_PER_MODEL,
   MemoryPressurePolicy,
-  type MemoryPressureState,
 } from './memory-pressure';
-import type {EvictionDecision} from './tenant-evictor';
+import {usedBefore, type Decide} from './tenant-evictor';
 
 const debug = debugFactory('loopback:tenant-registry:cleanup');
 
-/** When a cleanup pass evicts. */
+/** When a cleanup pass evicts (`memoryPressure`: off when `undefined`). */
 export interface CleanupSettings {
-  /** Milliseconds unused after which a tenant is evicted. */
   maxIdleTime: number;
   maxTenants: number;
-  /** The watermarks; `undefined` turns memory-pressure eviction off. */
   memoryPressure: MemoryPressureSettings | undefined;
 }
 
 /**
- * The cleanup passes of a registry, one at a time.
- *
- * @remarks
- * A pass evicts, in order: tenants whose eviction waited for their last
- * lease; tenants idle longer than `maxIdleTime`; over `maxTenants`, the
- * least recently used; under memory pressure, the least recently used until
- * the estimate is under the low watermark. A leased tenant is never evicted,
- * nor is the global scope. A pass works in slices that yield the event loop;
- * passes (evict-all in slices included) never overlap; a pass that fails is
- * recorded (`lastCleanup.error`, `cleanupFailures`), never rejected.
- *
- * @internal
+ * The cleanup passes of a registry, one at a time. A pass evicts, in order:
+ * tenants whose eviction waited for their last lease; tenants idle longer
+ * than `maxIdleTime`; over `maxTenants`, the least recently used; under
+ * memory pressure, the least recently used until the estimate is under the
+ * low watermark. It works in slices that yield the event loop; passes
+ * (evict-all in slices included) never overlap; a failed pass is recorded
+ * (`lastCleanup.error`, `cleanupFailures`), never rejected.
  */
 export class CleanupPasses {
   private running: Promise<number> | undefined;
-  /** The longest slice of the pass under way. */
+  /** Of the pass under way. */
   private longestSliceMs = 0;
   private readonly memory: MemoryPressurePolicy | undefined;
+  private readonly onSlice = (ms: number) => {
+    if (ms > this.longestSliceMs) this.longestSliceMs = ms;
+  };
 
-  /** @param readHeap - The heap reader (a test seam). */
   constructor(
     private readonly registry: ModelRegistry,
     private readonly settings: CleanupSettings,
@@ -55,53 +47,38 @@ export class CleanupPasses {
     this.memory = pressure && new MemoryPressurePolicy(pressure, readHeap);
   }
 
-  /** The memory-pressure policy's state (`undefined` when it is off). */
-  get memoryPressure(): MemoryPressureState | undefined {
+  /** `undefined` when memory-pressure eviction is off. */
+  get memoryPressure() {
     return this.memory?.getState();
   }
 
-  /**
-   * Run a cleanup pass (its first slice before this returns), or join the
-   * one under way.
-   *
-   * @returns How many tenants it evicted.
-   */
+  /** Run a pass (its first slice now), or join the one under way. */
   run(): Promise<number> {
-    return (
-      this.running ??
-      this.track(
-        this.pass(async (at, count) => {
-          const {maxIdleTime, maxTenants} = this.settings;
-          const registry = this.registry;
-          const cutoff = at - maxIdleTime;
-          count(registry.runPendingEvictions());
-          count(
-            await this.evictInSlices('idle', scope =>
-              scope.lastAccessed < cutoff ? 'evict' : 'stop',
-            ),
-          );
-          count(
-            await this.evictInSlices('capacity', () =>
-              registry.tenantCount > maxTenants ? 'evict' : 'stop',
-            ),
-          );
-          count(await this.evictForMemory());
-        }),
-      )
+    if (this.running !== undefined) return this.running;
+    const {registry, settings, onSlice} = this;
+    const {evictor} = registry;
+    return this.track(
+      this.pass(async (at, count) => {
+        const isOver: Decide = () =>
+          registry.tenantCount > settings.maxTenants ? 'evict' : 'stop';
+        const isIdle = usedBefore(at - settings.maxIdleTime);
+        count(evictor.runPending());
+        count(await evictor.walkInSlices('idle', isIdle, onSlice));
+        count(await evictor.walkInSlices('capacity', isOver, onSlice));
+        const forMemory = this.planForMemory();
+        if (forMemory === undefined) return;
+        count(await evictor.walkInSlices('memory', forMemory, onSlice));
+      }),
     );
   }
 
-  /**
-   * Evict every tenant without a lease (reason `manual`) as a pass in
-   * slices, once the pass under way (if any) ends.
-   */
+  /** Evict every tenant without a lease as a pass, after the one under way. */
   evictAll(): Promise<number> {
+    const {evictor} = this.registry;
     const evictAll = () =>
-      this.pass(async (at, count) => {
-        count(this.registry.runPendingEvictions());
-        const decide = this.registry.tenantsLiveNow();
-        count(await this.evictInSlices('manual', decide));
-      });
+      this.pass(async (at, count) =>
+        count(await evictor.evictAllInSlices('manual', this.onSlice)),
+      );
     const previous = this.running;
     return this.track(previous ? previous.then(evictAll) : evictAll());
   }
@@ -116,7 +93,6 @@ export class CleanupPasses {
     return evicted;
   }
 
-  /** Resolves when the pass under way (if any) has ended. */
   async whenIdle(): Promise<void> {
     await this.running;
   }
@@ -147,30 +123,20 @@ export class CleanupPasses {
     return evicted;
   }
 
-  private async evictForMemory(): Promise<number> {
+  /** The memory step's decision, when the policy says to evict. */
+  private planForMemory(): Decide | undefined {
     const plan = this.memory?.plan();
-    if (plan === undefined) return 0;
+    if (plan === undefined) return undefined;
     let bytes = 0;
     let tenants = 0;
-    return this.evictInSlices('memory', scope => {
+    return scope => {
       if (bytes >= plan.bytesToFree || tenants >= plan.maxTenants) {
         return 'stop';
       }
       tenants++;
       bytes += scope.ownedModels * ESTIMATED_BYTES_PER_MODEL;
       return 'evict';
-    });
-  }
-
-  private evictInSlices(
-    reason: EvictionReason,
-    decide: (scope: ModelScope) => EvictionDecision,
-  ): Promise<number> {
-    return this.registry.evictInSlices(reason, decide, {
-      onSlice: ms => {
-        if (ms > this.longestSliceMs) this.longestSliceMs = ms;
-      },
-    });
+    };
   }
 
   private record(
@@ -178,7 +144,7 @@ export class CleanupPasses {
     started: number,
     evicted: number,
     error?: unknown,
-  ): void {
+  ) {
     this.registry.recordCleanupPass({
       at,
       durationMs: performance.now() - started,

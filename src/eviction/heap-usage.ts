@@ -2,19 +2,15 @@
 
 import {getHeapStatistics} from 'node:v8';
 
-/** Heap figures for the memory-pressure check. */
+/** Heap figures for the memory-pressure check, in bytes. */
 export interface HeapUsage {
-  /** Bytes in use (like `process.memoryUsage().heapUsed`). */
+  /** In use (`process.memoryUsage().heapUsed`). */
   usedBytes: number;
-  /** The heap limit (like `v8.getHeapStatistics().heap_size_limit`). */
+  /** The limit (`v8.getHeapStatistics().heap_size_limit`). */
   limitBytes: number;
 }
 
-/**
- * This process's heap use and limit.
- *
- * @internal
- */
+/** This process's heap use and limit. */
 export function readHeapUsage(): HeapUsage {
   return {
     usedBytes: process.memoryUsage().heapUsed,

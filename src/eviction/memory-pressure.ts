@@ -4,12 +4,9 @@ import type {MemoryPressureSettings} from '../options/tenant-registry-options';
 import type {HeapUsage} from './heap-usage';
 
 /**
- * Heap held by one juggler model, measured on juggler 7 and Node 20 (an
- * anonymous model with two properties is about 11 KiB). The heap shrinks
- * only after the next GC, so a pass estimates what it freed from what it
- * evicted instead of reading the heap again.
- *
- * @internal
+ * Heap held by one juggler model (docs/performance.md). The heap shrinks
+ * only after the next GC, so a pass estimates what it frees from what it
+ * evicts instead of reading the heap again.
  */
 export const ESTIMATED_BYTES_PER_MODEL = 11 * 1024;
 
@@ -26,13 +23,10 @@ export interface MemoryPressureState {
 }
 
 /**
- * When and how much to evict for memory: above the high watermark, evict
- * least recently used tenants until the estimate is under the low
- * watermark, at most `maxEvictionsPerPass`; when the heap did not go down
- * since the last evicting pass (it is held by something else), skip 1, 2,
- * 4 ... up to 16 passes instead of evicting every tenant on every pass.
- *
- * @internal
+ * When and how much to evict for memory: above the high watermark, the
+ * least recently used tenants until the estimate is under the low one, at
+ * most `maxEvictionsPerPass`. When evicting did not lower the heap
+ * (something else holds it), skip 1, 2, 4 ... up to 16 passes.
  */
 export class MemoryPressurePolicy {
   private skip = 0;
@@ -45,12 +39,7 @@ export class MemoryPressurePolicy {
     private readonly readHeap: () => HeapUsage,
   ) {}
 
-  /**
-   * Plan this pass.
-   *
-   * @returns How many bytes of heap to free, and the most
-   * tenants to evict; `undefined` when nothing is to be evicted now.
-   */
+  /** This pass's bytes to free and most tenants to evict, if any. */
   plan(): {bytesToFree: number; maxTenants: number} | undefined {
     const {usedBytes, limitBytes} = this.readHeap();
     const {high, low, maxEvictionsPerPass} = this.settings;
@@ -67,25 +56,18 @@ export class MemoryPressurePolicy {
     const lastUsed = this.usedAtLastEviction;
     this.usedAtLastEviction = undefined;
     if (lastUsed !== undefined && usedBytes >= lastUsed) {
-      // The last pass evicted and the heap did not go down: what holds it is
-      // not the tenants. Skip this pass and the next 0, 1, 3, 7 ... (so 1, 2,
-      // 4, 8 ... passes), then try again.
-      this.backoff = Math.min(
-        MAX_BACKOFF_PASSES,
-        Math.max(1, this.backoff * 2),
-      );
+      // Skip this pass and the next 0, 1, 3 ... (so 1, 2, 4 ... passes).
+      const backoff = Math.max(1, this.backoff * 2);
+      this.backoff = Math.min(MAX_BACKOFF_PASSES, backoff);
       this.skip = this.backoff - 1;
       return undefined;
     }
     if (lastUsed !== undefined) this.backoff = 0;
     this.usedAtLastEviction = usedBytes;
-    return {
-      bytesToFree: usedBytes - limitBytes * low,
-      maxTenants: maxEvictionsPerPass,
-    };
+    const bytesToFree = usedBytes - limitBytes * low;
+    return {bytesToFree, maxTenants: maxEvictionsPerPass};
   }
 
-  /** The policy's state, for stats and health. */
   getState(): MemoryPressureState {
     return {
       isUnderPressure: this.consecutive > 0,

@@ -7,39 +7,31 @@ import type {DataSourceCloser} from '../datasources/datasource-closer';
 import type {ModelScope} from '../registry/model-scope';
 import type {EvictionReason, TenantEviction} from '../registry/registry-stats';
 import type {TenantScopes} from '../registry/tenant-scopes';
-import {evictModels, releaseDataSourceModels} from './footprint-release';
+import {evictDataSourceModels, evictModels} from './footprint-eviction';
+import {runInSlices} from './time-slices';
 
 const debug = debugFactory('loopback:tenant-registry:eviction');
 
 /**
- * What a walk does with the tenant it is looking at: evict it, pass over it
- * (`skip`, as evict-all does with tenants created after it started), or end
- * the walk.
- *
- * @internal
+ * What a walk does with a tenant: evict it, pass over it, or end the walk.
+ * Evict-all in slices skips tenants created after it started: they may sit
+ * before older tenants touched since, so `stop` would miss those.
  */
-export type EvictionDecision = 'evict' | 'skip' | 'stop';
+export type Decide = (scope: ModelScope) => 'evict' | 'skip' | 'stop';
 
-/** The outcome of one walk (or one slice of it). */
-export interface EvictionWalk {
-  evicted: number;
-  /** `false` when the walk stopped at its deadline with work left. */
-  isComplete: boolean;
+/** Evict the tenants last used before `cutoff`: the first used since stops. */
+export function usedBefore(cutoff: number): Decide {
+  return scope => (scope.lastAccessed < cutoff ? 'evict' : 'stop');
 }
 
-// The clock (about 30 ns) is read after every eviction, which can take
-// milliseconds (a tenant with many models, or a large V8 dictionary in
-// juggler shrinking), and after every few tenants passed over, which cost
-// about as much as reading it.
+// An eviction can take milliseconds, a clock read costs about as much as
+// passing over a tenant (docs/performance.md).
 const SKIPS_PER_DEADLINE_CHECK = 32;
 
 /**
- * Evicts tenants: one at a time, or in one least-recently-used walk driven
- * by a decision function (idle, capacity, memory and "all" are all walks).
- * A leased tenant is never evicted; an eviction asked for meanwhile waits
- * for its last lease to end.
- *
- * @internal
+ * Evicts tenants, one at a time or in least-recently-used walks (idle,
+ * capacity, memory and "all" are walks). A leased tenant is never evicted:
+ * an eviction asked for meanwhile waits for its last lease to end.
  */
 export class TenantEvictor {
   private readonly pending = new Map<string, EvictionReason>();
@@ -48,14 +40,11 @@ export class TenantEvictor {
   constructor(
     private readonly scopes: TenantScopes,
     private readonly closer: DataSourceCloser,
+    private readonly limits: {maxTenants: number; protectionWindow: number},
     private readonly onEvicted: (eviction: TenantEviction) => void,
   ) {}
 
-  /**
-   * Evict a tenant now, or once its last lease ends.
-   *
-   * @returns What was evicted, or `undefined` when nothing was evicted now.
-   */
+  /** Evict a tenant now (what went is returned), or once its leases end. */
   evict(tenantId: string, reason: EvictionReason): TenantEviction | undefined {
     const scope = this.scopes.get(tenantId);
     if (scope === undefined || scope === this.scopes.global) {
@@ -70,20 +59,17 @@ export class TenantEvictor {
   }
 
   /**
-   * Walk the tenants from the least recently used, passing over leased ones,
-   * and evict those `decide` picks, until it says `stop`, the tenants run
-   * out or `deadline` (a `performance.now()` value) passes.
-   *
-   * @param deferLeased - Show `decide` the leased tenants too, and evict
-   * those it picks once their last lease ends.
+   * Evict what `decide` picks, least recently used first, until it says
+   * `stop`, the tenants run out or `deadline` (`performance.now()`) passes
+   * (`isComplete` is then `false`). Leased tenants are passed over; with
+   * `deferLeased`, `decide` sees them and they go once their leases end.
    */
   walk(
     reason: EvictionReason,
-    decide: (scope: ModelScope) => EvictionDecision,
+    decide: Decide,
     deadline = Infinity,
     deferLeased = false,
-  ): EvictionWalk {
-    const hasDeadline = deadline !== Infinity;
+  ): {evicted: number; isComplete: boolean} {
     let evicted = 0;
     let skipped = 0;
     for (const scope of this.scopes.tenantScopes()) {
@@ -97,23 +83,60 @@ export class TenantEvictor {
         if (decision === 'evict') this.markPending(scope.tenantId, reason);
         if (++skipped % SKIPS_PER_DEADLINE_CHECK !== 0) continue;
       }
-      if (hasDeadline && performance.now() >= deadline) {
+      if (deadline !== Infinity && performance.now() >= deadline) {
         return {evicted, isComplete: false};
       }
     }
     return {evicted, isComplete: true};
   }
 
+  /** {@link TenantEvictor.walk} in slices; `external` defers leased ones. */
+  async walkInSlices(
+    reason: EvictionReason,
+    decide: Decide,
+    onSlice?: (ms: number) => void,
+  ): Promise<number> {
+    let evicted = 0;
+    const deferLeased = reason === 'external';
+    await runInSlices(deadline => {
+      const walk = this.walk(reason, decide, deadline, deferLeased);
+      evicted += walk.evicted;
+      return walk.isComplete;
+    }, onSlice);
+    return evicted;
+  }
+
+  /** Evict the waiting tenants, then every tenant without a lease. */
+  evictAll(reason: EvictionReason): number {
+    const deferLeased = reason === 'external';
+    const pending = this.runPending();
+    const all = this.walk(reason, () => 'evict', Infinity, deferLeased);
+    return pending + all.evicted;
+  }
+
+  /** {@link TenantEvictor.evictAll} in slices, for the tenants live now. */
+  async evictAllInSlices(
+    reason: EvictionReason,
+    onSlice?: (ms: number) => void,
+  ): Promise<number> {
+    const pending = this.runPending();
+    const newest = this.scopes.lastSerial;
+    const evicted = await this.walkInSlices(
+      reason,
+      scope => (scope.serial <= newest ? 'evict' : 'skip'),
+      onSlice,
+    );
+    return pending + evicted;
+  }
+
   /**
-   * Make room for one more tenant under `maxTenants`: evict least recently
-   * used tenants without a lease and not used within `protectionWindow`
-   * milliseconds (reason `capacity`).
-   *
-   * @returns 0 when there is room now; else the milliseconds until the
-   * oldest protected tenant leaves its window (1000 when every tenant is
-   * leased).
+   * Make room for one more tenant under `maxTenants`, evicting (`capacity`)
+   * the least recently used not used within `protectionWindow` ms. Returns
+   * 0, or the ms until the oldest protected tenant leaves its window (1000
+   * when all are leased).
    */
-  makeRoom(maxTenants: number, protectionWindow: number): number {
+  makeRoom(protectionWindow = this.limits.protectionWindow): number {
+    const {maxTenants} = this.limits;
     if (this.scopes.tenantCount < maxTenants) return 0;
     const cutoff = this.scopes.clock.now() - protectionWindow;
     let wait = 1000;
@@ -141,36 +164,33 @@ export class TenantEvictor {
   }
 
   private evictNow(scope: ModelScope, reason: EvictionReason): TenantEviction {
-    const tenantId = scope.tenantId;
+    const {tenantId, trackedModels, dataSources} = scope;
     this.clearPending(tenantId);
     const records = scope.records();
-    // Evict while the tenant's records are still indexed: evicting a named
-    // model then passes over the children the registry knows (they go, or
-    // stay pinned by a live referrer, with the records), and this tenant's
-    // own anonymous referrers are told from outside ones.
-    const models = evictModels(
-      {tenantId, records, trackedModels: scope.trackedModels},
-      this.scopes.recordOf,
-    );
+    // Evict while the records are still indexed: evicting a named model then
+    // passes over the children the registry knows, and this tenant's own
+    // anonymous referrers are told from outside ones.
+    const {recordOf} = this.scopes;
+    const models = evictModels(tenantId, records, trackedModels, recordOf);
     this.scopes.evict(scope, records);
-    for (const dataSource of scope.dataSources) {
-      releaseDataSourceModels(dataSource);
+    for (const dataSource of dataSources) {
+      evictDataSourceModels(dataSource);
       this.closer.close(dataSource, tenantId);
     }
-    const eviction: TenantEviction = {
+    const eviction = {
       tenantId,
       reason,
       ...models,
-      dataSources: scope.dataSources.size,
+      dataSources: dataSources.size,
     };
     scope.untrackModel();
-    scope.dataSources.clear();
+    dataSources.clear();
     debug('evicted %s (%s): %o', tenantId, reason, eviction);
     this.onEvicted(eviction);
     return eviction;
   }
 
-  /** Evict a leased tenant once its last lease ends; the first reason stays. */
+  /** The first reason asked for stays. */
   private markPending(tenantId: string, reason: EvictionReason): void {
     if (this.pending.has(tenantId)) return;
     this.pending.set(tenantId, reason);

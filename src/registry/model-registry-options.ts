@@ -1,7 +1,5 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {DEFAULT_TENANT_REGISTRY_OPTIONS} from '../options/resolve-options';
-
 /**
  * Options of a {@link ModelRegistry}: the component's options of the same
  * names, with the same defaults.
@@ -19,11 +17,11 @@ export interface ModelRegistryOptions {
    */
   maxTenants?: number;
   /**
-   * The target database's identifier limit, in bytes: `defineTenantModel`
-   * names longer than this are shortened with a hash of the tenant id (see
-   * `tenantIdentifier`). 63 is PostgreSQL's limit (it silently cuts longer
-   * names) and fits MySQL (64), SQL Server and Oracle 12.2+ (128); set 30
-   * for Oracle before 12.2. @defaultValue 63
+   * The target database's identifier limit, in bytes: longer
+   * `defineTenantModel` names are shortened with a hash of the tenant id.
+   * 63 is PostgreSQL's limit (it silently cuts longer names) and fits MySQL
+   * (64), SQL Server and Oracle 12.2+ (128); set 30 for older Oracle.
+   * @defaultValue 63
    */
   maxIdentifierBytes?: number;
   /**
@@ -31,22 +29,4 @@ export interface ModelRegistryOptions {
    * one; 0 turns the protection off. @defaultValue 60000
    */
   protectionWindow?: number;
-}
-
-/**
- * The options with the component's defaults filled in.
- *
- * @internal
- */
-export function resolveModelRegistryOptions(
-  options: ModelRegistryOptions,
-): Required<ModelRegistryOptions> {
-  const defaults = DEFAULT_TENANT_REGISTRY_OPTIONS;
-  return {
-    disconnectTimeout: options.disconnectTimeout ?? defaults.disconnectTimeout,
-    maxTenants: options.maxTenants ?? defaults.maxTenants,
-    maxIdentifierBytes:
-      options.maxIdentifierBytes ?? defaults.maxIdentifierBytes,
-    protectionWindow: options.protectionWindow ?? defaults.protectionWindow,
-  };
 }

@@ -1,72 +1,116 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import type {
-  DataSourceLike,
-  ModelBuilderLike,
-  ModelClassLike,
+import {
+  modelTypeOf,
+  type DataSourceLike,
+  type ModelBuilderLike,
+  type ModelClassLike,
+  type ModelDefinitionLike,
 } from '../bridge/juggler-shapes';
+import {GLOBAL_TENANT} from '../context/tenant-context';
 import type {TenantLease} from '../context/tenant-lease';
-import {isStillMapped, type ModelRecord} from './model-record';
 import type {ModelTally} from './model-tally';
 
-type RecordsByKey = Map<string, ModelRecord>;
-
-/** A model `defineTenantModel` built, and the key of its definition. */
-export interface DefinedModel {
+/** What the registry keeps about one anonymous model. */
+export interface ModelRecord {
   readonly model: ModelClassLike;
+  readonly name: string;
   readonly builder: ModelBuilderLike;
+  /** The tenant id, or `GLOBAL_TENANT`. */
+  readonly scope: string;
   readonly key: string;
+  /**
+   * Definitions whose properties use this model (tenant scopes only): a live
+   * named one among them keeps the model from being evicted.
+   */
+  referrers: Set<ModelDefinitionLike> | undefined;
+  /** Size at which dead referrers are next pruned (amortized O(1) adds). */
+  pruneReferrersAt: number;
 }
+
+/** Whether the builder still maps the record's name to the record's class. */
+export function isStillMapped(record: ModelRecord): boolean {
+  return record.builder.models[record.name] === record.model;
+}
+
+/** Record which tenant models a definition juggler built uses. */
+export function addReferrers(
+  definition: ModelDefinitionLike,
+  recordOf: (model: unknown) => ModelRecord | undefined,
+): void {
+  const properties = definition.properties;
+  for (const name in properties) {
+    const record = recordOf(modelTypeOf(properties[name]));
+    if (record !== undefined && record.scope !== GLOBAL_TENANT) {
+      addReferrer(record, definition);
+    }
+  }
+}
+
+/** Record that `definition` uses the record's model. */
+export function addReferrer(
+  record: ModelRecord,
+  definition: ModelDefinitionLike,
+): void {
+  const referrers = (record.referrers ??= new Set());
+  if (referrers.has(definition)) return;
+  if (referrers.size >= record.pruneReferrersAt) {
+    // A model redefined on every request would otherwise pile up dead
+    // definitions here; dropping them when the set doubles keeps adds O(1).
+    for (const referrer of referrers) {
+      const builder = referrer.modelBuilder;
+      if (builder?.definitions[referrer.name] !== referrer) {
+        referrers.delete(referrer);
+      }
+    }
+    record.pruneReferrersAt = Math.max(8, referrers.size * 2);
+  }
+  referrers.add(definition);
+}
+
+type RecordsByKey = Map<string, ModelRecord>;
+type Named = ModelRecord | WeakRef<ModelRecord>;
 
 /**
  * One scope's anonymous models (a tenant's, or the global scope's), found by
  * builder and structure key, or by name, and what else a tenant owns.
  *
  * @remarks
- * A tenant scope holds its records strongly: it lives until it is evicted,
- * and eviction walks them. The global scope lives as long as the process, so
- * it indexes builders in a `WeakMap` and names through `WeakRef`s: a builder
- * the application drops stays collectable. Tenant scopes, created and
- * evicted by the thousand, avoid weak structures (they cost the collector).
- *
- * @internal
+ * A tenant scope holds its records strongly: eviction walks them. The global
+ * scope lives as long as the process, so it holds builders and names weakly
+ * (a builder the application drops stays collectable). Tenant scopes,
+ * created and evicted by the thousand, avoid weak structures: they cost the
+ * collector.
  */
 export class ModelScope {
-  /** When this scope was last used, in clock milliseconds. */
+  /** Clock milliseconds. */
   lastAccessed: number;
   /** The next older and newer tenant scope, in `TenantScopes`' order. */
   older: ModelScope | undefined = undefined;
   newer: ModelScope | undefined = undefined;
-  /** The tenant's lease count, kept here to spare the request a lookup. */
+  /** The tenant's lease, kept here to spare the request a lookup. */
   lease: TenantLease | undefined = undefined;
-  /** Creation order among tenant scopes (1, 2, ...; 0 for the global one). */
+  /** Creation order among tenant scopes (0 for the global one). */
   serial = 0;
   /** Told when this scope's model counts change, while it is live. */
   tally: ModelTally | undefined = undefined;
-  /** Lookups in this scope that found a model, and that found none. */
   hits = 0;
   misses = 0;
-  /** DataSources owned by this tenant (`ModelRegistry.trackDataSource`). */
+  /** Anonymous models registered. */
+  size = 0;
   readonly dataSources = new Set<DataSourceLike>();
-  /** Models from `defineTenantModel`, by name. */
-  readonly definedModels = new Map<string, DefinedModel>();
+  /** Models from `defineTenantModel`, by name, with their definition's key. */
+  readonly definedModels = new Map<
+    string,
+    {model: ModelClassLike; builder: ModelBuilderLike; key: string}
+  >();
   private readonly byBuilder:
     | Map<ModelBuilderLike, RecordsByKey>
     | WeakMap<ModelBuilderLike, RecordsByKey>;
-  private readonly byName = new Map<
-    string,
-    ModelRecord | WeakRef<ModelRecord>
-  >();
+  private readonly byName = new Map<string, Named>();
   private readonly weakBuilders: WeakBuilderList | undefined;
   private readonly tracked = new Set<ModelClassLike>();
-  private modelCount = 0;
 
-  /**
-   * @param tenantId - The scope's tenant id, or `GLOBAL_TENANT`.
-   * @param now - The creation time in clock milliseconds.
-   * @param isTenantScope - `true` for a tenant (strong, enumerable records);
-   * `false` for the global scope (weak).
-   */
   constructor(
     readonly tenantId: string,
     now: number,
@@ -77,26 +121,36 @@ export class ModelScope {
     this.weakBuilders = isTenantScope ? undefined : new WeakBuilderList();
   }
 
-  /** Add a record, replacing one under the same builder and key. */
-  registerModel(record: ModelRecord): void {
-    let byKey = this.byBuilder.get(record.builder);
+  /** Add a model's record, replacing one under the same builder and key. */
+  registerModel(
+    builder: ModelBuilderLike,
+    key: string,
+    model: ModelClassLike,
+  ): ModelRecord {
+    const name = model.modelName;
+    const record: ModelRecord = {
+      model,
+      name,
+      builder,
+      scope: this.tenantId,
+      key,
+      referrers: undefined,
+      pruneReferrersAt: 8,
+    };
+    let byKey = this.byBuilder.get(builder);
     if (byKey === undefined) {
-      byKey = new Map();
-      this.byBuilder.set(record.builder, byKey);
-      this.weakBuilders?.add(record.builder);
+      this.byBuilder.set(builder, (byKey = new Map()));
+      this.weakBuilders?.add(builder);
     }
-    const previous = byKey.get(record.key);
+    const previous = byKey.get(key);
     if (previous !== undefined) this.unregister(previous);
-    byKey.set(record.key, record);
-    this.byName.set(
-      record.name,
-      this.isTenantScope ? record : new WeakRef(record),
-    );
-    this.modelCount++;
+    byKey.set(key, record);
+    this.byName.set(name, this.isTenantScope ? record : new WeakRef(record));
+    this.size++;
     this.tally?.changed(this, this.ownedModels - 1, 1);
+    return record;
   }
 
-  /** Remove one record from this scope's indexes. */
   unregister(record: ModelRecord): void {
     const byKey = this.byBuilder.get(record.builder);
     if (byKey?.get(record.key) !== record) return;
@@ -105,16 +159,15 @@ export class ModelScope {
     if (this.recordNamed(record.name) === record) {
       this.byName.delete(record.name);
     }
-    this.modelCount--;
+    this.size--;
     this.tally?.changed(this, this.ownedModels + 1, -1);
   }
 
-  /** Named models owned by this tenant (`ModelRegistry.trackModel`). */
+  /** Named models this tenant owns (`ModelRegistry.trackModel`). */
   get trackedModels(): ReadonlySet<ModelClassLike> {
     return this.tracked;
   }
 
-  /** Mark a named model as owned by this tenant. */
   trackModel(model: ModelClassLike): void {
     if (this.tracked.has(model)) return;
     this.tracked.add(model);
@@ -129,20 +182,12 @@ export class ModelScope {
     this.tally?.changed(this, from, 0);
   }
 
-  /** Models this scope owns: its anonymous and tracked named models. */
+  /** Anonymous and tracked named models. */
   get ownedModels(): number {
-    return this.modelCount + this.tracked.size;
+    return this.size + this.tracked.size;
   }
 
-  /** Anonymous models currently registered. */
-  get size(): number {
-    return this.modelCount;
-  }
-
-  /**
-   * The record for a structure key in a builder, if the builder still maps
-   * its name to its class. A stale record is unregistered.
-   */
+  /** The record for a key in a builder still mapping it (else unregistered). */
   findRecord(builder: ModelBuilderLike, key: string): ModelRecord | undefined {
     const record = this.byBuilder.get(builder)?.get(key);
     if (record === undefined || isStillMapped(record)) return record;
@@ -150,7 +195,6 @@ export class ModelScope {
     return undefined;
   }
 
-  /** The model most recently registered under `name` in this scope. */
   findModelByName(name: string): ModelClassLike | undefined {
     return this.recordNamed(name)?.model;
   }
@@ -165,8 +209,9 @@ export class ModelScope {
   records(): ModelRecord[] {
     const records: ModelRecord[] = [];
     if (!this.isTenantScope) return records;
-    const byBuilder = this.byBuilder as Map<ModelBuilderLike, RecordsByKey>;
-    for (const byKey of byBuilder.values()) {
+    for (const byKey of (
+      this.byBuilder as Map<unknown, RecordsByKey>
+    ).values()) {
       for (const record of byKey.values()) records.push(record);
     }
     return records;

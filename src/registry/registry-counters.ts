@@ -11,16 +11,8 @@ import type {TenantScopes} from './tenant-scopes';
 
 const REFUSAL_BUCKET_MS = 30 * 1000;
 
-/**
- * The counters behind `ModelRegistry.getStats()`: plain fields, each bumped
- * once per event on the hot path without allocating.
- *
- * @internal
- */
+/** The counters behind `ModelRegistry.getStats()` besides the lookups'. */
 export class RegistryCounters {
-  hits = 0;
-  misses = 0;
-  modelsCreated = 0;
   bridgeFallbacks = 0;
   listenerFailures = 0;
   cleanupFailures = 0;
@@ -42,7 +34,6 @@ export class RegistryCounters {
     external: 0,
   };
 
-  /** Count an admission at `now` (clock milliseconds). */
   recordAdmission(result: AdmissionResult, now: number): void {
     this.admissions[result]++;
     if (result === 'admitted') return;
@@ -51,9 +42,8 @@ export class RegistryCounters {
   }
 
   /**
-   * The stats: copies of the counters (callers may keep them), read without
-   * a walk over the tenants (model totals are kept as they change, and
-   * leased tenants are counted from the leases).
+   * The stats, as copies, without a walk over the tenants: model totals are
+   * kept as they change, leased tenants are counted from the leases.
    */
   snapshot(
     scopes: TenantScopes,
@@ -71,10 +61,10 @@ export class RegistryCounters {
       globalModels: scopes.global.size,
       totalTenantModels: scopes.tally.anonymousModels,
       tenantScopes: scopes.tenantCount,
-      hits: this.hits,
-      reuseCount: this.hits,
-      misses: this.misses,
-      modelsCreated: this.modelsCreated,
+      hits: scopes.hits,
+      reuseCount: scopes.hits,
+      misses: scopes.misses,
+      modelsCreated: scopes.modelsCreated,
       leasedTenants,
       ...extra,
       admissions: {...this.admissions},

@@ -4,23 +4,16 @@ import type {MemoryPressureState} from '../eviction/memory-pressure';
 import type {TenantEventsStatus} from '../fleet/tenant-event';
 
 /**
- * Why a tenant was evicted.
- *
- * - `idle`: unused for longer than `maxIdleTime`.
- * - `capacity`: over `maxTenants`; the least recently used go first.
- * - `memory`: the heap crossed the `memoryPressure` threshold.
- * - `manual`: `evictTenant()`, `evictAllTenants()` (or their aliases
- *   `cleanupTenant()`, `forceCleanup()`).
- * - `external`: an event from outside the process (another instance).
+ * Why a tenant was evicted: `idle` (unused for longer than `maxIdleTime`),
+ * `capacity` (over `maxTenants`, least recently used first), `memory` (the
+ * heap crossed the `memoryPressure` threshold), `manual` (`evictTenant()`,
+ * `evictAllTenants()` and their seed names) or `external` (an event from
+ * another instance).
  */
 export type EvictionReason =
   'idle' | 'capacity' | 'memory' | 'manual' | 'external';
 
-/**
- * Every {@link EvictionReason}, in a stable order.
- *
- * @internal
- */
+/** Every {@link EvictionReason}, in a stable order. @internal */
 export const EVICTION_REASONS: readonly EvictionReason[] = Object.freeze([
   'idle',
   'capacity',
@@ -52,23 +45,29 @@ export interface TenantEviction {
   kept: number;
 }
 
-/** A summary of a cleanup pass. */
+/** Events emitted by a `ModelRegistry`. */
+export interface ModelRegistryEvents {
+  tenantEvicted: [eviction: TenantEviction];
+  /** A cleanup pass finished (see `RegistryManager`). */
+  cleanupPass: [pass: CleanupPassStats];
+}
+
+/** A summary of a cleanup pass (times in milliseconds). */
 export interface CleanupPassStats {
-  /** When it started (clock milliseconds). */
+  /** When it started (clock time). */
   at: number;
-  /** How long it took, in milliseconds. */
   durationMs: number;
   /** Tenants it evicted. */
   evicted: number;
-  /** The longest slice of work between two yields, in milliseconds. */
+  /** The longest slice of work between two yields. */
   longestSliceMs?: number;
   /** The error message when the pass failed. */
   error?: string;
 }
 
 /**
- * The registry's counters: what `getStats()` returns, and what health,
- * the Prometheus metrics and the dashboard read.
+ * The registry's counters: what `getStats()` returns, and what health, the
+ * Prometheus metrics and the dashboard read.
  */
 export interface ModelRegistryStats {
   /** Anonymous models registered in the global scope. */
@@ -79,7 +78,7 @@ export interface ModelRegistryStats {
   tenantScopes: number;
   /** Lookups answered by an existing model (juggler built nothing). */
   hits: number;
-  /** The seed's name of `hits`, kept for compatibility. */
+  /** The seed's name of `hits`. */
   reuseCount: number;
   /** Lookups that found no model. */
   misses: number;
@@ -107,15 +106,9 @@ export interface ModelRegistryStats {
   lastCleanup: CleanupPassStats | undefined;
   /** Cleanup passes that failed. */
   cleanupFailures: number;
-  /**
-   * The memory-pressure policy's state: set by `RegistryManager.getStats()`
-   * when `memoryPressure` is on.
-   */
+  /** The memory-pressure state (`RegistryManager.getStats()`, when on). */
   memoryPressure?: MemoryPressureState;
-  /**
-   * The fleet transport's status: set by `RegistryManager.getStats()` when
-   * the transport reports one.
-   */
+  /** The fleet transport's status (`RegistryManager.getStats()`). */
   events?: TenantEventsStatus;
 }
 

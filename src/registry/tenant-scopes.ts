@@ -1,21 +1,17 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import type {ModelBuilderLike, ModelClassLike} from '../bridge/juggler-shapes';
 import {GLOBAL_TENANT} from '../context/tenant-context';
+import {validateTenantId} from '../context/tenant-id';
 import {
   acquireLeaseOn,
   isTenantLeased,
   type TenantLease,
 } from '../context/tenant-lease';
 import type {Clock} from './clock';
-import type {ModelRecord} from './model-record';
-import {ModelScope} from './model-scope';
+import {ModelScope, type ModelRecord} from './model-scope';
 import {ModelTally} from './model-tally';
 import type {TenantRegistryInfo} from './registry-stats';
-
-/** Where a walk in progress goes next. */
-interface Cursor {
-  next: ModelScope | undefined;
-}
 
 /** How `getTenantRegistryInfo` orders and limits its lines. */
 export interface TenantInfoQuery {
@@ -30,48 +26,51 @@ export interface TenantInfoQuery {
 }
 
 /**
- * Every scope of a `ModelRegistry`: the global one, and tenant ones in
- * least-recently-used order, plus the reverse index from model class to
- * record.
+ * Every scope of a `ModelRegistry` (the global one, and tenant ones in
+ * least-recently-used order), the reverse index from class to record, and
+ * the lookup counts.
  *
  * @remarks
  * The order is a doubly linked list through the scopes themselves, beside
- * the lookup `Map`, so touching a tenant leaves the `Map` alone: moving a key
- * to a `Map`'s end (delete, then set) leaves a dead entry in its hash chain
- * until the table is rehashed, and a hot tenant touched again and again then
- * costs 30 us a touch among 10,000 tenants. No node objects either: the
- * request path touches one object per tenant. Walks in progress keep a
- * cursor that unlinking moves on.
- *
- * @internal
+ * the lookup `Map`, whose delete-then-set leaves dead entries in a hot key's
+ * hash chain (docs/performance.md). Walks in progress keep a cursor that
+ * unlinking moves on.
  */
 export class TenantScopes {
-  /** The global scope; never evicted. */
+  /** Never evicted. */
   readonly global: ModelScope;
-  /** The live tenant scopes' model counts. */
   readonly tally = new ModelTally();
+  /** Lookups that found a model, and that found none; models registered. */
+  hits = 0;
+  misses = 0;
+  modelsCreated = 0;
+  /** The serial of the newest tenant scope created so far. */
+  lastSerial = 0;
   private readonly tenants = new Map<string, ModelScope>();
-  private serials = 0;
   private oldest: ModelScope | undefined;
   private newest: ModelScope | undefined;
-  private readonly cursors: Cursor[] = [];
+  private readonly cursors: {next: ModelScope | undefined}[] = [];
   private readonly recordsByModel = new WeakMap<object, ModelRecord>();
 
-  constructor(readonly clock: Clock) {
+  /** @param makeRoom - Called before a tenant scope is created. */
+  constructor(
+    readonly clock: Clock,
+    private readonly makeRoom?: () => void,
+  ) {
     this.global = new ModelScope(GLOBAL_TENANT, clock.now(), false);
   }
 
-  /** The scope, if it exists (never created here). */
   get(scopeId: string): ModelScope | undefined {
     return scopeId === GLOBAL_TENANT ? this.global : this.tenants.get(scopeId);
   }
 
-  /** A scope, created (as the most recently used) when missing. */
+  /** A scope, created as the most recently used when missing. */
   getOrCreate(scopeId: string): ModelScope {
     const existing = this.get(scopeId);
     if (existing !== undefined) return existing;
+    this.makeRoom?.();
     const scope = new ModelScope(scopeId, this.clock.now(), true);
-    scope.serial = ++this.serials;
+    scope.serial = ++this.lastSerial;
     this.tenants.set(scopeId, scope);
     this.append(scope);
     this.tally.add(scope);
@@ -79,7 +78,40 @@ export class TenantScopes {
     return scope;
   }
 
-  /** Mark a scope as used now and move it to the most recent end. */
+  /** A tenant's scope, created when missing, touched: it takes ownership. */
+  owner(tenantId: string): ModelScope {
+    const scope = this.getOrCreate(validateTenantId(tenantId));
+    this.touch(scope);
+    return scope;
+  }
+
+  /** Register a model juggler built in a scope (created when missing). */
+  register(
+    scopeId: string,
+    builder: ModelBuilderLike,
+    key: string,
+    model: ModelClassLike,
+  ): void {
+    const scope = this.getOrCreate(scopeId);
+    const record = scope.registerModel(builder, key, model);
+    this.recordsByModel.set(model, record);
+    this.modelsCreated++;
+    this.touch(scope);
+  }
+
+  /** Count a lookup in `scope`; a hit touches it. */
+  counted(scope: ModelScope | undefined, record: ModelRecord | undefined) {
+    if (record === undefined) {
+      this.misses++;
+      if (scope !== undefined) scope.misses++;
+      return undefined;
+    }
+    this.hits++;
+    scope!.hits++;
+    this.touch(scope!);
+    return record.model;
+  }
+
   touch(scope: ModelScope): void {
     scope.lastAccessed = this.clock.now();
     // The bridge touches on every lookup: skip the map when it can.
@@ -87,10 +119,7 @@ export class TenantScopes {
     if (this.tenants.get(scope.tenantId) === scope) this.moveToNewest(scope);
   }
 
-  /**
-   * Take a lease on a live tenant and touch it, in one lookup (the request
-   * path's admission); `undefined` when it has no scope.
-   */
+  /** Lease and touch a live tenant in one lookup (the request path). */
   lease(tenantId: string): TenantLease | undefined {
     const scope = this.tenants.get(tenantId);
     if (scope === undefined) return undefined;
@@ -111,22 +140,15 @@ export class TenantScopes {
     for (const record of records) this.recordsByModel.delete(record.model);
   }
 
-  /** Add a record to the reverse index. */
-  index(record: ModelRecord): void {
-    this.recordsByModel.set(record.model, record);
-  }
-
-  /** The record of a model class, if any. */
   readonly recordOf = (model: unknown): ModelRecord | undefined =>
     typeof model === 'function' ? this.recordsByModel.get(model) : undefined;
 
   /**
    * Tenant scopes, least recently used first. Like a `Map` iterator, it goes
-   * on past scopes evicted during the walk and visits a scope touched during
-   * the walk again, at the end.
+   * on past scopes evicted meanwhile and visits one touched meanwhile again.
    */
   *tenantScopes(): IterableIterator<ModelScope> {
-    const cursor: Cursor = {next: this.oldest};
+    const cursor = {next: this.oldest};
     this.cursors.push(cursor);
     try {
       while (cursor.next !== undefined) {
@@ -139,10 +161,7 @@ export class TenantScopes {
     }
   }
 
-  /**
-   * One line per live tenant scope in the order `query` asks, at a cost of
-   * O(lines returned).
-   */
+  /** One line per live tenant scope, at a cost of O(lines returned). */
   info({
     orderBy = 'lastAccessed',
     limit = Infinity,
@@ -171,11 +190,6 @@ export class TenantScopes {
     return this.tenants.has(tenantId);
   }
 
-  /** The serial of the newest tenant scope created so far. */
-  get lastSerial(): number {
-    return this.serials;
-  }
-
   get tenantCount(): number {
     return this.tenants.size;
   }
@@ -196,10 +210,8 @@ export class TenantScopes {
 
   private unlink(scope: ModelScope): void {
     // A walk about to visit this scope goes on to the one after it.
-    if (this.cursors.length > 0) {
-      for (const cursor of this.cursors) {
-        if (cursor.next === scope) cursor.next = scope.newer;
-      }
+    for (const cursor of this.cursors) {
+      if (cursor.next === scope) cursor.next = scope.newer;
     }
     if (scope.older === undefined) this.oldest = scope.newer;
     else scope.older.newer = scope.newer;

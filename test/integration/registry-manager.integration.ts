@@ -305,9 +305,9 @@ describe('RegistryManager (cleanup lifecycle observer)', () => {
   describe('failures', () => {
     it('records a throwing pass, and the timer keeps running', async () => {
       await givenManager();
-      const original = registry.evictWhere.bind(registry);
+      const original = registry.evictor.walk.bind(registry.evictor);
       let calls = 0;
-      registry.evictWhere = (...args) => {
+      registry.evictor.walk = (...args) => {
         calls++;
         if (calls === 1) throw new Error('injected pass failure');
         return original(...args);

@@ -37,7 +37,7 @@ describe('eviction (specification)', () => {
   describe('a walk over the tenants', () => {
     it('leaves the tenants its decision skips', () => {
       givenTenants('a', 'b', 'c');
-      const walk = registry.evictWhere('manual', tenant =>
+      const walk = registry.evictor.walk('manual', tenant =>
         tenant.tenantId === 'b' ? 'evict' : 'skip',
       );
       expect(walk).to.deepEqual({evicted: 1, isComplete: true});
@@ -48,7 +48,7 @@ describe('eviction (specification)', () => {
       givenTenants('t0', 't1', 't2');
       const passed = 0; // performance.now() is always later
       const slices = [1, 2, 3].map(() =>
-        registry.evictWhere('memory', () => 'evict', passed),
+        registry.evictor.walk('memory', () => 'evict', passed),
       );
       expect(slices).to.deepEqual([
         {evicted: 1, isComplete: false},
@@ -56,9 +56,9 @@ describe('eviction (specification)', () => {
         {evicted: 1, isComplete: false},
       ]);
       expect(registry.tenantCount).to.equal(0);
-      expect(registry.evictWhere('memory', () => 'evict', passed)).to.deepEqual(
-        {evicted: 0, isComplete: true},
-      );
+      expect(
+        registry.evictor.walk('memory', () => 'evict', passed),
+      ).to.deepEqual({evicted: 0, isComplete: true});
     });
   });
 
@@ -93,7 +93,7 @@ describe('eviction (specification)', () => {
       registry.evictTenant('a');
       expect(registry.evictAllTenants()).to.equal(1);
       expect(registry.tenantIds()).to.deepEqual(['a']);
-      expect(registry.runPendingEvictions()).to.equal(0);
+      expect(registry.evictor.runPending()).to.equal(0);
       registry.release('a');
       expect(registry.tenantIds()).to.deepEqual([]);
     });

@@ -6,7 +6,7 @@ import type {
   ModelClassLike,
   ModelDefinitionLike,
 } from '../../src/bridge/juggler-shapes';
-import {addReferrer, type ModelRecord} from '../../src/registry/model-record';
+import {addReferrer, type ModelRecord} from '../../src/registry/model-scope';
 
 describe('the models that use a tenant model (specification)', () => {
   it('stay bounded when a model using it is redefined again and again', () => {

@@ -207,7 +207,7 @@ describe('ModelRegistry', () => {
       // One count of work in flight: the eviction runs as the work ends.
       expect(registry.isLeased('a')).to.be.false();
       expect(registry.tenantIds()).to.not.containEql('a');
-      expect(registry.runPendingEvictions()).to.equal(0);
+      expect(registry.evictor.runPending()).to.equal(0);
     });
 
     it('emits tenantEvicted with what was released', () => {

@@ -7,58 +7,41 @@ import {
   type ModelClassLike,
   type ModelDefinitionLike,
 } from '../bridge/juggler-shapes';
-import {isStillMapped, type ModelRecord} from '../registry/model-record';
+import {isStillMapped, type ModelRecord} from '../registry/model-scope';
 
-/** Counts of what `evictModels` removed. */
-export interface EvictedModels {
-  models: number;
-  namedModels: number;
-  kept: number;
-}
-
-/** What a tenant's footprint consists of. */
-export interface TenantFootprint {
-  readonly tenantId: string;
-  /** Its anonymous model records. */
-  readonly records: readonly ModelRecord[];
-  readonly trackedModels: ReadonlySet<ModelClassLike>;
-}
+type RecordOf = (model: unknown) => ModelRecord | undefined;
 
 /**
  * Evict a tenant's models from juggler: its tracked named models (with their
  * connector entries and unregistered anonymous children) and its anonymous
- * models, except those a live model outside the tenant still uses.
- *
- * @remarks
- * Deleting from `builder.models` is what frees memory; `definitions` alone
- * frees nothing, and juggler's own `deleteModelByName` leaves the children
- * behind. An entry is deleted only while it still maps to the same class, so
- * a model redefined since is never touched.
- *
- * @param footprint - The tenant's records and tracked models.
- * @param recordOf - The registry's record for a class, if any.
- * @internal
+ * models, except those a live model outside the tenant still uses (`kept`).
+ * Deleting from `builder.models` is what frees memory (`definitions` alone
+ * frees nothing, juggler's `deleteModelByName` leaves the children); an entry
+ * is deleted only while it maps to the same class.
  */
 export function evictModels(
-  footprint: TenantFootprint,
-  recordOf: (model: unknown) => ModelRecord | undefined,
-): EvictedModels {
+  tenantId: string,
+  records: readonly ModelRecord[],
+  trackedModels: ReadonlySet<ModelClassLike>,
+  recordOf: RecordOf,
+): {models: number; namedModels: number; kept: number} {
   let evicted: Set<ModelDefinitionLike | undefined> | undefined;
   let namedModels = 0;
-  for (const model of footprint.trackedModels) {
+  for (const model of trackedModels) {
     (evicted ??= new Set()).add(model.definition);
     if (evictNamedModel(model, recordOf)) namedModels++;
   }
-
   // Most tenants' models have no referrer outside the tenant: the sets and
   // closures below are only made for those that do.
   let pinned: Set<ModelRecord> | undefined;
   const isExternalLive = (referrer: ModelDefinitionLike) => {
     if (evicted?.has(referrer) === true) return false;
-    if (!isDefinitionLive(referrer)) return false;
+    if (referrer.modelBuilder?.definitions[referrer.name] !== referrer) {
+      return false;
+    }
     if (!referrer.settings?.anonymous) return true;
-    const parent = recordOf(referrer.modelBuilder?.models[referrer.name]);
-    return parent === undefined || parent.scope !== footprint.tenantId;
+    const parent = recordOf(referrer.modelBuilder.models[referrer.name]);
+    return parent === undefined || parent.scope !== tenantId;
   };
   const pin = (record: ModelRecord, into: Set<ModelRecord>) => {
     into.add(record);
@@ -69,7 +52,7 @@ export function evictModels(
       }
     }
   };
-  for (const record of footprint.records) {
+  for (const record of records) {
     if (record.referrers === undefined || pinned?.has(record)) continue;
     for (const referrer of record.referrers) {
       if (isExternalLive(referrer)) {
@@ -78,9 +61,8 @@ export function evictModels(
       }
     }
   }
-
   let models = 0;
-  for (const record of footprint.records) {
+  for (const record of records) {
     if (pinned?.has(record)) continue;
     if (isStillMapped(record)) deleteFromBuilder(record.builder, record.name);
     models++;
@@ -88,14 +70,8 @@ export function evictModels(
   return {models, namedModels, kept: pinned?.size ?? 0};
 }
 
-/**
- * Drop every model of a tenant-owned DataSource from its builder and
- * connector, so that a DataSource the application still references holds no
- * model classes.
- *
- * @internal
- */
-export function releaseDataSourceModels(dataSource: DataSourceLike): void {
+/** Drop every model of a tenant's DataSource from its builder and connector. */
+export function evictDataSourceModels(dataSource: DataSourceLike): void {
   const builder = dataSource.modelBuilder;
   if (builder === undefined) return;
   for (const name of Object.keys(builder.models)) {
@@ -106,15 +82,12 @@ export function releaseDataSourceModels(dataSource: DataSourceLike): void {
 }
 
 /**
- * Evict a named model from its builder and from its connector's registry,
- * with the anonymous children juggler built for it and nobody registered.
- *
- * @returns Whether the builder still mapped it (and it was removed).
- * @internal
+ * Evict a named model from its builder and connector, with the anonymous
+ * children nobody registered; `false` when the builder no longer maps it.
  */
 export function evictNamedModel(
   model: ModelClassLike,
-  recordOf: (model: unknown) => ModelRecord | undefined,
+  recordOf: RecordOf,
 ): boolean {
   const builder = model.modelBuilder;
   if (builder === undefined || builder.models[model.modelName] !== model) {
@@ -132,7 +105,7 @@ export function evictNamedModel(
 function evictUnregisteredChildren(
   model: ModelClassLike,
   builder: ModelBuilderLike,
-  recordOf: (model: unknown) => ModelRecord | undefined,
+  recordOf: RecordOf,
   depth: number,
 ): void {
   if (depth > 32) return;
@@ -155,10 +128,6 @@ function* childModels(model: unknown): Generator<ModelClassLike> {
       yield type as unknown as ModelClassLike;
     }
   }
-}
-
-function isDefinitionLive(definition: ModelDefinitionLike): boolean {
-  return definition.modelBuilder?.definitions[definition.name] === definition;
 }
 
 function deleteFromBuilder(builder: ModelBuilderLike, name: string): void {
