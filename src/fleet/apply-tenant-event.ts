@@ -5,10 +5,8 @@ import type {SuspendedTenants} from './suspended-tenants';
 import type {TenantEvent} from './tenant-event';
 
 /**
- * Apply a tenant event to this instance: `evict` evicts (reason
- * `external`), `suspend` evicts and refuses the tenant, `resume` accepts it
- * again. Idempotent: an instance applies its own events twice (once when
- * publishing succeeds, once when the transport echoes them).
+ * Apply a tenant event to this instance. Idempotent: an instance applies
+ * its own events twice (when publishing succeeds, and on the echo).
  *
  * @internal
  */
@@ -17,16 +15,10 @@ export function applyTenantEvent(
   registry: ModelRegistry,
   suspended: SuspendedTenants,
 ): void {
-  switch (event.type) {
-    case 'evict':
-      registry.evictTenant(event.tenantId, 'external');
-      break;
-    case 'suspend':
-      suspended.add(event.tenantId);
-      registry.evictTenant(event.tenantId, 'external');
-      break;
-    case 'resume':
-      suspended.delete(event.tenantId);
-      break;
+  if (event.type === 'resume') {
+    suspended.delete(event.tenantId);
+    return;
   }
+  if (event.type === 'suspend') suspended.add(event.tenantId);
+  registry.evictTenant(event.tenantId, 'external');
 }

@@ -7,13 +7,16 @@ import {
   retryDelay,
   type RedisClient,
 } from './redis-client';
-import {readStream, writeStreamAnchor} from './redis-stream';
+import {
+  decodeStreamEntry,
+  isAnchorEntry,
+  readStream,
+  writeStreamAnchor,
+} from './redis-stream';
 import {readSuspendedTenants} from './redis-suspended-tenants';
-import {decodeStreamEntry, isAnchorEntry} from './stream-entry';
 import {
   compareStreamIds,
   findStreamGap,
-  positionAt,
   streamEnd,
   type StreamGapReason,
   type StreamPosition,
@@ -24,7 +27,6 @@ import type {
   TenantEventsResync,
   TenantEventsStatus,
 } from './tenant-event';
-import {WakeUp} from './wake-up';
 
 const debug = debugFactory('loopback:tenant-registry:fleet');
 
@@ -33,16 +35,15 @@ const NOT_CONNECTED = 'not connected to Redis; retrying';
 /** Entries per XREAD: bounds what one read holds in memory. */
 const BATCH_SIZE = 100;
 
-/** What {@link RedisEventReader} reads and whom it tells. @internal */
+/** What {@link RedisEventReader} reads (times in milliseconds). @internal */
 export interface RedisEventReaderOptions {
   streamKey: string;
   suspendedKey: string;
   signer: MessageSigner | undefined;
-  /** XREAD's BLOCK, in milliseconds. */
+  /** XREAD's BLOCK. */
   blockTime: number;
-  /** Cap of the retry backoff after a failed resync, in milliseconds. */
   maxRetryDelay: number;
-  /** Trims the stream when the reader writes an anchor (`MAXLEN ~`). */
+  /** The stream's trim length, for the anchors it writes. */
   maxStreamLength: number;
   onEvent(event: TenantEvent): void;
   onResync(resync: TenantEventsResync): void;
@@ -51,12 +52,11 @@ export interface RedisEventReaderOptions {
 /**
  * Follows the fleet on its own connection (XREAD BLOCK holds it). Each time
  * the connection is ready it resyncs: it re-reads the suspended tenants,
- * checks whether events it has not read may be gone (a gap), then reads the
+ * checks for a gap (events it has not read may be gone), then reads the
  * stream from the last entry it saw, so that what it missed is replayed.
  * Every batch is read in one transaction with the stream's state, checked
- * for a gap too. A gap is counted and resynced with `hasMissedEvictions`
- * (the instance evicts every tenant). A failed step is retried with a
- * capped backoff, forever, until `stop()`.
+ * for a gap too. A gap is counted and resynced with `hasMissedEvictions`.
+ * A failed step is retried with a capped backoff until `stop()`.
  *
  * @internal
  */
@@ -68,13 +68,12 @@ export class RedisEventReader {
   private counters = {resyncs: 0, replayed: 0, rejected: 0, gaps: 0};
   private lastGap: TenantEventsStatus['lastGap'];
   private attempt = 0;
-  /** Where it stands in the stream; kept across reconnects and restarts. */
+  /** Kept across reconnects and restarts. */
   private position: StreamPosition | undefined;
   /** Entries up to this id were missed while away (replayed). */
   private replayUntil: string | undefined;
   /** Ends a pause: the connection is ready, or `stop()`. */
   private readonly wakeUp = new WakeUp();
-  /** Ends `waitForSync()`. */
   private readonly synced = new WakeUp();
 
   constructor(private readonly options: RedisEventReaderOptions) {}
@@ -125,12 +124,19 @@ export class RedisEventReader {
           continue;
         }
         // (Re)connected: resync, with whatever went on while away.
-        const position = this.position;
-        const {streamKey} = this.options;
+        const {position} = this;
         const lastId = position?.lastId ?? '0-0';
-        const {stream} = await readStream(client, streamKey, lastId, 0);
-        const gap = position && findStreamGap(position, stream, true);
-        await this.resync(client, stream, gap);
+        const {stream} = await readStream(
+          client,
+          this.options.streamKey,
+          lastId,
+          0,
+        );
+        await this.resync(
+          client,
+          stream,
+          position && findStreamGap(position, stream, true),
+        );
         await this.follow(client);
       } catch (error: unknown) {
         if (this.client !== client) break;
@@ -152,8 +158,8 @@ export class RedisEventReader {
   /**
    * Re-read the suspended tenants and tell, with whether evictions may have
    * been missed; on a first sync or a gap, start over at the stream's end
-   * (after a gap every tenant is evicted: what is left to replay is moot);
-   * otherwise what was added while away is about to be replayed.
+   * (after a gap every tenant is evicted, so what is left to replay is
+   * moot); otherwise what was added while away is about to be replayed.
    */
   private async resync(
     client: RedisClient,
@@ -190,21 +196,24 @@ export class RedisEventReader {
   private async follow(client: RedisClient): Promise<void> {
     const {streamKey, blockTime, signer} = this.options;
     while (this.client === client) {
+      const position = this.position!;
       const {stream, entries} = await readStream(
         client,
         streamKey,
-        this.position!.lastId,
+        position.lastId,
         BATCH_SIZE,
       );
       this.attempt = 0;
-      const gap = findStreamGap(this.position!, stream, false);
+      const gap = findStreamGap(position, stream, false);
       if (gap !== undefined) {
         await this.resync(client, stream, gap);
         continue;
       }
       let isSuspensionChanged = false;
+      let {entriesAdded} = position;
       for (const {id, fields} of entries) {
-        this.position = positionAt(id, this.position!);
+        if (entriesAdded !== undefined) entriesAdded++;
+        this.position = {lastId: id, entriesAdded, isEntry: true};
         if (isAnchorEntry(fields)) continue;
         const event = decodeStreamEntry(fields, signer);
         if (event === undefined) {
@@ -223,7 +232,7 @@ export class RedisEventReader {
       if (isSuspensionChanged) await this.readSuspended(client, false);
       if (entries.length < BATCH_SIZE) {
         // Caught up: wait for news, then read again (with the gap check).
-        const lastId = this.position!.lastId;
+        const {lastId} = this.position!;
         await client.call(
           'xread',
           ...['COUNT', 1, 'BLOCK', blockTime, 'STREAMS', streamKey, lastId],
@@ -250,5 +259,33 @@ export class RedisEventReader {
   private setOutOfSync(reason: string): void {
     this.isInSync = false;
     this.reason = reason;
+  }
+}
+
+/**
+ * Waits that end when woken, or after `delay` milliseconds if given (the
+ * timer unref'ed and cleared when the wait ends).
+ *
+ * @internal
+ */
+export class WakeUp {
+  private readonly waiters = new Set<() => void>();
+
+  wait(delay?: number): Promise<void> {
+    return new Promise(resolve => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      this.waiters.add(done);
+      const timer = delay === undefined ? undefined : setTimeout(done, delay);
+      timer?.unref();
+    });
+  }
+
+  /** End every wait in progress. */
+  wake(): void {
+    for (const done of [...this.waiters]) done();
   }
 }

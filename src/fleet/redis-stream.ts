@@ -1,28 +1,28 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import type {MessageSigner} from './message-signer';
 import {execMulti, type RedisArgument, type RedisClient} from './redis-client';
-import {encodeAnchorEntry, xaddCommand} from './stream-entry';
 import type {StreamInfo, StreamState} from './stream-gap';
-import {INSTANCE_ID} from './tenant-event';
+import {INSTANCE_ID, parseTenantEvent, type TenantEvent} from './tenant-event';
 
-/** One entry of an XREAD reply. @internal */
+/** An XREAD entry; `fields` is `undefined` if not all strings. @internal */
 export interface StreamEntry {
   id: string;
-  /** Field, value, field, value...; `undefined` when not a list of strings. */
   fields: string[] | undefined;
 }
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
+/** More fields than `event` and `sig` (and a little room) is not ours. */
+const MAX_FIELDS = 8;
+
 /**
- * The stream's state, whether it still holds `lastId`, and up to `count`
- * entries after `lastId`, read in one transaction (so the entries are
- * exactly those that followed `lastId` in the stream so described).
+ * The stream's state (`undefined` when the key does not exist), whether it
+ * still holds `lastId`, and up to `count` entries after `lastId`, read in
+ * one transaction (so the entries are exactly those that followed `lastId`
+ * in the stream so described).
  *
- * @param count - Entries to read; 0 reads none.
- * @returns `stream` is `undefined` when the key does not exist.
- * @throws Error when Redis fails (a key of another type: `WRONGTYPE`) or
- * answers with an unexpected shape.
+ * @throws Error when Redis fails (`WRONGTYPE`) or answers oddly.
  * @internal
  */
 export async function readStream(
@@ -45,9 +45,8 @@ export async function readStream(
   if (infoError !== null && !/no such key/i.test(infoError.message)) {
     throw infoError;
   }
-  if (rangeError !== null) throw rangeError;
-  const readError = read?.[0] ?? null;
-  if (readError !== null) throw readError;
+  const error = rangeError ?? read?.[0] ?? null;
+  if (error !== null) throw error;
   const entries = read === undefined ? [] : parseXReadReply(read[1]);
   if (infoError !== null) return {stream: undefined, entries};
   const hasLastId = asList(range).length > 0;
@@ -55,10 +54,9 @@ export async function readStream(
 }
 
 /**
- * Add an *anchor* to the stream (creating it when missing), trimmed as
- * events are: an instance that finds the stream missing or empty writes one,
- * so that it holds an entry to recognise the stream by after an absence
- * (see `findStreamGap`).
+ * Add an *anchor* (an entry without an event) to the stream, creating it
+ * when missing: an instance that finds it missing or empty writes one, so
+ * that it holds an entry to recognise the stream by after an absence.
  *
  * @internal
  */
@@ -67,11 +65,66 @@ export async function writeStreamAnchor(
   streamKey: string,
   maxStreamLength: number,
 ): Promise<void> {
-  const anchor = encodeAnchorEntry(INSTANCE_ID);
+  const anchor = ['anchor', INSTANCE_ID];
   const [[error]] = await execMulti(client, [
     xaddCommand(streamKey, maxStreamLength, anchor),
   ]);
   if (error !== null) throw error;
+}
+
+/** Whether the fields are an anchor's (skipped, not rejected). @internal */
+export function isAnchorEntry(fields: string[] | undefined): boolean {
+  return fields?.length === 2 && fields[0] === 'anchor';
+}
+
+/** `XADD` of `fields`, the stream trimmed to about `maxLength`. @internal */
+export function xaddCommand(
+  streamKey: string,
+  maxLength: number,
+  fields: string[],
+): RedisArgument[] {
+  return ['xadd', streamKey, 'MAXLEN', '~', maxLength, '*', ...fields];
+}
+
+/**
+ * The fields of the entry carrying `event`: `event` (its JSON) and, with a
+ * signer, `sig` (an HMAC-SHA256 of that exact text).
+ *
+ * @internal
+ */
+export function encodeStreamEntry(
+  event: TenantEvent,
+  signer: MessageSigner | undefined,
+): string[] {
+  const {type, tenantId, instanceId} = event;
+  const text = JSON.stringify({type, tenantId, instanceId});
+  return signer === undefined
+    ? ['event', text]
+    : ['event', text, 'sig', signer.sign('event', text)];
+}
+
+/**
+ * The event in an entry's untrusted fields, if well-formed and (with a
+ * signer) correctly signed; `undefined` to drop the entry. Never throws.
+ *
+ * @internal
+ */
+export function decodeStreamEntry(
+  fields: string[] | undefined,
+  signer: MessageSigner | undefined,
+): TenantEvent | undefined {
+  if (fields === undefined || fields.length > MAX_FIELDS) return undefined;
+  let text: string | undefined;
+  let signature: string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'event') text = fields[i + 1];
+    else if (fields[i] === 'sig') signature = fields[i + 1];
+  }
+  if (text === undefined) return undefined;
+  if (signer !== undefined && !signer.verify('event', text, signature)) {
+    return undefined;
+  }
+  return parseTenantEvent(text);
 }
 
 /**
@@ -86,8 +139,7 @@ export function parseXReadReply(reply: unknown): StreamEntry[] {
   if (reply === null) return [];
   const entries: StreamEntry[] = [];
   for (const stream of asList(reply)) {
-    const [, streamEntries] = asList(stream);
-    for (const entry of asList(streamEntries)) {
+    for (const entry of asList(asList(stream)[1])) {
       const [id, fields] = asList(entry);
       if (typeof id !== 'string' || !STREAM_ID.test(id)) {
         throw new Error('unexpected stream entry id in an XREAD reply');
@@ -110,10 +162,8 @@ export function parseXReadReply(reply: unknown): StreamEntry[] {
 export function parseStreamInfo(reply: unknown): StreamInfo {
   const list = asList(reply);
   const field = (name: string) => {
-    for (let i = 0; i + 1 < list.length; i += 2) {
-      if (list[i] === name) return list[i + 1];
-    }
-    return undefined;
+    const at = list.indexOf(name);
+    return at % 2 === 0 ? list[at + 1] : undefined;
   };
   const id = (value: unknown) =>
     typeof value === 'string' && STREAM_ID.test(value) ? value : undefined;

@@ -4,31 +4,20 @@ import {isValidTenantId} from '../context/tenant-id';
 import type {MessageSigner} from './message-signer';
 import type {RedisClient} from './redis-client';
 
-/**
- * The most suspended tenants an instance reads: a guard against a hash
- * filled by mistake or malice, which would otherwise all be held in memory.
- */
+/** The most suspended tenants read: bounds memory if the hash is flooded. */
 export const MAX_SUSPENDED_TENANTS = 100_000;
 
-/**
- * Entries asked for per `HSCAN`: a reply of this size is parsed, and its
- * entries checked (an HMAC each with a signer), in about a millisecond.
- */
+/** Per `HSCAN` reply: parsed and checked (an HMAC each) in about 1 ms. */
 const SCAN_COUNT = 500;
 
 /**
  * The entries whose signature the last read checked, per signer: every
  * suspend or resume makes each instance read the whole hash again, and an
- * unchanged entry needs no new HMAC (4 us each: 0.4 s of CPU for 99,000).
+ * unchanged entry needs no new HMAC.
  */
 const checkedEntries = new WeakMap<MessageSigner, Map<string, string>>();
 
-/**
- * The value stored for a suspended tenant in the `<prefix>suspended` hash:
- * its signature with a signer, else `1`.
- *
- * @internal
- */
+/** A tenant's value in the suspended hash: its signature or `1`. @internal */
 export function suspendedTenantValue(
   tenantId: string,
   signer: MessageSigner | undefined,
@@ -37,18 +26,16 @@ export function suspendedTenantValue(
 }
 
 /**
- * Read the fleet's suspended tenants (the hash's fields), keeping only valid
- * tenant ids and, with a signer, correctly signed entries.
+ * The fleet's suspended tenants (the hash's fields) that are valid ids and,
+ * with a signer, correctly signed; and how many entries were dropped.
  *
  * @remarks
- * Read with `HSCAN`, a few hundred entries a reply, not one `HGETALL`: the
- * event loop runs between replies, so a hash of 100,000 entries never makes
- * one long task of parsing and checking. An entry changed during the scan
- * may be missed or seen twice; the `suspend` or `resume` entry that the
- * change wrote to the stream makes every instance read the hash again.
+ * `HSCAN`, not one `HGETALL`: the event loop runs between replies, so
+ * 100,000 entries never make one long task. An entry changed during the
+ * scan may be missed or seen twice; the `suspend` or `resume` entry written
+ * with the change makes every instance read the hash again.
  *
- * @returns The tenant ids, and how many entries were dropped.
- * @throws Error when Redis fails or the hash is larger than
+ * @throws Error when Redis fails or the hash holds more than
  * {@link MAX_SUSPENDED_TENANTS}.
  * @internal
  */
@@ -65,26 +52,27 @@ export async function readSuspendedTenants(
   let rejected = 0;
   const known = signer && checkedEntries.get(signer);
   const checked = new Map<string, string>();
-  const isTrusted = (tenantId: unknown, value: unknown) =>
-    isValidTenantId(tenantId) &&
-    (signer === undefined ||
-      // The very value checked before (no secret in comparing it: anyone
-      // who can read the hash sees it).
-      known?.get(tenantId) === value ||
-      signer.verify('suspended', tenantId, value));
   let cursor = '0';
   do {
     const reply = await client.call('hscan', key, cursor, 'COUNT', SCAN_COUNT);
-    const [next, entries] = parseScanReply(reply);
+    const [next, entries] = Array.isArray(reply) ? reply : [];
+    if (typeof next !== 'string' || !Array.isArray(entries)) {
+      throw new Error('unexpected HSCAN reply');
+    }
     for (let i = 0; i + 1 < entries.length; i += 2) {
       const [tenantId, value] = [entries[i], entries[i + 1]];
-      if (!isTrusted(tenantId, value)) {
+      const isTrusted =
+        isValidTenantId(tenantId) &&
+        (signer === undefined ||
+          // The value checked before (no secret: anyone who reads sees it).
+          known?.get(tenantId) === value ||
+          signer.verify('suspended', tenantId, value));
+      if (!isTrusted) {
         rejected++;
         continue;
       }
-      tenantIds.push(tenantId as string);
-      if (signer !== undefined)
-        checked.set(tenantId as string, value as string);
+      tenantIds.push(tenantId);
+      if (signer !== undefined) checked.set(tenantId, value);
     }
     // The hash may grow while it is scanned.
     if (tenantIds.length > MAX_SUSPENDED_TENANTS) throw tooLarge('over');
@@ -92,16 +80,6 @@ export async function readSuspendedTenants(
   } while (cursor !== '0');
   if (signer !== undefined) checkedEntries.set(signer, checked);
   return {tenantIds, rejected};
-}
-
-function parseScanReply(reply: unknown): [string, unknown[]] {
-  if (Array.isArray(reply) && reply.length === 2) {
-    const [cursor, entries] = reply as unknown[];
-    if (typeof cursor === 'string' && Array.isArray(entries)) {
-      return [cursor, entries];
-    }
-  }
-  throw new Error('unexpected HSCAN reply');
 }
 
 function tooLarge(size: unknown): Error {

@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {invalidOptionError} from '../errors';
-import {checkCount, checkDuration} from '../options/option-checks';
+import {ensure, OptionReader} from '../options/option-checks';
 import {MIN_SIGNING_KEY_BYTES} from './message-signer';
 import type {RedisConnectionOptions} from './redis-client';
 import {INSTANCE_ID} from './tenant-event';
@@ -53,25 +53,21 @@ export interface RedisTenantEventsOptions {
   connectionName?: string;
 }
 
-/** The defaults of the optional options (`signingKey` has none). */
 const DEFAULTS = {
-  prefix: 'tenant-registry:',
-  maxStreamLength: 10_000,
-  startTimeout: 5000,
-  maxRetryDelay: 2000,
-  connectionName: `tenant-registry:${INSTANCE_ID}`.replace(
-    /[^\x21-\x7e]/g,
-    '_',
-  ),
+  RedisTenantEvents: {
+    prefix: 'tenant-registry:',
+    maxStreamLength: 10_000,
+    startTimeout: 5000,
+    maxRetryDelay: 2000,
+    connectionName: `tenant-registry:${INSTANCE_ID}`.replace(
+      /[^\x21-\x7e]/g,
+      '_',
+    ),
+  },
 };
 
-/** The options with defaults filled in and checked. @internal */
-export type ResolvedRedisTenantEventsOptions = Required<
-  Omit<RedisTenantEventsOptions, 'signingKey'>
-> & {signingKey: Buffer | undefined};
-
 /**
- * Fill in the defaults and reject bad values up front.
+ * The options with defaults filled in, checked up front.
  *
  * @throws TenantRegistryError `INVALID_OPTION`, naming the option (never
  * showing the signing key).
@@ -79,50 +75,39 @@ export type ResolvedRedisTenantEventsOptions = Required<
  */
 export function resolveRedisTenantEventsOptions(
   options: RedisTenantEventsOptions,
-): ResolvedRedisTenantEventsOptions {
-  const name = (option: string) => `RedisTenantEvents.${option}`;
-  const resolved = {
-    redis: options.redis,
-    prefix: options.prefix ?? DEFAULTS.prefix,
-    maxStreamLength: options.maxStreamLength ?? DEFAULTS.maxStreamLength,
-    signingKey:
-      typeof options.signingKey === 'string'
-        ? Buffer.from(options.signingKey)
-        : options.signingKey,
-    startTimeout: options.startTimeout ?? DEFAULTS.startTimeout,
-    maxRetryDelay: options.maxRetryDelay ?? DEFAULTS.maxRetryDelay,
-    connectionName: options.connectionName ?? DEFAULTS.connectionName,
-  };
-  const {redis, prefix, signingKey: key, connectionName} = resolved;
-  if (
-    typeof redis !== 'string' &&
-    (redis === null || typeof redis !== 'object')
-  ) {
-    throw invalidOptionError(name('redis'), 'a URL or an object', redis);
-  }
-  if (typeof prefix !== 'string' || prefix.length > 256) {
-    const expected = 'a string of at most 256 characters';
-    throw invalidOptionError(name('prefix'), expected, prefix);
-  }
-  checkCount(name('maxStreamLength'), resolved.maxStreamLength, false);
+) {
+  const read = new OptionReader(options, 'RedisTenantEvents', DEFAULTS);
+  const {redis, signingKey} = read.given;
+  const isRedis =
+    typeof redis === 'string' || (typeof redis === 'object' && redis !== null);
+  ensure(isRedis, 'RedisTenantEvents.redis', 'a URL or an object', redis);
+  const key =
+    typeof signingKey === 'string' ? Buffer.from(signingKey) : signingKey;
   if (
     key !== undefined &&
     (!Buffer.isBuffer(key) || key.length < MIN_SIGNING_KEY_BYTES)
   ) {
     throw invalidOptionError(
-      name('signingKey'),
+      'RedisTenantEvents.signingKey',
       `a string or Buffer of at least ${MIN_SIGNING_KEY_BYTES} bytes`,
       Buffer.isBuffer(key) ? `${key.length} bytes` : typeof key,
     );
   }
-  checkDuration(name('startTimeout'), resolved.startTimeout, 0, false);
-  checkDuration(name('maxRetryDelay'), resolved.maxRetryDelay, 1, false);
-  if (
-    typeof connectionName !== 'string' ||
-    !/^[\x21-\x7e]{1,200}$/.test(connectionName)
-  ) {
-    const expected = '1 to 200 printable ASCII characters without spaces';
-    throw invalidOptionError(name('connectionName'), expected, connectionName);
-  }
-  return resolved;
+  return {
+    redis,
+    signingKey: key,
+    prefix: read.text(
+      'prefix',
+      /^[\s\S]{0,256}$/,
+      'a string of at most 256 characters',
+    ),
+    maxStreamLength: read.count('maxStreamLength'),
+    startTimeout: read.duration('startTimeout', 0),
+    maxRetryDelay: read.duration('maxRetryDelay', 1),
+    connectionName: read.text(
+      'connectionName',
+      /^[\x21-\x7e]{1,200}$/,
+      '1 to 200 printable ASCII characters without spaces',
+    ),
+  };
 }

@@ -2,13 +2,9 @@
 
 import debugFactory from 'debug';
 import {MessageSigner} from './message-signer';
-import {
-  createRedisClient,
-  execMulti,
-  type RedisArgument,
-  type RedisClient,
-} from './redis-client';
-import {RedisEventReader} from './redis-event-reader';
+import {createRedisClient, execMulti, type RedisClient} from './redis-client';
+import {RedisEventReader, WakeUp} from './redis-event-reader';
+import {encodeStreamEntry, xaddCommand} from './redis-stream';
 import {
   readSuspendedTenants,
   suspendedTenantValue,
@@ -16,9 +12,7 @@ import {
 import {
   resolveRedisTenantEventsOptions,
   type RedisTenantEventsOptions,
-  type ResolvedRedisTenantEventsOptions,
 } from './redis-tenant-events-options';
-import {encodeStreamEntry, xaddCommand} from './stream-entry';
 import {
   parseTenantEvent,
   type TenantEvent,
@@ -26,7 +20,6 @@ import {
   type TenantEventsResync,
   type TenantEventsStatus,
 } from './tenant-event';
-import {WakeUp} from './wake-up';
 
 const debug = debugFactory('loopback:tenant-registry:fleet');
 
@@ -37,25 +30,17 @@ const COMMAND_TIMEOUT = 5000;
 
 /**
  * Tenant events over Redis, with `ioredis` (an optional peer dependency:
- * install it to use this class). The fleet converges: Redis holds the
- * truth, and every instance resyncs on every (re)connect.
+ * install it to use this class). Redis holds the truth, and every instance
+ * resyncs on every (re)connect, so the fleet converges (see `docs/fleet.md`).
  *
  * @remarks
- * - Suspended tenants live in a hash (`<prefix>suspended`); events in a
- *   stream (`<prefix>events`, trimmed to about `maxStreamLength`). Suspend
- *   and resume write both in one `MULTI`.
- * - Each instance reads the stream on its own connection from the last
- *   entry it saw, so events published while it was away are replayed; on
- *   every (re)connect it re-reads the hash, and after every `suspend` or
- *   `resume` entry too: an event that disagrees with the hash loses.
- * - When entries it did not read may be gone (the stream trimmed past it,
- *   deleted, recreated or replaced: a *gap*), it evicts every tenant it
- *   holds and counts the gap (`status().gaps`, `lastGap`).
- * - Connections retry forever with a capped backoff; `start()` waits for
- *   the first sync at most `startTimeout`. While Redis is down, `publish()`
- *   fails at once (no offline queue) and HTTP keeps being served.
- * - With `signingKey`, what is written is signed and what is read is
- *   checked; entries that fail are counted and dropped.
+ * - Suspended tenants live in a hash (`<prefix>suspended`), events in a
+ *   stream (`<prefix>events`, trimmed to about `maxStreamLength`).
+ * - Each instance reads the stream from the last entry it saw, so events
+ *   published while it was away are replayed. When some may be gone (a
+ *   *gap*), it evicts every tenant it holds (`status().gaps`, `lastGap`).
+ * - Connections retry forever; while Redis is down, `publish()` fails at
+ *   once and HTTP keeps being served.
  *
  * @example
  * ```ts
@@ -65,30 +50,23 @@ const COMMAND_TIMEOUT = 5000;
  * ```
  */
 export class RedisTenantEvents implements TenantEvents {
-  private readonly options: ResolvedRedisTenantEventsOptions;
-  private readonly streamKey: string;
+  private readonly options: ReturnType<typeof resolveRedisTenantEventsOptions>;
   private readonly suspendedKey: string;
   private readonly signer: MessageSigner | undefined;
   private readonly reader: RedisEventReader;
   private readonly listeners = new Set<(event: TenantEvent) => void>();
-  private readonly resyncListeners = new Set<
-    (resync: TenantEventsResync) => void
-  >();
+  private readonly resyncListeners = new Set<(r: TenantEventsResync) => void>();
   private commands: RedisClient | undefined;
   private readonly commandsReady = new WakeUp();
 
-  /**
-   * @param options - Where Redis is, and how to use it.
-   * @throws TenantRegistryError `INVALID_OPTION` for a bad option.
-   */
+  /** @throws TenantRegistryError `INVALID_OPTION` for a bad option. */
   constructor(options: RedisTenantEventsOptions) {
     this.options = resolveRedisTenantEventsOptions(options);
     const {prefix, signingKey, maxRetryDelay, maxStreamLength} = this.options;
-    this.streamKey = `${prefix}events`;
     this.suspendedKey = `${prefix}suspended`;
     this.signer = signingKey && new MessageSigner(signingKey);
     this.reader = new RedisEventReader({
-      streamKey: this.streamKey,
+      streamKey: `${prefix}events`,
       suspendedKey: this.suspendedKey,
       signer: this.signer,
       blockTime: BLOCK_TIME,
@@ -119,9 +97,7 @@ export class RedisTenantEvents implements TenantEvents {
       commands.on('ready', () => this.commandsReady.wake());
       this.commands = commands;
       this.reader.start(reader);
-      for (const client of [commands, reader]) {
-        client.connect().catch(() => {});
-      }
+      for (const client of [commands, reader]) client.connect().catch(() => {});
     }
     const deadline = Date.now() + startTimeout;
     await this.reader.waitForSync(startTimeout);
@@ -150,20 +126,16 @@ export class RedisTenantEvents implements TenantEvents {
     if (valid === undefined) throw new TypeError('Not a valid tenant event');
     const commands = this.connectedCommands();
     const {type, tenantId} = valid;
-    const writes: RedisArgument[][] = [];
+    const {prefix, maxStreamLength} = this.options;
+    const entry = encodeStreamEntry(valid, this.signer);
+    const writes = [xaddCommand(`${prefix}events`, maxStreamLength, entry)];
     if (type === 'suspend') {
       const value = suspendedTenantValue(tenantId, this.signer);
-      writes.push(['hset', this.suspendedKey, tenantId, value]);
+      writes.unshift(['hset', this.suspendedKey, tenantId, value]);
     } else if (type === 'resume') {
-      writes.push(['hdel', this.suspendedKey, tenantId]);
+      writes.unshift(['hdel', this.suspendedKey, tenantId]);
     }
-    const entry = encodeStreamEntry(valid, this.signer);
-    writes.push(
-      xaddCommand(this.streamKey, this.options.maxStreamLength, entry),
-    );
-    const failed = (await execMulti(commands, writes)).find(
-      ([e]) => e !== null,
-    );
+    const failed = (await execMulti(commands, writes)).find(([e]) => e);
     if (failed) throw failed[0];
   }
 
@@ -181,12 +153,10 @@ export class RedisTenantEvents implements TenantEvents {
 
   /** The tenants suspended fleet-wide, read now. */
   async suspendedTenants(): Promise<string[]> {
-    const {tenantIds} = await readSuspendedTenants(
-      this.connectedCommands(),
-      this.suspendedKey,
-      this.signer,
-    );
-    return tenantIds;
+    const commands = this.connectedCommands();
+    const {suspendedKey, signer} = this;
+    return (await readSuspendedTenants(commands, suspendedKey, signer))
+      .tenantIds;
   }
 
   /**

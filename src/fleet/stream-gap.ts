@@ -1,23 +1,19 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 /**
- * Why an instance may have missed fleet events (a *gap*); it then evicts
- * every tenant it holds, as there is no telling which evictions it missed.
+ * Why an instance may have missed fleet events (a *gap*, see
+ * `docs/fleet.md`); it then evicts every tenant it holds.
  *
  * - `missing`: the stream is gone (Redis lost its data, or the key was
  *   deleted).
- * - `recreated`: the stream started over: its ids or its count of entries
- *   ever added went below what the instance had read.
- * - `replaced`: a different stream holds the key: it has more entries newer
- *   than the last one read than were added since.
- * - `trimmed`: the last entry read is gone with everything up to it, so
- *   entries after it may be gone too.
- * - `unknown-last-id`: the stream holds entries older than the last one read
- *   but not that one (deleted, or a different stream).
+ * - `recreated`: its ids or its count of entries ever added went below what
+ *   the instance had read.
+ * - `replaced`: a different stream holds the key.
+ * - `trimmed`: entries after the last one read may have been trimmed.
+ * - `unknown-last-id`: older entries are there but not the last one read.
  * - `deleted`: an entry newer than the last one read was deleted (`XDEL`).
- * - `unverifiable`: the instance was away, and cannot tell whether what was
- *   added meanwhile is all there: it holds no entry of the stream to
- *   recognise it by, or Redis (before 7.0) does not report deletions.
+ * - `unverifiable`: after an absence, the instance holds no entry to
+ *   recognise the stream by, or Redis (before 7.0) hides deletions.
  */
 export type StreamGapReason =
   | 'missing'
@@ -32,38 +28,32 @@ export type StreamGapReason =
 export interface StreamPosition {
   /** The last entry read; or the stream's end when the instance joined. */
   lastId: string;
-  /**
-   * Entries ever added up to `lastId` (`entries-added`, Redis 7 and later;
-   * 0 when the stream did not exist), or `undefined` when unknown.
-   */
+  /** `entries-added` up to `lastId` (Redis 7+; 0 for no stream), if known. */
   entriesAdded: number | undefined;
   /** Whether `lastId` is an entry the stream held (read, or its last). */
   isEntry: boolean;
 }
 
-/** What `XINFO STREAM` says of the stream. @internal */
+/** What `XINFO STREAM` says (the last two from Redis 7 on). @internal */
 export interface StreamInfo {
   lastGeneratedId: string;
-  /** Entries in the stream now. */
   length: number;
-  /** The oldest entry's id; `undefined` when the stream is empty. */
+  /** `undefined` when the stream is empty, as `lastEntryId`. */
   firstEntryId?: string;
-  /** The newest entry's id; `undefined` when the stream is empty. */
   lastEntryId?: string;
-  /** Redis 7 and later: entries ever added. */
   entriesAdded?: number;
-  /** Redis 7 and later: the highest id deleted with XDEL. */
   maxDeletedEntryId?: string;
 }
 
-/** The stream as read in one transaction with the entries that follow. @internal */
+/** The stream, and whether it holds `lastId` (`XRANGE id id`). @internal */
 export interface StreamState extends StreamInfo {
-  /** Whether the stream still holds the entry `lastId` (`XRANGE id id`). */
   hasLastId: boolean;
 }
 
 /**
- * Whether entries after `position` may be gone, and why.
+ * Whether entries after `position` may be gone, and why; `undefined` when
+ * nothing can have been lost. `stream` is `undefined` when it does not
+ * exist; `wasAway` when the connection was lost since `position`.
  *
  * @remarks
  * The proof that nothing was lost is the entry last read, still in the
@@ -74,10 +64,6 @@ export interface StreamState extends StreamInfo {
  * after an absence; while the instance follows (its blocking read wakes on
  * every `XADD`), the counts of entries added are checked instead.
  *
- * @param position - Where the instance stands.
- * @param stream - The stream now; `undefined` when it does not exist.
- * @param wasAway - Whether the connection was lost since `position`.
- * @returns The reason, or `undefined` when nothing can have been lost.
  * @internal
  */
 export function findStreamGap(
@@ -124,12 +110,7 @@ export function findStreamGap(
   return undefined;
 }
 
-/**
- * The position at the stream's end, where an instance joins (or rejoins
- * after a gap): nothing older concerns what it will hold.
- *
- * @internal
- */
+/** Where an instance joins (or rejoins after a gap): the end. @internal */
 export function streamEnd(stream: StreamInfo | undefined): StreamPosition {
   if (stream === undefined) {
     return {lastId: '0-0', entriesAdded: 0, isEntry: false};
@@ -141,29 +122,10 @@ export function streamEnd(stream: StreamInfo | undefined): StreamPosition {
   };
 }
 
-/** The position once the entry `id`, next after `position`, is read. @internal */
-export function positionAt(
-  id: string,
-  position: StreamPosition,
-): StreamPosition {
-  const {entriesAdded} = position;
-  return {
-    lastId: id,
-    entriesAdded: entriesAdded === undefined ? undefined : entriesAdded + 1,
-    isEntry: true,
-  };
-}
-
-/**
- * Compare two stream ids (`<milliseconds>-<sequence>`), numerically.
- *
- * @returns Negative, zero or positive, like a sort comparator.
- * @internal
- */
+/** Compare stream ids (`<ms>-<sequence>`) numerically: -1, 0, 1. @internal */
 export function compareStreamIds(a: string, b: string): number {
   const [aTime, aSequence] = a.split('-').map(BigInt);
   const [bTime, bSequence] = b.split('-').map(BigInt);
-  if (aTime !== bTime) return aTime < bTime ? -1 : 1;
-  if (aSequence === bSequence) return 0;
-  return aSequence < bSequence ? -1 : 1;
+  const difference = aTime === bTime ? aSequence - bSequence : aTime - bTime;
+  return Math.sign(Number(difference));
 }

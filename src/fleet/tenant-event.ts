@@ -5,20 +5,13 @@ import {hostname} from 'node:os';
 import {isValidTenantId} from '../context/tenant-id';
 import type {StreamGapReason} from './stream-gap';
 
-/**
- * This process, as named in the events it publishes (for logs only).
- *
- * @internal
- */
+/** This process, as named in the events it publishes (for logs). @internal */
 export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 /**
- * What happened to a tenant, fleet-wide.
- *
- * - `evict`: evict it now (reason `external`).
- * - `suspend`: evict it and refuse its requests with 403 `TENANT_SUSPENDED`
- *   until `resume`.
- * - `resume`: accept its requests again.
+ * What happened to a tenant, fleet-wide: `evict` evicts it now (reason
+ * `external`); `suspend` evicts it and refuses its requests with 403
+ * `TENANT_SUSPENDED` until `resume`.
  */
 export type TenantEventType = 'evict' | 'suspend' | 'resume';
 
@@ -30,17 +23,11 @@ export interface TenantEvent {
   instanceId: string;
 }
 
-const TYPES: ReadonlySet<string> = new Set(['evict', 'suspend', 'resume']);
+const TYPES: ReadonlySet<unknown> = new Set(['evict', 'suspend', 'resume']);
 
-/**
- * Parse and validate an event received from outside the process.
- *
- * @param message - Raw JSON text or an object.
- * @returns The event, or `undefined` when it is malformed (never throws).
- * @internal
- */
+/** An untrusted event (JSON text or object), or `undefined`. @internal */
 export function parseTenantEvent(message: unknown): TenantEvent | undefined {
-  let value: unknown = message;
+  let value = message;
   if (typeof message === 'string') {
     if (message.length > 4096) return undefined;
     try {
@@ -51,8 +38,7 @@ export function parseTenantEvent(message: unknown): TenantEvent | undefined {
   }
   if (value === null || typeof value !== 'object') return undefined;
   const {type, tenantId, instanceId} = value as Record<string, unknown>;
-  if (typeof type !== 'string' || !TYPES.has(type)) return undefined;
-  if (!isValidTenantId(tenantId)) return undefined;
+  if (!TYPES.has(type) || !isValidTenantId(tenantId)) return undefined;
   if (typeof instanceId !== 'string' || instanceId.length > 256) {
     return undefined;
   }
@@ -71,10 +57,7 @@ export interface TenantEventsStatus {
   replayed: number;
   /** Messages dropped: malformed, unsigned or badly signed. */
   rejected: number;
-  /**
-   * Times the instance found that it may have missed events (a gap in the
-   * stream) and so evicted every tenant it held.
-   */
+  /** Times the instance may have missed events (a gap), so evicted all. */
   gaps: number;
   /** The latest gap: why (see `docs/fleet.md`), and when (ISO 8601). */
   lastGap?: {reason: StreamGapReason; at: string};
@@ -82,23 +65,18 @@ export interface TenantEventsStatus {
 
 /**
  * The fleet's state as a transport re-read it: on every (re)connect, and
- * after a `suspend` or `resume` event (an event only says *that* the state
- * changed; the state itself is the truth).
+ * after a `suspend` or `resume` event (the state, not the event, is the truth).
  */
 export interface TenantEventsResync {
   /** Every tenant suspended fleet-wide: the local copy is made equal to it. */
   suspendedTenantIds: string[];
-  /**
-   * Evictions may have been missed (the instance was away longer than the
-   * transport keeps events): evict every tenant, as there is no telling which.
-   */
+  /** Evictions may have been missed: evict every tenant (no telling which). */
   hasMissedEvictions: boolean;
 }
 
 /**
- * How tenant events travel between the instances of a fleet. The default is
- * in-process (`InProcessTenantEvents`); `RedisTenantEvents` carries them
- * over Redis.
+ * How tenant events travel between the instances of a fleet:
+ * `InProcessTenantEvents` (the default) or `RedisTenantEvents`.
  */
 export interface TenantEvents {
   /**
@@ -112,13 +90,9 @@ export interface TenantEvents {
   subscribe(listener: (event: TenantEvent) => void): () => void;
   /**
    * Receive the fleet's state each time the transport re-reads it; returns
-   * the function that stops receiving.
-   *
-   * @remarks
-   * A transport that implements this is the authority on suspension: its
-   * `suspend` and `resume` events are then only notices, and the instance
-   * follows the resyncs. Without it, events are applied as they come and
-   * `suspendedTenants()` is read once at start.
+   * the function that stops receiving. A transport that implements it is the
+   * authority on suspension: its `suspend` and `resume` events are only
+   * notices. Without it, `suspendedTenants()` is read once at start.
    */
   subscribeResync?(listener: (resync: TenantEventsResync) => void): () => void;
   /** Tenants suspended fleet-wide, for an instance that starts. */

@@ -6,7 +6,7 @@ import {MessageSigner} from '../../src/fleet/message-signer';
 import {
   decodeStreamEntry,
   encodeStreamEntry,
-} from '../../src/fleet/stream-entry';
+} from '../../src/fleet/redis-stream';
 import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
 import {
   INSTANCE_ID,

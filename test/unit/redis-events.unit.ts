@@ -8,7 +8,7 @@ import {compareStreamIds} from '../../src/fleet/stream-gap';
 import {
   decodeStreamEntry,
   encodeStreamEntry,
-} from '../../src/fleet/stream-entry';
+} from '../../src/fleet/redis-stream';
 import type {TenantEvent} from '../../src/fleet/tenant-event';
 
 const KEY = 'k'.repeat(32);
