@@ -8,8 +8,8 @@ const debug = debugFactory('loopback:tenant-registry:fleet');
 export type RedisArgument = string | number | Buffer;
 
 /**
- * Where Redis is: passed on to ioredis. Retries, queues and timeouts are not
- * among them: `RedisTenantEvents` sets those (see `docs/fleet.md`).
+ * Where Redis is, passed on to ioredis (which `RedisTenantEvents` sets
+ * retries, queues and timeouts of itself: see `docs/fleet.md`).
  */
 export interface RedisConnectionOptions {
   host?: string;
@@ -20,7 +20,7 @@ export interface RedisConnectionOptions {
   /** Never logged. */
   password?: string;
   db?: number;
-  /** TLS options (`tls.connect()`'s); present means TLS. */
+  /** `tls.connect()` options; present means TLS. */
   tls?: object;
   /** In milliseconds. @defaultValue 10000 (ioredis) */
   connectTimeout?: number;
@@ -50,10 +50,9 @@ export interface RedisClient {
 }
 
 /**
- * A lazily connecting ioredis client that fails commands at once while
- * disconnected and reconnects forever; times in milliseconds.
+ * A lazy ioredis client that fails commands at once while disconnected and
+ * reconnects forever (times in milliseconds); throws without ioredis.
  *
- * @throws Error when ioredis is not installed.
  * @internal
  */
 export function createRedisClient(
@@ -88,10 +87,8 @@ export function createRedisClient(
     commandTimeout,
     retryStrategy: (attempt: number) => retryDelay(attempt, maxRetryDelay),
   };
-  const client =
-    typeof redis === 'string'
-      ? new IORedis(redis, options)
-      : new IORedis(options);
+  const url = typeof redis === 'string' ? [redis] : [];
+  const client = new IORedis(...url, options);
   // Without a listener ioredis prints every connection error to the console.
   client.on('error', error =>
     debug('redis %s: %s', connectionName, error.message),
@@ -99,12 +96,7 @@ export function createRedisClient(
   return client;
 }
 
-/**
- * Run `commands` in one `MULTI`; each command's reply or error.
- *
- * @throws The connection's error, or when the transaction was aborted.
- * @internal
- */
+/** Each command's reply or error, from one `MULTI`. @internal */
 export async function execMulti(
   client: RedisClient,
   commands: RedisArgument[][],
@@ -123,7 +115,7 @@ export async function execMulti(
 /**
  * A command that timed out means a dead connection (half-open after a
  * network partition) that TCP may take minutes to notice: reconnect.
- * (ioredis's own `socketTimeout` leaves a timer running after `disconnect()`.)
+ * (ioredis's `socketTimeout` leaves a timer running after `disconnect()`.)
  *
  * @internal
  */
@@ -134,9 +126,9 @@ export function reconnectIfTimedOut(client: RedisClient, error: unknown): void {
 }
 
 /**
- * Milliseconds before retry number `attempt` (from 1): doubling from 50 ms up
- * to `maxDelay`, with "equal jitter" (half to all of it) so that a fleet
- * that lost Redis together does not come back in lockstep; at least 1.
+ * Milliseconds before retry `attempt` (from 1): doubling from 50 up to
+ * `maxDelay`, with "equal jitter" (half to all of it, at least 1) so that
+ * a fleet that lost Redis together does not come back in lockstep.
  *
  * @internal
  */
@@ -148,4 +140,26 @@ export function retryDelay(
   const exponent = Math.min(Math.max(attempt - 1, 0), 30);
   const ceiling = Math.min(50 * 2 ** exponent, maxDelay);
   return Math.max(1, Math.round(ceiling / 2 + (ceiling / 2) * random()));
+}
+
+/** Waits that end on `wake()`, or after `delay` ms (unref'ed). @internal */
+export class WakeUp {
+  private readonly waiters = new Set<() => void>();
+
+  wait(delay?: number): Promise<void> {
+    return new Promise(resolve => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      this.waiters.add(done);
+      const timer = delay === undefined ? undefined : setTimeout(done, delay);
+      timer?.unref();
+    });
+  }
+
+  wake(): void {
+    for (const done of [...this.waiters]) done();
+  }
 }

@@ -3,16 +3,13 @@
 import debugFactory from 'debug';
 import type {MessageSigner} from './message-signer';
 import {
+  execMulti,
   reconnectIfTimedOut,
   retryDelay,
+  WakeUp,
   type RedisClient,
 } from './redis-client';
-import {
-  decodeStreamEntry,
-  isAnchorEntry,
-  readStream,
-  writeStreamAnchor,
-} from './redis-stream';
+import {decodeStreamEntry, readStream, xaddCommand} from './redis-stream';
 import {readSuspendedTenants} from './redis-suspended-tenants';
 import {
   compareStreamIds,
@@ -22,10 +19,11 @@ import {
   type StreamPosition,
   type StreamState,
 } from './stream-gap';
-import type {
-  TenantEvent,
-  TenantEventsResync,
-  TenantEventsStatus,
+import {
+  INSTANCE_ID,
+  type TenantEvent,
+  type TenantEventsResync,
+  type TenantEventsStatus,
 } from './tenant-event';
 
 const debug = debugFactory('loopback:tenant-registry:fleet');
@@ -55,8 +53,7 @@ export interface RedisEventReaderOptions {
  * checks for a gap (events it has not read may be gone), then reads the
  * stream from the last entry it saw, so that what it missed is replayed.
  * Every batch is read in one transaction with the stream's state, checked
- * for a gap too. A gap is counted and resynced with `hasMissedEvictions`.
- * A failed step is retried with a capped backoff until `stop()`.
+ * for a gap too. A failed step is retried with a capped backoff.
  *
  * @internal
  */
@@ -74,7 +71,6 @@ export class RedisEventReader {
   private replayUntil: string | undefined;
   /** Ends a pause: the connection is ready, or `stop()`. */
   private readonly wakeUp = new WakeUp();
-  private readonly synced = new WakeUp();
 
   constructor(private readonly options: RedisEventReaderOptions) {}
 
@@ -101,12 +97,6 @@ export class RedisEventReader {
     this.setOutOfSync('stopped');
   }
 
-  /** Resolve when in sync, or after `timeout` milliseconds, or on stop. */
-  async waitForSync(timeout: number): Promise<void> {
-    if (this.isInSync || this.client === undefined || timeout <= 0) return;
-    await this.synced.wait(timeout);
-  }
-
   status(): TenantEventsStatus {
     return {
       isInSync: this.isInSync,
@@ -117,6 +107,7 @@ export class RedisEventReader {
   }
 
   private async supervise(client: RedisClient): Promise<void> {
+    const {streamKey, maxRetryDelay} = this.options;
     while (this.client === client) {
       try {
         if (client.status !== 'ready') {
@@ -126,17 +117,9 @@ export class RedisEventReader {
         // (Re)connected: resync, with whatever went on while away.
         const {position} = this;
         const lastId = position?.lastId ?? '0-0';
-        const {stream} = await readStream(
-          client,
-          this.options.streamKey,
-          lastId,
-          0,
-        );
-        await this.resync(
-          client,
-          stream,
-          position && findStreamGap(position, stream, true),
-        );
+        const {stream} = await readStream(client, streamKey, lastId, 0);
+        const gap = position && findStreamGap(position, stream, true);
+        await this.resync(client, stream, gap);
         await this.follow(client);
       } catch (error: unknown) {
         if (this.client !== client) break;
@@ -148,27 +131,23 @@ export class RedisEventReader {
             ? `reading the fleet's state failed: ${message.slice(0, 200)}`
             : NOT_CONNECTED,
         );
-        const delay = retryDelay(++this.attempt, this.options.maxRetryDelay);
-        await this.wakeUp.wait(delay);
+        await this.wakeUp.wait(retryDelay(++this.attempt, maxRetryDelay));
       }
     }
-    this.synced.wake();
   }
 
   /**
    * Re-read the suspended tenants and tell, with whether evictions may have
-   * been missed; on a first sync or a gap, start over at the stream's end
-   * (after a gap every tenant is evicted, so what is left to replay is
-   * moot); otherwise what was added while away is about to be replayed.
+   * been missed; on a first sync or a gap (every tenant is evicted: what is
+   * left to replay is moot), start over at the stream's end.
    */
   private async resync(
     client: RedisClient,
     stream: StreamState | undefined,
     gap: StreamGapReason | undefined,
   ): Promise<void> {
-    await this.readSuspended(client, gap !== undefined);
-    // Counted and moved only once the resync was delivered, so that a gap
-    // is found again if it was not.
+    // Read first: if it fails, the gap is found again on the next try.
+    const suspendedTenantIds = await this.readSuspended(client);
     if (gap !== undefined) {
       this.counters.gaps++;
       this.lastGap = {reason: gap, at: new Date().toISOString()};
@@ -181,40 +160,47 @@ export class RedisEventReader {
       this.replayUntil = stream?.lastGeneratedId;
     }
     if (!this.position.isEntry) {
-      // Best effort: without an anchor, the next absence is a gap.
+      // An *anchor*: an entry to recognise the stream by after an absence
+      // (see findStreamGap). Best effort: without one, that absence is a gap.
       const {streamKey, maxStreamLength} = this.options;
-      await writeStreamAnchor(client, streamKey, maxStreamLength).catch(
-        (error: unknown) => debug('could not add an anchor: %s', error),
-      );
+      const anchor = ['anchor', INSTANCE_ID];
+      await execMulti(client, [
+        xaddCommand(streamKey, maxStreamLength, anchor),
+      ]).catch((error: unknown) => debug('could not add an anchor: %s', error));
     }
     this.counters.resyncs++;
     this.isInSync = true;
-    this.synced.wake();
     debug('fleet events in sync (gap: %s)', gap ?? 'none');
+    const hasMissedEvictions = gap !== undefined;
+    this.options.onResync({suspendedTenantIds, hasMissedEvictions});
   }
 
   private async follow(client: RedisClient): Promise<void> {
     const {streamKey, blockTime, signer} = this.options;
     while (this.client === client) {
-      const position = this.position!;
-      const {stream, entries} = await readStream(
+      let position = this.position!;
+      const read = await readStream(
         client,
         streamKey,
         position.lastId,
         BATCH_SIZE,
       );
       this.attempt = 0;
-      const gap = findStreamGap(position, stream, false);
+      const gap = findStreamGap(position, read.stream, false);
       if (gap !== undefined) {
-        await this.resync(client, stream, gap);
+        await this.resync(client, read.stream, gap);
         continue;
       }
       let isSuspensionChanged = false;
-      let {entriesAdded} = position;
-      for (const {id, fields} of entries) {
-        if (entriesAdded !== undefined) entriesAdded++;
-        this.position = {lastId: id, entriesAdded, isEntry: true};
-        if (isAnchorEntry(fields)) continue;
+      for (const {id, fields} of read.entries) {
+        const {entriesAdded: added} = position;
+        position = {
+          lastId: id,
+          entriesAdded: added === undefined ? undefined : added + 1,
+          isEntry: true,
+        };
+        this.position = position;
+        if (fields?.[0] === 'anchor' && fields.length === 2) continue;
         const event = decodeStreamEntry(fields, signer);
         if (event === undefined) {
           this.counters.rejected++;
@@ -229,63 +215,28 @@ export class RedisEventReader {
         this.options.onEvent(event);
       }
       // A suspend or resume says that the hash changed; the hash says how.
-      if (isSuspensionChanged) await this.readSuspended(client, false);
-      if (entries.length < BATCH_SIZE) {
+      if (isSuspensionChanged) {
+        const suspendedTenantIds = await this.readSuspended(client);
+        this.options.onResync({suspendedTenantIds, hasMissedEvictions: false});
+      }
+      if (read.entries.length < BATCH_SIZE) {
         // Caught up: wait for news, then read again (with the gap check).
-        const {lastId} = this.position!;
-        await client.call(
-          'xread',
-          ...['COUNT', 1, 'BLOCK', blockTime, 'STREAMS', streamKey, lastId],
-        );
+        const since = ['STREAMS', streamKey, position.lastId];
+        await client.call('xread', 'COUNT', 1, 'BLOCK', blockTime, ...since);
       }
     }
   }
 
-  private async readSuspended(
-    client: RedisClient,
-    hasMissedEvictions: boolean,
-  ): Promise<void> {
+  private async readSuspended(client: RedisClient): Promise<string[]> {
     const {suspendedKey, signer} = this.options;
-    const {tenantIds, rejected} = await readSuspendedTenants(
-      client,
-      suspendedKey,
-      signer,
-    );
-    if (rejected > 0) debug('dropped %d suspended tenant entries', rejected);
-    this.counters.rejected += rejected;
-    this.options.onResync({suspendedTenantIds: tenantIds, hasMissedEvictions});
+    const read = await readSuspendedTenants(client, suspendedKey, signer);
+    if (read.rejected > 0) debug('dropped %d suspended entries', read.rejected);
+    this.counters.rejected += read.rejected;
+    return read.tenantIds;
   }
 
   private setOutOfSync(reason: string): void {
     this.isInSync = false;
     this.reason = reason;
-  }
-}
-
-/**
- * Waits that end when woken, or after `delay` milliseconds if given (the
- * timer unref'ed and cleared when the wait ends).
- *
- * @internal
- */
-export class WakeUp {
-  private readonly waiters = new Set<() => void>();
-
-  wait(delay?: number): Promise<void> {
-    return new Promise(resolve => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      this.waiters.add(done);
-      const timer = delay === undefined ? undefined : setTimeout(done, delay);
-      timer?.unref();
-    });
-  }
-
-  /** End every wait in progress. */
-  wake(): void {
-    for (const done of [...this.waiters]) done();
   }
 }

@@ -3,7 +3,7 @@
 import type {MessageSigner} from './message-signer';
 import {execMulti, type RedisArgument, type RedisClient} from './redis-client';
 import type {StreamInfo, StreamState} from './stream-gap';
-import {INSTANCE_ID, parseTenantEvent, type TenantEvent} from './tenant-event';
+import {parseTenantEvent, type TenantEvent} from './tenant-event';
 
 /** An XREAD entry; `fields` is `undefined` if not all strings. @internal */
 export interface StreamEntry {
@@ -13,14 +13,10 @@ export interface StreamEntry {
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
-/** More fields than `event` and `sig` (and a little room) is not ours. */
-const MAX_FIELDS = 8;
-
 /**
- * The stream's state (`undefined` when the key does not exist), whether it
- * still holds `lastId`, and up to `count` entries after `lastId`, read in
- * one transaction (so the entries are exactly those that followed `lastId`
- * in the stream so described).
+ * The stream's state (`undefined` when the key does not exist) and up to
+ * `count` entries after `lastId`, read in one transaction: the entries are
+ * exactly those that followed `lastId` in the stream so described.
  *
  * @throws Error when Redis fails (`WRONGTYPE`) or answers oddly.
  * @internal
@@ -31,16 +27,14 @@ export async function readStream(
   lastId: string,
   count: number,
 ): Promise<{stream: StreamState | undefined; entries: StreamEntry[]}> {
-  const commands: RedisArgument[][] = [
-    ['xinfo', 'stream', streamKey],
-    ['xrange', streamKey, lastId, lastId],
-  ];
-  if (count > 0) {
-    commands.push(['xread', 'COUNT', count, 'STREAMS', streamKey, lastId]);
-  }
+  const xread = ['xread', 'COUNT', count, 'STREAMS', streamKey, lastId];
   const [[infoError, info], [rangeError, range], read] = await execMulti(
     client,
-    commands,
+    [
+      ['xinfo', 'stream', streamKey],
+      ['xrange', streamKey, lastId, lastId],
+      ...(count > 0 ? [xread] : []),
+    ],
   );
   if (infoError !== null && !/no such key/i.test(infoError.message)) {
     throw infoError;
@@ -53,30 +47,6 @@ export async function readStream(
   return {stream: {...parseStreamInfo(info), hasLastId}, entries};
 }
 
-/**
- * Add an *anchor* (an entry without an event) to the stream, creating it
- * when missing: an instance that finds it missing or empty writes one, so
- * that it holds an entry to recognise the stream by after an absence.
- *
- * @internal
- */
-export async function writeStreamAnchor(
-  client: RedisClient,
-  streamKey: string,
-  maxStreamLength: number,
-): Promise<void> {
-  const anchor = ['anchor', INSTANCE_ID];
-  const [[error]] = await execMulti(client, [
-    xaddCommand(streamKey, maxStreamLength, anchor),
-  ]);
-  if (error !== null) throw error;
-}
-
-/** Whether the fields are an anchor's (skipped, not rejected). @internal */
-export function isAnchorEntry(fields: string[] | undefined): boolean {
-  return fields?.length === 2 && fields[0] === 'anchor';
-}
-
 /** `XADD` of `fields`, the stream trimmed to about `maxLength`. @internal */
 export function xaddCommand(
   streamKey: string,
@@ -87,8 +57,8 @@ export function xaddCommand(
 }
 
 /**
- * The fields of the entry carrying `event`: `event` (its JSON) and, with a
- * signer, `sig` (an HMAC-SHA256 of that exact text).
+ * An event's entry: `event` (its JSON) and, with a signer, `sig` (an
+ * HMAC-SHA256 of that exact text).
  *
  * @internal
  */
@@ -113,7 +83,8 @@ export function decodeStreamEntry(
   fields: string[] | undefined,
   signer: MessageSigner | undefined,
 ): TenantEvent | undefined {
-  if (fields === undefined || fields.length > MAX_FIELDS) return undefined;
+  // More than `event` and `sig` (and a little room) is not ours.
+  if (fields === undefined || fields.length > 8) return undefined;
   let text: string | undefined;
   let signature: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -153,8 +124,8 @@ export function parseXReadReply(reply: unknown): StreamEntry[] {
 }
 
 /**
- * An `XINFO STREAM` reply (a flat list of names and values, as Redis 5 to 7
- * send it); fields a version does not report are left `undefined`.
+ * An `XINFO STREAM` reply (names and values, as Redis 5 to 7 send it);
+ * fields a version does not report are left `undefined`.
  *
  * @throws Error when `last-generated-id` or `length` is missing or invalid.
  * @internal

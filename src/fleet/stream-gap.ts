@@ -2,18 +2,11 @@
 
 /**
  * Why an instance may have missed fleet events (a *gap*, see
- * `docs/fleet.md`); it then evicts every tenant it holds.
- *
- * - `missing`: the stream is gone (Redis lost its data, or the key was
- *   deleted).
- * - `recreated`: its ids or its count of entries ever added went below what
- *   the instance had read.
- * - `replaced`: a different stream holds the key.
- * - `trimmed`: entries after the last one read may have been trimmed.
- * - `unknown-last-id`: older entries are there but not the last one read.
- * - `deleted`: an entry newer than the last one read was deleted (`XDEL`).
- * - `unverifiable`: after an absence, the instance holds no entry to
- *   recognise the stream by, or Redis (before 7.0) hides deletions.
+ * `docs/fleet.md`), so evicted every tenant: the stream is `missing`,
+ * `recreated` (it started over), `replaced` (another stream holds the key),
+ * `trimmed` past the last entry read, holds older entries but not that one
+ * (`unknown-last-id`), had a newer entry `deleted` (`XDEL`), or cannot be
+ * told unchanged after an absence (`unverifiable`).
  */
 export type StreamGapReason =
   | 'missing'
@@ -26,7 +19,7 @@ export type StreamGapReason =
 
 /** Where an instance stands in the stream. @internal */
 export interface StreamPosition {
-  /** The last entry read; or the stream's end when the instance joined. */
+  /** The last entry read, or the stream's end when the instance joined. */
   lastId: string;
   /** `entries-added` up to `lastId` (Redis 7+; 0 for no stream), if known. */
   entriesAdded: number | undefined;
@@ -38,7 +31,6 @@ export interface StreamPosition {
 export interface StreamInfo {
   lastGeneratedId: string;
   length: number;
-  /** `undefined` when the stream is empty, as `lastEntryId`. */
   firstEntryId?: string;
   lastEntryId?: string;
   entriesAdded?: number;
@@ -51,18 +43,17 @@ export interface StreamState extends StreamInfo {
 }
 
 /**
- * Whether entries after `position` may be gone, and why; `undefined` when
- * nothing can have been lost. `stream` is `undefined` when it does not
- * exist; `wasAway` when the connection was lost since `position`.
+ * Whether entries after `position` may be gone from `stream` (`undefined`:
+ * no such key), and why; `wasAway`: the connection was lost since.
  *
  * @remarks
  * The proof that nothing was lost is the entry last read, still in the
  * stream: ids are unique, and trimming removes the oldest entries first, so
- * everything after it is there too, unless deleted one by one (Redis 7 and
- * later report the highest deleted id). A position that is not an entry
- * (the stream was empty or missing when the instance joined) proves nothing
- * after an absence; while the instance follows (its blocking read wakes on
- * every `XADD`), the counts of entries added are checked instead.
+ * everything after it is there too, unless deleted one by one (Redis 7+
+ * reports the highest deleted id). A position that is not an entry (the
+ * stream was empty or missing at join) proves nothing after an absence;
+ * while the instance follows (its blocking read wakes on every `XADD`), the
+ * counts of entries added are checked instead.
  *
  * @internal
  */

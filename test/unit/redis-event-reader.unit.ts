@@ -66,7 +66,7 @@ describe('RedisEventReader (unit: a scripted client)', () => {
   it('waits for the client to be ready, and is out of sync meanwhile', async () => {
     client.status = 'reconnecting';
     reader.start(client as unknown as RedisClient);
-    await reader.waitForSync(20);
+    await new Promise(resolve => setTimeout(resolve, 20));
     expect(reader.status()).to.containDeep({
       isInSync: false,
       reason: 'connecting to Redis',
