@@ -26,7 +26,7 @@ import {createDashboardPathBinding} from './controllers/dashboard-path.middlewar
 import {createDashboardController} from './controllers/dashboard.controller';
 import {createHealthController} from './controllers/health.controller';
 import {createMetricsController} from './controllers/metrics.controller';
-import {InProcessTenantEvents} from './fleet/in-process-tenant-events';
+import {InProcessTenantEvents} from './fleet/tenant-event';
 import {SuspendedTenants} from './fleet/suspended-tenants';
 import {TenantRegistryBindings as keys} from './keys';
 import {TenantRegistryMetrics} from './observability/tenant-metrics';

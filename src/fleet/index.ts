@@ -1,6 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-export {InProcessTenantEvents} from './in-process-tenant-events';
+export {InProcessTenantEvents} from './tenant-event';
 export {
   RedisTenantEvents,
   type RedisTenantEventsOptions,

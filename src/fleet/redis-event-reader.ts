@@ -1,7 +1,13 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import type {MessageSigner} from './message-signer';
+import {
+  decodeStreamEntry,
+  readStream,
+  readSuspendedTenants,
+  xaddCommand,
+  type MessageSigner,
+} from './redis-store';
 import {
   execMulti,
   reconnectIfTimedOut,
@@ -9,8 +15,6 @@ import {
   WakeUp,
   type RedisClient,
 } from './redis-client';
-import {decodeStreamEntry, readStream, xaddCommand} from './redis-stream';
-import {readSuspendedTenants} from './redis-suspended-tenants';
 import {
   compareStreamIds,
   findStreamGap,
@@ -33,30 +37,22 @@ const NOT_CONNECTED = 'not connected to Redis; retrying';
 /** Entries per XREAD: bounds what one read holds in memory. */
 const BATCH_SIZE = 100;
 
-/** What {@link RedisEventReader} reads (times in milliseconds). @internal */
+/** Times in milliseconds. @internal */
 export interface RedisEventReaderOptions {
   streamKey: string;
   suspendedKey: string;
   signer: MessageSigner | undefined;
-  /** XREAD's BLOCK. */
   blockTime: number;
   maxRetryDelay: number;
-  /** The stream's trim length, for the anchors it writes. */
   maxStreamLength: number;
   onEvent(event: TenantEvent): void;
   onResync(resync: TenantEventsResync): void;
 }
 
-/**
- * Follows the fleet on its own connection (XREAD BLOCK holds it). Each time
- * the connection is ready it resyncs: it re-reads the suspended tenants,
- * checks for a gap (events it has not read may be gone), then reads the
- * stream from the last entry it saw, so that what it missed is replayed.
- * Every batch is read in one transaction with the stream's state, checked
- * for a gap too. A failed step is retried with a capped backoff.
- *
- * @internal
- */
+// On each (re)connect it resyncs (the suspended tenants, a gap check), then
+// reads on from the last entry it saw (a replay); every batch is read with
+// the stream's state, checked for a gap too. Failures retry with backoff.
+/** Follows the fleet on its own connection (XREAD BLOCK holds it). @internal */
 export class RedisEventReader {
   private client: RedisClient | undefined;
   private loop: Promise<void> | undefined;
@@ -136,11 +132,8 @@ export class RedisEventReader {
     }
   }
 
-  /**
-   * Re-read the suspended tenants and tell, with whether evictions may have
-   * been missed; on a first sync or a gap (every tenant is evicted: what is
-   * left to replay is moot), start over at the stream's end.
-   */
+  // On a first sync or a gap (every tenant is evicted, so what is left to
+  // replay is moot), start over at the stream's end.
   private async resync(
     client: RedisClient,
     stream: StreamState | undefined,

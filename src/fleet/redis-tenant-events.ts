@@ -1,9 +1,14 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import {invalidOptionError} from '../errors';
 import {ensure, OptionReader} from '../options/option-checks';
-import {MessageSigner, MIN_SIGNING_KEY_BYTES} from './message-signer';
+import {
+  MessageSigner,
+  encodeStreamEntry,
+  readSuspendedTenants,
+  suspendedTenantValue,
+  xaddCommand,
+} from './redis-store';
 import {
   createRedisClient,
   execMulti,
@@ -12,11 +17,6 @@ import {
   type RedisConnectionOptions,
 } from './redis-client';
 import {RedisEventReader} from './redis-event-reader';
-import {encodeStreamEntry, xaddCommand} from './redis-stream';
-import {
-  readSuspendedTenants,
-  suspendedTenantValue,
-} from './redis-suspended-tenants';
 import {
   INSTANCE_ID,
   parseTenantEvent,
@@ -37,41 +37,35 @@ export interface RedisTenantEventsOptions {
   /** A Redis URL (`redis://127.0.0.1:6379`) or connection options. */
   redis: string | RedisConnectionOptions;
   /**
-   * Prefix of the keys `<prefix>events` (the stream of events) and
-   * `<prefix>suspended` (the hash of tenants suspended fleet-wide).
+   * Prefix of the keys `<prefix>events` (stream) and `<prefix>suspended`.
    * @defaultValue `'tenant-registry:'`
    */
   prefix?: string;
   /**
-   * How many events the stream keeps, approximately (`MAXLEN ~`). An
-   * instance away for longer than the fleet takes to publish that many
-   * evicts every tenant on its return. Suspensions never depend on it.
+   * Events the stream keeps (`MAXLEN ~`): an instance away while more were
+   * published evicts every tenant on its return (suspensions are kept).
    * @defaultValue 10000
    */
   maxStreamLength?: number;
   /**
-   * A shared secret (at least 32 bytes) with which instances sign what they
-   * write (HMAC-SHA256) and check what they read: what fails is counted in
-   * `rejected` and dropped. Without it, anyone who can write to Redis can
-   * evict, suspend and resume tenants. Never logged.
+   * A shared secret (32 bytes or more, never logged) to sign what instances
+   * write and drop what fails (`rejected`). Without it, anyone who can
+   * write to Redis can evict, suspend and resume tenants.
    */
   signingKey?: string | Buffer;
   /**
-   * How long `start()` (so `app.start()`) waits for the first sync, in
-   * milliseconds; past it the app starts out of sync (health `warning`).
-   * 0 does not wait.
+   * How long `app.start()` waits for the first sync, in milliseconds (0:
+   * not at all); past it the app starts out of sync (health `warning`).
    * @defaultValue 5000
    */
   startTimeout?: number;
   /**
-   * The cap of the backoff (from 50 ms, doubling) between reconnects and
-   * between retries of a failed resync, in milliseconds.
+   * Cap of the backoff between reconnects and retries, in milliseconds.
    * @defaultValue 2000
    */
   maxRetryDelay?: number;
   /**
-   * Names the connections in `CLIENT LIST` (`<name>:commands`,
-   * `<name>:events`): printable ASCII, no spaces.
+   * Names `<name>:commands` and `<name>:events` in `CLIENT LIST`.
    * @defaultValue `'tenant-registry:<host>:<pid>:<random>'`
    */
   connectionName?: string;
@@ -91,16 +85,10 @@ const DEFAULTS = {
 };
 
 /**
- * Tenant events over Redis, with `ioredis` (an optional peer dependency:
- * install it to use this class). Redis holds the truth, and every instance
- * resyncs on every (re)connect, so the fleet converges (see `docs/fleet.md`).
- *
- * @remarks
- * Each instance reads the stream from the last entry it saw, so events
- * published while it was away are replayed; when some may be gone (a
- * *gap*), it evicts every tenant it holds (`status().gaps`). Connections
- * retry forever; while Redis is down, `publish()` fails at once and HTTP
- * keeps being served.
+ * Tenant events over Redis, with `ioredis` (an optional peer dependency).
+ * Every instance resyncs on every (re)connect and replays what it missed;
+ * when events may be lost (a gap) it evicts every tenant. While Redis is
+ * down, `publish()` fails at once and HTTP is served (see `docs/fleet.md`).
  *
  * @example
  * ```ts
@@ -116,7 +104,7 @@ export class RedisTenantEvents implements TenantEvents {
   private readonly listeners = new Set<(event: TenantEvent) => void>();
   private readonly resyncListeners = new Set<(r: TenantEventsResync) => void>();
   private commands: RedisClient | undefined;
-  /** Ends `start()`'s wait: a connection is ready, a resync, or `stop()`. */
+  /** Ends `start()`'s wait. */
   private readonly changed = new WakeUp();
 
   /** @throws TenantRegistryError `INVALID_OPTION` for a bad option. */
@@ -139,10 +127,7 @@ export class RedisTenantEvents implements TenantEvents {
     });
   }
 
-  /**
-   * Connect, and wait for the first sync at most `startTimeout`. Rejects
-   * only when ioredis is not installed (the connections keep retrying).
-   */
+  /** Connect, and wait for the first sync at most `startTimeout`. */
   async start(): Promise<void> {
     const {redis, connectionName, maxRetryDelay, startTimeout} = this.options;
     if (this.commands === undefined) {
@@ -173,11 +158,7 @@ export class RedisTenantEvents implements TenantEvents {
     await this.reader.stop();
   }
 
-  /**
-   * Write the event to the stream in one `MULTI` with, for a suspend or a
-   * resume, the change to the hash. Rejects at once while Redis is
-   * unreachable, with a TypeError for an invalid event.
-   */
+  /** Publish to every instance; fails at once while Redis is down. */
   async publish(event: TenantEvent): Promise<void> {
     const valid = parseTenantEvent(event);
     if (valid === undefined) throw new TypeError('Not a valid tenant event');
@@ -185,6 +166,7 @@ export class RedisTenantEvents implements TenantEvents {
     const {prefix, maxStreamLength} = this.options;
     const {type, tenantId} = valid;
     const entry = encodeStreamEntry(valid, this.signer);
+    // One MULTI: the hash (the truth) changes with the entry (the news).
     const writes = [xaddCommand(`${prefix}events`, maxStreamLength, entry)];
     if (type === 'suspend') {
       const value = suspendedTenantValue(tenantId, this.signer);
@@ -210,13 +192,9 @@ export class RedisTenantEvents implements TenantEvents {
 
   /** The tenants suspended fleet-wide, read now. */
   async suspendedTenants(): Promise<string[]> {
+    const commands = this.connectedCommands();
     const key = `${this.options.prefix}suspended`;
-    const read = readSuspendedTenants(
-      this.connectedCommands(),
-      key,
-      this.signer,
-    );
-    return (await read).tenantIds;
+    return (await readSuspendedTenants(commands, key, this.signer)).tenantIds;
   }
 
   /** In sync when it follows the fleet and can publish (admin needs both). */
@@ -252,7 +230,8 @@ function emit<T>(listeners: Set<(value: T) => void>, value: T): void {
   }
 }
 
-/** Defaults filled in; bad values refused, never showing the signing key. */
+// Shows the signing key's length only, never the key.
+/** Defaults filled in, bad values refused. */
 function resolveOptions(options: RedisTenantEventsOptions) {
   const read = new OptionReader(options, 'RedisTenantEvents', DEFAULTS);
   const {redis, signingKey} = read.given;
@@ -261,16 +240,10 @@ function resolveOptions(options: RedisTenantEventsOptions) {
   ensure(isRedis, 'RedisTenantEvents.redis', 'a URL or an object', redis);
   const key =
     typeof signingKey === 'string' ? Buffer.from(signingKey) : signingKey;
-  if (
-    key !== undefined &&
-    (!Buffer.isBuffer(key) || key.length < MIN_SIGNING_KEY_BYTES)
-  ) {
-    throw invalidOptionError(
-      'RedisTenantEvents.signingKey',
-      `a string or Buffer of at least ${MIN_SIGNING_KEY_BYTES} bytes`,
-      Buffer.isBuffer(key) ? `${key.length} bytes` : typeof key,
-    );
-  }
+  const isKey = key === undefined || (Buffer.isBuffer(key) && key.length >= 32);
+  const shown = Buffer.isBuffer(key) ? `${key.length} bytes` : typeof key;
+  const expected = 'a string or Buffer of at least 32 bytes';
+  ensure(isKey, 'RedisTenantEvents.signingKey', expected, shown);
   return {
     redis,
     signingKey: key,

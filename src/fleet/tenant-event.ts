@@ -1,9 +1,12 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {randomUUID} from 'node:crypto';
+import {EventEmitter} from 'node:events';
 import {hostname} from 'node:os';
 import {isValidTenantId} from '../context/tenant-id';
+import type {ModelRegistry} from '../registry/model-registry';
 import type {StreamGapReason} from './stream-gap';
+import type {SuspendedTenants} from './suspended-tenants';
 
 /** This process, as named in the events it publishes (for logs). @internal */
 export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -63,10 +66,7 @@ export interface TenantEventsStatus {
   lastGap?: {reason: StreamGapReason; at: string};
 }
 
-/**
- * The fleet's state as a transport re-read it: on every (re)connect, and
- * after a `suspend` or `resume` event (the state, not the event, is the truth).
- */
+/** The fleet's state as a transport re-read it: the truth, not the events. */
 export interface TenantEventsResync {
   /** Every tenant suspended fleet-wide: the local copy is made equal to it. */
   suspendedTenantIds: string[];
@@ -80,19 +80,16 @@ export interface TenantEventsResync {
  */
 export interface TenantEvents {
   /**
-   * Publish an event to every instance (this one included).
-   *
-   * @throws When the transport is down: the fleet was not told, and the
-   * caller must not act on the event either.
+   * Publish an event to every instance (this one included); rejects when the
+   * transport is down (the caller must not act on the event either).
    */
   publish(event: TenantEvent): Promise<void>;
   /** Receive events; returns the function that stops receiving. */
   subscribe(listener: (event: TenantEvent) => void): () => void;
   /**
-   * Receive the fleet's state each time the transport re-reads it; returns
-   * the function that stops receiving. A transport that implements it is the
-   * authority on suspension: its `suspend` and `resume` events are only
-   * notices. Without it, `suspendedTenants()` is read once at start.
+   * Receive the fleet's state at each re-read (then the authority on
+   * suspension: `suspend`/`resume` events are only notices); without it,
+   * `suspendedTenants()` is read once at start.
    */
   subscribeResync?(listener: (resync: TenantEventsResync) => void): () => void;
   /** Tenants suspended fleet-wide, for an instance that starts. */
@@ -103,4 +100,41 @@ export interface TenantEvents {
   stop?(): Promise<void>;
   /** Where this instance stands (in sync or not, and counters). */
   status?(): TenantEventsStatus;
+}
+
+/** Tenant events within one process: what a single instance needs. */
+export class InProcessTenantEvents implements TenantEvents {
+  private readonly emitter = new EventEmitter();
+  private readonly suspended = new Set<string>();
+
+  async publish(event: TenantEvent): Promise<void> {
+    if (event.type === 'suspend') this.suspended.add(event.tenantId);
+    if (event.type === 'resume') this.suspended.delete(event.tenantId);
+    this.emitter.emit('event', event);
+  }
+
+  subscribe(listener: (event: TenantEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  async suspendedTenants(): Promise<string[]> {
+    return [...this.suspended];
+  }
+}
+
+// Idempotent: an instance applies its own events twice (once published,
+// and on the echo).
+/** Apply a tenant event to this instance. @internal */
+export function applyTenantEvent(
+  event: Pick<TenantEvent, 'type' | 'tenantId'>,
+  registry: ModelRegistry,
+  suspended: SuspendedTenants,
+): void {
+  if (event.type === 'resume') {
+    suspended.delete(event.tenantId);
+    return;
+  }
+  if (event.type === 'suspend') suspended.add(event.tenantId);
+  registry.evictTenant(event.tenantId, 'external');
 }
