@@ -4,7 +4,6 @@ import debugFactory from 'debug';
 
 const debug = debugFactory('loopback:tenant-registry:fleet');
 
-/** A Redis command argument. @internal */
 export type RedisArgument = string | number | Buffer;
 
 /**
@@ -49,12 +48,7 @@ export interface RedisClient {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
-/**
- * A lazy ioredis client that fails commands at once while disconnected and
- * reconnects forever (times in milliseconds); throws without ioredis.
- *
- * @internal
- */
+/** A lazy ioredis client that reconnects forever (times in ms). @internal */
 export function createRedisClient(
   redis: string | RedisConnectionOptions,
   settings: {
@@ -112,26 +106,18 @@ export async function execMulti(
   return replies;
 }
 
-/**
- * A command that timed out means a dead connection (half-open after a
- * network partition) that TCP may take minutes to notice: reconnect.
- * (ioredis's `socketTimeout` leaves a timer running after `disconnect()`.)
- *
- * @internal
- */
+// A timed-out command means a dead (half-open) connection that TCP may take
+// minutes to notice. (ioredis's `socketTimeout` leaks a timer on disconnect.)
+/** Reconnect when `error` is a timeout. @internal */
 export function reconnectIfTimedOut(client: RedisClient, error: unknown): void {
   if ((error as Error)?.message === 'Command timed out') {
     client.disconnect(true);
   }
 }
 
-/**
- * Milliseconds before retry `attempt` (from 1): doubling from 50 up to
- * `maxDelay`, with "equal jitter" (half to all of it, at least 1) so that
- * a fleet that lost Redis together does not come back in lockstep.
- *
- * @internal
- */
+// "Equal jitter" (half to all of the delay): a fleet that lost Redis
+// together does not come back in lockstep.
+/** Delay before retry `attempt` (ms): 50, doubling, up to `maxDelay`. */
 export function retryDelay(
   attempt: number,
   maxDelay: number,

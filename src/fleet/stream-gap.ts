@@ -42,21 +42,13 @@ export interface StreamState extends StreamInfo {
   hasLastId: boolean;
 }
 
-/**
- * Whether entries after `position` may be gone from `stream` (`undefined`:
- * no such key), and why; `wasAway`: the connection was lost since.
- *
- * @remarks
- * The proof that nothing was lost is the entry last read, still in the
- * stream: ids are unique, and trimming removes the oldest entries first, so
- * everything after it is there too, unless deleted one by one (Redis 7+
- * reports the highest deleted id). A position that is not an entry (the
- * stream was empty or missing at join) proves nothing after an absence;
- * while the instance follows (its blocking read wakes on every `XADD`), the
- * counts of entries added are checked instead.
- *
- * @internal
- */
+// The proof that nothing was lost is the entry last read, still in the
+// stream: ids are unique and trimming takes the oldest first, so all after
+// it is there too unless deleted one by one (Redis 7+ reports the highest
+// deleted id). A position that is no entry (the stream was empty or missing
+// at join) proves nothing after an absence; while following (the blocking
+// read wakes on every `XADD`), the counts of entries added are checked.
+/** Why entries after `position` may be gone (`wasAway`: since). @internal */
 export function findStreamGap(
   position: StreamPosition,
   stream: StreamState | undefined,

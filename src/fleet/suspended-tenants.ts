@@ -5,12 +5,7 @@ import {isPastDeadline, runInSlices} from '../eviction/time-slices';
 // An id costs about 0.1 us to add or look up: read the clock every 1024.
 const IDS_PER_DEADLINE_CHECK = 1024;
 
-/**
- * The tenants this instance refuses with 403 `TENANT_SUSPENDED`: its copy
- * of the fleet's suspended set.
- *
- * @internal
- */
+/** The tenants refused with 403 `TENANT_SUSPENDED` (the fleet's). @internal */
 export class SuspendedTenants {
   private tenants = new Set<string>();
   /** What `add` and `delete` changed while a replacement set was built. */
@@ -30,25 +25,27 @@ export class SuspendedTenants {
     this.changedMeanwhile?.set(tenantId, false);
   }
 
-  /**
-   * Make the set equal `tenantIds` in slices that yield the event loop, then
-   * call `onSuspended` (in slices too) for each tenant newly suspended. The
-   * new set is swapped in at once (a reader never sees a mix); an `add` or
-   * `delete` made meanwhile is newer than `tenantIds` and is kept. One call
-   * at a time.
-   */
+  // The new set is built while the old one answers, then swapped in at once
+  // (a reader never sees a mix). An `add` or `delete` made meanwhile is
+  // newer than `tenantIds` and kept. One call at a time.
+  /** Make the set equal `tenantIds`, in slices; `onSuspended` for the new. */
   async replaceAllInSlices(
     tenantIds: readonly string[],
     onSuspended: (tenantId: string) => void,
   ): Promise<{suspended: number; resumed: number}> {
     const next = new Set<string>();
+    const newlySuspended: string[] = [];
     const changed = new Map<string, boolean>();
     this.changedMeanwhile = changed;
     let built = 0;
     try {
       await runInSlices(deadline => {
         while (built < tenantIds.length) {
-          next.add(tenantIds[built++]);
+          const tenantId = tenantIds[built++];
+          if (!next.has(tenantId) && !this.tenants.has(tenantId)) {
+            newlySuspended.push(tenantId);
+          }
+          next.add(tenantId);
           if (isPastDeadline(deadline, built, IDS_PER_DEADLINE_CHECK)) {
             return false;
           }
@@ -64,19 +61,16 @@ export class SuspendedTenants {
     }
     const previous = this.tenants;
     this.tenants = next;
-
-    let suspended = 0;
+    // Evicted once refused: a request cannot bring one back meanwhile.
     let visited = 0;
-    const ids = next.values();
+    let suspended = 0;
     await runInSlices(deadline => {
-      for (let id = ids.next(); !id.done; id = ids.next()) {
-        const isNew = !previous.has(id.value);
-        if (isNew) {
-          suspended++;
-          onSuspended(id.value);
-        }
-        const every = isNew ? 1 : IDS_PER_DEADLINE_CHECK;
-        if (isPastDeadline(deadline, ++visited, every)) return false;
+      while (visited < newlySuspended.length) {
+        const tenantId = newlySuspended[visited++];
+        if (!next.has(tenantId)) continue;
+        suspended++;
+        onSuspended(tenantId);
+        if (isPastDeadline(deadline, visited)) return false;
       }
       return true;
     });
