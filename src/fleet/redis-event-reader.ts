@@ -103,20 +103,11 @@ export class RedisEventReader {
   }
 
   private async supervise(client: RedisClient): Promise<void> {
-    const {streamKey, maxRetryDelay} = this.options;
+    const {maxRetryDelay} = this.options;
     while (this.client === client) {
       try {
-        if (client.status !== 'ready') {
-          await this.wakeUp.wait();
-          continue;
-        }
-        // (Re)connected: resync, with whatever went on while away.
-        const {position} = this;
-        const lastId = position?.lastId ?? '0-0';
-        const {stream} = await readStream(client, streamKey, lastId, 0);
-        const gap = position && findStreamGap(position, stream, true);
-        await this.resync(client, stream, gap);
-        await this.follow(client);
+        if (client.status === 'ready') await this.follow(client);
+        else await this.wakeUp.wait();
       } catch (error: unknown) {
         if (this.client !== client) break;
         reconnectIfTimedOut(client, error);
@@ -168,22 +159,23 @@ export class RedisEventReader {
     this.options.onResync({suspendedTenantIds, hasMissedEvictions});
   }
 
+  /** Read on while connected, resyncing first, and on a gap. */
   private async follow(client: RedisClient): Promise<void> {
     const {streamKey, blockTime, signer} = this.options;
+    let wasAway = true;
     while (this.client === client) {
-      let position = this.position!;
-      const read = await readStream(
-        client,
-        streamKey,
-        position.lastId,
-        BATCH_SIZE,
-      );
-      this.attempt = 0;
-      const gap = findStreamGap(position, read.stream, false);
-      if (gap !== undefined) {
+      const lastId = this.position?.lastId ?? '0-0';
+      const read = await readStream(client, streamKey, lastId, BATCH_SIZE);
+      const gap =
+        this.position && findStreamGap(this.position, read.stream, wasAway);
+      if (wasAway || gap !== undefined) {
+        const isStartingOver = this.position === undefined || gap !== undefined;
         await this.resync(client, read.stream, gap);
-        continue;
+        wasAway = false;
+        if (isStartingOver) continue;
       }
+      this.attempt = 0;
+      let position = this.position!;
       let isSuspensionChanged = false;
       for (const {id, fields} of read.entries) {
         const {entriesAdded: added} = position;

@@ -57,21 +57,17 @@ export async function readStream(
   lastId: string,
   count: number,
 ): Promise<{stream: StreamState | undefined; entries: StreamEntry[]}> {
-  const xread = ['xread', 'COUNT', count, 'STREAMS', streamKey, lastId];
-  const [[infoError, info], [rangeError, range], read] = await execMulti(
-    client,
-    [
+  const [[infoError, info], [rangeError, range], [readError, read]] =
+    await execMulti(client, [
       ['xinfo', 'stream', streamKey],
       ['xrange', streamKey, lastId, lastId],
-      ...(count > 0 ? [xread] : []),
-    ],
-  );
+      ['xread', 'COUNT', count, 'STREAMS', streamKey, lastId],
+    ]);
   if (infoError !== null && !/no such key/i.test(infoError.message)) {
     throw infoError;
   }
-  const error = rangeError ?? read?.[0] ?? null;
-  if (error !== null) throw error;
-  const entries = read === undefined ? [] : parseXReadReply(read[1]);
+  if (rangeError !== null || readError !== null) throw rangeError ?? readError;
+  const entries = parseXReadReply(read);
   if (infoError !== null) return {stream: undefined, entries};
   const hasLastId = asList(range).length > 0;
   return {stream: {...parseStreamInfo(info), hasLastId}, entries};
