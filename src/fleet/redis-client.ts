@@ -90,7 +90,6 @@ export function createRedisClient(
   return client;
 }
 
-/** Each command's reply or error, from one `MULTI`. @internal */
 export async function execMulti(
   client: RedisClient,
   commands: RedisArgument[][],

@@ -70,7 +70,6 @@ export class RedisEventReader {
 
   constructor(private readonly options: RedisEventReaderOptions) {}
 
-  /** Follow the fleet through `client` (connected by the caller). */
   start(client: RedisClient): void {
     if (this.client !== undefined) return;
     this.client = client;
@@ -82,7 +81,6 @@ export class RedisEventReader {
     this.loop = this.supervise(client);
   }
 
-  /** Disconnect and wait for the loop to end. Idempotent. */
   async stop(): Promise<void> {
     const {client, loop} = this;
     if (client === undefined) return;

@@ -73,7 +73,6 @@ export async function readStream(
   return {stream: {...parseStreamInfo(info), hasLastId}, entries};
 }
 
-/** `XADD` of `fields`, the stream trimmed to about `maxLength`. @internal */
 export function xaddCommand(
   streamKey: string,
   maxLength: number,
@@ -114,9 +113,8 @@ export function decodeStreamEntry(
   return parseTenantEvent(text);
 }
 
-// Throws when the reply is not shaped like one: Redis writes the shape,
-// while anyone with access to Redis writes the fields (passed on as is).
-/** The entries of an XREAD reply on one stream. @internal */
+// Throws on a reply not shaped like one (Redis writes it); the fields,
+// which anyone with access to Redis writes, are passed on as they are.
 export function parseXReadReply(reply: unknown): StreamEntry[] {
   if (reply === null) return [];
   const entries: StreamEntry[] = [];

@@ -77,10 +77,7 @@ const DEFAULTS = {
     maxStreamLength: 10_000,
     startTimeout: 5000,
     maxRetryDelay: 2000,
-    connectionName: `tenant-registry:${INSTANCE_ID}`.replace(
-      /[^\x21-\x7e]/g,
-      '_',
-    ),
+    connectionName: 'tenant-registry:' + INSTANCE_ID.replace(/[^!-~]/g, '_'),
   },
 };
 
@@ -257,7 +254,7 @@ function resolveOptions(options: RedisTenantEventsOptions) {
     maxRetryDelay: read.duration('maxRetryDelay', 1),
     connectionName: read.text(
       'connectionName',
-      /^[\x21-\x7e]{1,200}$/,
+      /^[!-~]{1,200}$/,
       '1 to 200 printable ASCII characters without spaces',
     ),
   };

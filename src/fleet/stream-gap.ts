@@ -98,11 +98,8 @@ export function streamEnd(stream: StreamInfo | undefined): StreamPosition {
   if (stream === undefined) {
     return {lastId: '0-0', entriesAdded: 0, isEntry: false};
   }
-  return {
-    lastId: stream.lastGeneratedId,
-    entriesAdded: stream.entriesAdded,
-    isEntry: stream.lastEntryId === stream.lastGeneratedId,
-  };
+  const {lastGeneratedId: lastId, entriesAdded, lastEntryId} = stream;
+  return {lastId, entriesAdded, isEntry: lastEntryId === lastId};
 }
 
 /** Compare stream ids (`<ms>-<sequence>`) numerically: -1, 0, 1. @internal */

@@ -79,17 +79,13 @@ export interface TenantEventsResync {
  * `InProcessTenantEvents` (the default) or `RedisTenantEvents`.
  */
 export interface TenantEvents {
-  /**
-   * Publish an event to every instance (this one included); rejects when the
-   * transport is down (the caller must not act on the event either).
-   */
+  /** Publish to every instance (this one too); rejects when it cannot. */
   publish(event: TenantEvent): Promise<void>;
   /** Receive events; returns the function that stops receiving. */
   subscribe(listener: (event: TenantEvent) => void): () => void;
   /**
-   * Receive the fleet's state at each re-read (then the authority on
-   * suspension: `suspend`/`resume` events are only notices); without it,
-   * `suspendedTenants()` is read once at start.
+   * Receive the fleet's state at each re-read: suspension then follows it
+   * (without, `suspendedTenants()` is read once at start).
    */
   subscribeResync?(listener: (resync: TenantEventsResync) => void): () => void;
   /** Tenants suspended fleet-wide, for an instance that starts. */
