@@ -32,7 +32,7 @@ import {
 } from './controllers/observability.controller';
 import {TenantDataSourcePool} from './datasources/tenant-datasource-pool';
 import {tenantRequiredError} from './errors';
-import {InProcessTenantEvents} from './fleet/in-process-tenant-events';
+import {InProcessTenantEvents} from './fleet/tenant-event';
 import {SuspendedTenants} from './fleet/suspended-tenants';
 import {TenantRegistryBindings as keys} from './keys';
 import {checkHealth} from './observability/tenant-health';

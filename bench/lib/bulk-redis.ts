@@ -1,8 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import IORedis from 'ioredis';
-import {MessageSigner} from '../../src/fleet/message-signer';
-import {suspendedTenantValue} from '../../src/fleet/redis-suspended-tenants';
+import {MessageSigner, suspendedTenantValue} from '../../src/fleet/redis-store';
 import {
   hasRedisServer,
   startRedisServer,

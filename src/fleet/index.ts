@@ -1,6 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-export {InProcessTenantEvents} from './in-process-tenant-events';
-export {RedisTenantEvents} from './redis-tenant-events';
-export type {RedisTenantEventsOptions} from './redis-tenant-events-options';
+export {InProcessTenantEvents} from './tenant-event';
+export {
+  RedisTenantEvents,
+  type RedisTenantEventsOptions,
+} from './redis-tenant-events';
 export type {TenantEvent, TenantEvents} from './tenant-event';

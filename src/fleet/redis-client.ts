@@ -4,13 +4,11 @@ import debugFactory from 'debug';
 
 const debug = debugFactory('loopback:tenant-registry:fleet');
 
-/** A Redis command argument. */
 export type RedisArgument = string | number | Buffer;
 
 /**
- * Where Redis is: the connection options passed on to ioredis. Retries,
- * queues and timeouts are not among them: `RedisTenantEvents` sets those so
- * that the fleet converges (see `docs/fleet.md`).
+ * Where Redis is, passed on to ioredis (which `RedisTenantEvents` sets
+ * retries, queues and timeouts of itself: see `docs/fleet.md`).
  */
 export interface RedisConnectionOptions {
   host?: string;
@@ -21,7 +19,7 @@ export interface RedisConnectionOptions {
   /** Never logged. */
   password?: string;
   db?: number;
-  /** TLS options (`tls.connect()`'s); present means TLS. */
+  /** `tls.connect()` options; present means TLS. */
   tls?: object;
   /** In milliseconds. @defaultValue 10000 (ioredis) */
   connectTimeout?: number;
@@ -37,12 +35,7 @@ export interface RedisConnectionOptions {
   sentinelPassword?: string;
 }
 
-/**
- * The part of an ioredis client this package uses. Structural, so that the
- * published types do not need ioredis installed.
- *
- * @internal
- */
+/** What we use of an ioredis client (typed without ioredis). @internal */
 export interface RedisClient {
   readonly status: string;
   connect(): Promise<void>;
@@ -55,33 +48,28 @@ export interface RedisClient {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
-/** How one of our connections behaves. @internal */
-export interface RedisClientSettings {
-  /** Shown by `CLIENT LIST`. */
-  connectionName: string;
-  /** Cap of the reconnect backoff, in milliseconds. */
-  maxRetryDelay: number;
-  /** A reply due for longer fails the command, in milliseconds. */
-  commandTimeout: number;
-}
-
-type IORedisConstructor = new (...args: unknown[]) => RedisClient;
-
-/**
- * A lazily connecting ioredis client that fails commands at once while
- * disconnected and reconnects forever with a capped backoff.
- *
- * @throws Error when ioredis is not installed.
- * @internal
- */
+/** A lazy ioredis client that reconnects forever (times in ms). @internal */
 export function createRedisClient(
   redis: string | RedisConnectionOptions,
-  settings: RedisClientSettings,
+  settings: {
+    connectionName: string;
+    maxRetryDelay: number;
+    commandTimeout: number;
+  },
 ): RedisClient {
-  const IORedis = loadIORedis();
+  let IORedis: new (...args: unknown[]) => RedisClient;
+  try {
+    // Required here: only apps that use Redis need ioredis installed.
+    IORedis = require('ioredis').default;
+  } catch {
+    throw new Error(
+      'RedisTenantEvents needs the `ioredis` package, an optional peer dependency: run `npm install ioredis`',
+    );
+  }
+  const {connectionName, maxRetryDelay, commandTimeout} = settings;
   const options = {
     ...(typeof redis === 'string' ? {} : redis),
-    connectionName: settings.connectionName,
+    connectionName,
     lazyConnect: true,
     // Fail fast while disconnected: a publish must learn that the fleet was
     // not told, and a reader must not have a stale XREAD resent after it
@@ -90,79 +78,45 @@ export function createRedisClient(
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     autoResubscribe: false,
-    commandTimeout: settings.commandTimeout,
-    retryStrategy: (attempt: number) =>
-      retryDelay(attempt, settings.maxRetryDelay),
+    commandTimeout,
+    retryStrategy: (attempt: number) => retryDelay(attempt, maxRetryDelay),
   };
-  const client =
-    typeof redis === 'string'
-      ? new IORedis(redis, options)
-      : new IORedis(options);
+  const url = typeof redis === 'string' ? [redis] : [];
+  const client = new IORedis(...url, options);
   // Without a listener ioredis prints every connection error to the console.
   client.on('error', error =>
-    debug('redis %s: %s', settings.connectionName, error.message),
+    debug('redis %s: %s', connectionName, error.message),
   );
   return client;
 }
 
-function loadIORedis(): IORedisConstructor {
-  try {
-    // Loaded here so that only apps using Redis need ioredis installed.
-    return (require('ioredis') as {default: IORedisConstructor}).default;
-  } catch {
-    throw new Error(
-      'RedisTenantEvents needs the `ioredis` package, an optional peer dependency: run `npm install ioredis`',
-    );
-  }
-}
-
-/**
- * Run `commands` in one `MULTI`.
- *
- * @returns Each command's reply or error.
- * @throws The connection's error, or when the transaction was aborted.
- * @internal
- */
 export async function execMulti(
   client: RedisClient,
   commands: RedisArgument[][],
 ): Promise<[Error | null, unknown][]> {
-  let replies: [Error | null, unknown][] | null;
-  try {
-    replies = await client.multi(commands).exec();
-  } catch (error: unknown) {
-    reconnectIfTimedOut(client, error);
-    throw error;
-  }
+  const replies = await client
+    .multi(commands)
+    .exec()
+    .catch((error: unknown) => {
+      reconnectIfTimedOut(client, error);
+      throw error;
+    });
   if (replies === null) throw new Error('The Redis transaction was aborted');
   return replies;
 }
 
-/**
- * A command that timed out means a dead connection (half-open after a
- * network partition) that TCP may take minutes to notice: drop it and let
- * the client reconnect. (ioredis's own `socketTimeout` leaves a timer
- * running after `disconnect()`.)
- *
- * @internal
- */
+// A timed-out command means a dead (half-open) connection that TCP may take
+// minutes to notice. (ioredis's `socketTimeout` leaks a timer on disconnect.)
+/** Reconnect when `error` is a timeout. @internal */
 export function reconnectIfTimedOut(client: RedisClient, error: unknown): void {
   if ((error as Error)?.message === 'Command timed out') {
     client.disconnect(true);
   }
 }
 
-/**
- * How long to wait before retry number `attempt`: doubling from 50 ms,
- * capped at `maxDelay`, with "equal jitter" (between half and all of it) so
- * that a fleet that lost Redis together does not come back in lockstep.
- *
- * @param attempt - 1 for the first retry.
- * @param maxDelay - The cap, in milliseconds.
- * @param random - A source in [0, 1).
- * @returns Milliseconds, at least 1.
- * @internal
- */
+// "Equal jitter" (half to all of the delay): a fleet that lost Redis
+// together does not come back in lockstep.
+/** Delay before retry `attempt` (ms): 50, doubling, up to `maxDelay`. */
 export function retryDelay(
   attempt: number,
   maxDelay: number,
@@ -171,4 +125,26 @@ export function retryDelay(
   const exponent = Math.min(Math.max(attempt - 1, 0), 30);
   const ceiling = Math.min(50 * 2 ** exponent, maxDelay);
   return Math.max(1, Math.round(ceiling / 2 + (ceiling / 2) * random()));
+}
+
+/** Waits that end on `wake()`, or after `delay` ms (unref'ed). @internal */
+export class WakeUp {
+  private readonly waiters = new Set<() => void>();
+
+  wait(delay?: number): Promise<void> {
+    return new Promise(resolve => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      this.waiters.add(done);
+      const timer = delay === undefined ? undefined : setTimeout(done, delay);
+      timer?.unref();
+    });
+  }
+
+  wake(): void {
+    for (const done of [...this.waiters]) done();
+  }
 }

@@ -1,30 +1,34 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import type {MessageSigner} from './message-signer';
 import {
+  decodeStreamEntry,
+  readStream,
+  readSuspendedTenants,
+  xaddCommand,
+  type MessageSigner,
+} from './redis-store';
+import {
+  execMulti,
   reconnectIfTimedOut,
   retryDelay,
+  WakeUp,
   type RedisClient,
 } from './redis-client';
-import {readStream, writeStreamAnchor} from './redis-stream';
-import {readSuspendedTenants} from './redis-suspended-tenants';
-import {decodeStreamEntry, isAnchorEntry} from './stream-entry';
 import {
   compareStreamIds,
   findStreamGap,
-  positionAt,
   streamEnd,
   type StreamGapReason,
   type StreamPosition,
   type StreamState,
 } from './stream-gap';
-import type {
-  TenantEvent,
-  TenantEventsResync,
-  TenantEventsStatus,
+import {
+  INSTANCE_ID,
+  type TenantEvent,
+  type TenantEventsResync,
+  type TenantEventsStatus,
 } from './tenant-event';
-import {WakeUp} from './wake-up';
 
 const debug = debugFactory('loopback:tenant-registry:fleet');
 
@@ -33,33 +37,22 @@ const NOT_CONNECTED = 'not connected to Redis; retrying';
 /** Entries per XREAD: bounds what one read holds in memory. */
 const BATCH_SIZE = 100;
 
-/** What {@link RedisEventReader} reads and whom it tells. @internal */
+/** Times in milliseconds. @internal */
 export interface RedisEventReaderOptions {
   streamKey: string;
   suspendedKey: string;
   signer: MessageSigner | undefined;
-  /** XREAD's BLOCK, in milliseconds. */
   blockTime: number;
-  /** Cap of the retry backoff after a failed resync, in milliseconds. */
   maxRetryDelay: number;
-  /** Trims the stream when the reader writes an anchor (`MAXLEN ~`). */
   maxStreamLength: number;
   onEvent(event: TenantEvent): void;
   onResync(resync: TenantEventsResync): void;
 }
 
-/**
- * Follows the fleet on its own connection (XREAD BLOCK holds it). Each time
- * the connection is ready it resyncs: it re-reads the suspended tenants,
- * checks whether events it has not read may be gone (a gap), then reads the
- * stream from the last entry it saw, so that what it missed is replayed.
- * Every batch is read in one transaction with the stream's state, checked
- * for a gap too. A gap is counted and resynced with `hasMissedEvictions`
- * (the instance evicts every tenant). A failed step is retried with a
- * capped backoff, forever, until `stop()`.
- *
- * @internal
- */
+// On each (re)connect it resyncs (the suspended tenants, a gap check), then
+// reads on from the last entry it saw (a replay); every batch is read with
+// the stream's state, checked for a gap too. Failures retry with backoff.
+/** Follows the fleet on its own connection (XREAD BLOCK holds it). @internal */
 export class RedisEventReader {
   private client: RedisClient | undefined;
   private loop: Promise<void> | undefined;
@@ -68,18 +61,15 @@ export class RedisEventReader {
   private counters = {resyncs: 0, replayed: 0, rejected: 0, gaps: 0};
   private lastGap: TenantEventsStatus['lastGap'];
   private attempt = 0;
-  /** Where it stands in the stream; kept across reconnects and restarts. */
+  /** Kept across reconnects and restarts. */
   private position: StreamPosition | undefined;
   /** Entries up to this id were missed while away (replayed). */
   private replayUntil: string | undefined;
   /** Ends a pause: the connection is ready, or `stop()`. */
   private readonly wakeUp = new WakeUp();
-  /** Ends `waitForSync()`. */
-  private readonly synced = new WakeUp();
 
   constructor(private readonly options: RedisEventReaderOptions) {}
 
-  /** Follow the fleet through `client` (connected by the caller). */
   start(client: RedisClient): void {
     if (this.client !== undefined) return;
     this.client = client;
@@ -91,7 +81,6 @@ export class RedisEventReader {
     this.loop = this.supervise(client);
   }
 
-  /** Disconnect and wait for the loop to end. Idempotent. */
   async stop(): Promise<void> {
     const {client, loop} = this;
     if (client === undefined) return;
@@ -100,12 +89,6 @@ export class RedisEventReader {
     this.wakeUp.wake();
     await loop;
     this.setOutOfSync('stopped');
-  }
-
-  /** Resolve when in sync, or after `timeout` milliseconds, or on stop. */
-  async waitForSync(timeout: number): Promise<void> {
-    if (this.isInSync || this.client === undefined || timeout <= 0) return;
-    await this.synced.wait(timeout);
   }
 
   status(): TenantEventsStatus {
@@ -118,20 +101,11 @@ export class RedisEventReader {
   }
 
   private async supervise(client: RedisClient): Promise<void> {
+    const {maxRetryDelay} = this.options;
     while (this.client === client) {
       try {
-        if (client.status !== 'ready') {
-          await this.wakeUp.wait();
-          continue;
-        }
-        // (Re)connected: resync, with whatever went on while away.
-        const position = this.position;
-        const {streamKey} = this.options;
-        const lastId = position?.lastId ?? '0-0';
-        const {stream} = await readStream(client, streamKey, lastId, 0);
-        const gap = position && findStreamGap(position, stream, true);
-        await this.resync(client, stream, gap);
-        await this.follow(client);
+        if (client.status === 'ready') await this.follow(client);
+        else await this.wakeUp.wait();
       } catch (error: unknown) {
         if (this.client !== client) break;
         reconnectIfTimedOut(client, error);
@@ -142,27 +116,20 @@ export class RedisEventReader {
             ? `reading the fleet's state failed: ${message.slice(0, 200)}`
             : NOT_CONNECTED,
         );
-        const delay = retryDelay(++this.attempt, this.options.maxRetryDelay);
-        await this.wakeUp.wait(delay);
+        await this.wakeUp.wait(retryDelay(++this.attempt, maxRetryDelay));
       }
     }
-    this.synced.wake();
   }
 
-  /**
-   * Re-read the suspended tenants and tell, with whether evictions may have
-   * been missed; on a first sync or a gap, start over at the stream's end
-   * (after a gap every tenant is evicted: what is left to replay is moot);
-   * otherwise what was added while away is about to be replayed.
-   */
+  // On a first sync or a gap (every tenant is evicted, so what is left to
+  // replay is moot), start over at the stream's end.
   private async resync(
     client: RedisClient,
     stream: StreamState | undefined,
     gap: StreamGapReason | undefined,
   ): Promise<void> {
-    await this.readSuspended(client, gap !== undefined);
-    // Counted and moved only once the resync was delivered, so that a gap
-    // is found again if it was not.
+    // Read first: if it fails, the gap is found again on the next try.
+    const suspendedTenantIds = await this.readSuspended(client);
     if (gap !== undefined) {
       this.counters.gaps++;
       this.lastGap = {reason: gap, at: new Date().toISOString()};
@@ -175,37 +142,48 @@ export class RedisEventReader {
       this.replayUntil = stream?.lastGeneratedId;
     }
     if (!this.position.isEntry) {
-      // Best effort: without an anchor, the next absence is a gap.
+      // An *anchor*: an entry to recognise the stream by after an absence
+      // (see findStreamGap). Best effort: without one, that absence is a gap.
       const {streamKey, maxStreamLength} = this.options;
-      await writeStreamAnchor(client, streamKey, maxStreamLength).catch(
-        (error: unknown) => debug('could not add an anchor: %s', error),
-      );
+      const anchor = ['anchor', INSTANCE_ID];
+      await execMulti(client, [
+        xaddCommand(streamKey, maxStreamLength, anchor),
+      ]).catch((error: unknown) => debug('could not add an anchor: %s', error));
     }
     this.counters.resyncs++;
     this.isInSync = true;
-    this.synced.wake();
     debug('fleet events in sync (gap: %s)', gap ?? 'none');
+    const hasMissedEvictions = gap !== undefined;
+    this.options.onResync({suspendedTenantIds, hasMissedEvictions});
   }
 
+  /** Read on while connected, resyncing first, and on a gap. */
   private async follow(client: RedisClient): Promise<void> {
     const {streamKey, blockTime, signer} = this.options;
+    let wasAway = true;
     while (this.client === client) {
-      const {stream, entries} = await readStream(
-        client,
-        streamKey,
-        this.position!.lastId,
-        BATCH_SIZE,
-      );
-      this.attempt = 0;
-      const gap = findStreamGap(this.position!, stream, false);
-      if (gap !== undefined) {
-        await this.resync(client, stream, gap);
-        continue;
+      const lastId = this.position?.lastId ?? '0-0';
+      const read = await readStream(client, streamKey, lastId, BATCH_SIZE);
+      const gap =
+        this.position && findStreamGap(this.position, read.stream, wasAway);
+      if (wasAway || gap !== undefined) {
+        const isStartingOver = this.position === undefined || gap !== undefined;
+        await this.resync(client, read.stream, gap);
+        wasAway = false;
+        if (isStartingOver) continue;
       }
+      this.attempt = 0;
+      let position = this.position!;
       let isSuspensionChanged = false;
-      for (const {id, fields} of entries) {
-        this.position = positionAt(id, this.position!);
-        if (isAnchorEntry(fields)) continue;
+      for (const {id, fields} of read.entries) {
+        const {entriesAdded: added} = position;
+        position = {
+          lastId: id,
+          entriesAdded: added === undefined ? undefined : added + 1,
+          isEntry: true,
+        };
+        this.position = position;
+        if (fields?.[0] === 'anchor' && fields.length === 2) continue;
         const event = decodeStreamEntry(fields, signer);
         if (event === undefined) {
           this.counters.rejected++;
@@ -220,31 +198,24 @@ export class RedisEventReader {
         this.options.onEvent(event);
       }
       // A suspend or resume says that the hash changed; the hash says how.
-      if (isSuspensionChanged) await this.readSuspended(client, false);
-      if (entries.length < BATCH_SIZE) {
+      if (isSuspensionChanged) {
+        const suspendedTenantIds = await this.readSuspended(client);
+        this.options.onResync({suspendedTenantIds, hasMissedEvictions: false});
+      }
+      if (read.entries.length < BATCH_SIZE) {
         // Caught up: wait for news, then read again (with the gap check).
-        const lastId = this.position!.lastId;
-        await client.call(
-          'xread',
-          ...['COUNT', 1, 'BLOCK', blockTime, 'STREAMS', streamKey, lastId],
-        );
+        const since = ['STREAMS', streamKey, position.lastId];
+        await client.call('xread', 'COUNT', 1, 'BLOCK', blockTime, ...since);
       }
     }
   }
 
-  private async readSuspended(
-    client: RedisClient,
-    hasMissedEvictions: boolean,
-  ): Promise<void> {
+  private async readSuspended(client: RedisClient): Promise<string[]> {
     const {suspendedKey, signer} = this.options;
-    const {tenantIds, rejected} = await readSuspendedTenants(
-      client,
-      suspendedKey,
-      signer,
-    );
-    if (rejected > 0) debug('dropped %d suspended tenant entries', rejected);
-    this.counters.rejected += rejected;
-    this.options.onResync({suspendedTenantIds: tenantIds, hasMissedEvictions});
+    const read = await readSuspendedTenants(client, suspendedKey, signer);
+    if (read.rejected > 0) debug('dropped %d suspended entries', read.rejected);
+    this.counters.rejected += read.rejected;
+    return read.tenantIds;
   }
 
   private setOutOfSync(reason: string): void {

@@ -1,61 +1,96 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import {MessageSigner} from './message-signer';
+import {
+  checkGroup,
+  count,
+  ensure,
+  ms,
+  text,
+  type Check,
+} from '../options/option-checks';
+import {
+  MessageSigner,
+  encodeStreamEntry,
+  readSuspendedTenants,
+  suspendedTenantValue,
+  xaddCommand,
+} from './redis-store';
 import {
   createRedisClient,
   execMulti,
-  type RedisArgument,
+  WakeUp,
   type RedisClient,
+  type RedisConnectionOptions,
 } from './redis-client';
 import {RedisEventReader} from './redis-event-reader';
 import {
-  readSuspendedTenants,
-  suspendedTenantValue,
-} from './redis-suspended-tenants';
-import {
-  resolveRedisTenantEventsOptions,
-  type RedisTenantEventsOptions,
-  type ResolvedRedisTenantEventsOptions,
-} from './redis-tenant-events-options';
-import {encodeStreamEntry, xaddCommand} from './stream-entry';
-import {
+  INSTANCE_ID,
   parseTenantEvent,
   type TenantEvent,
   type TenantEvents,
   type TenantEventsResync,
   type TenantEventsStatus,
 } from './tenant-event';
-import {WakeUp} from './wake-up';
 
 const debug = debugFactory('loopback:tenant-registry:fleet');
 
-/** XREAD's BLOCK: how long one read waits for news, in milliseconds. */
+/** XREAD's BLOCK; a reply due for as long means a dead connection (ms). */
 const BLOCK_TIME = 5000;
-/** A reply due for this long means a dead connection, in milliseconds. */
 const COMMAND_TIMEOUT = 5000;
 
+/** Options of `RedisTenantEvents`. */
+export interface RedisTenantEventsOptions {
+  /** A Redis URL (`redis://127.0.0.1:6379`) or connection options. */
+  redis: string | RedisConnectionOptions;
+  /**
+   * Prefix of the keys `<prefix>events` (stream) and `<prefix>suspended`.
+   * @defaultValue `'tenant-registry:'`
+   */
+  prefix?: string;
+  /**
+   * Events the stream keeps (`MAXLEN ~`): an instance away while more were
+   * published evicts every tenant on its return (suspensions are kept).
+   * @defaultValue 10000
+   */
+  maxStreamLength?: number;
+  /**
+   * A shared secret (32 bytes or more, never logged) to sign what instances
+   * write and drop what fails (`rejected`). Without it, anyone who can
+   * write to Redis can evict, suspend and resume tenants.
+   */
+  signingKey?: string | Buffer;
+  /**
+   * How long `app.start()` waits for the first sync, in milliseconds (0:
+   * not at all); past it the app starts out of sync (health `warning`).
+   * @defaultValue 5000
+   */
+  startTimeout?: number;
+  /**
+   * Cap of the backoff between reconnects and retries, in milliseconds.
+   * @defaultValue 2000
+   */
+  maxRetryDelay?: number;
+  /**
+   * Names `<name>:commands` and `<name>:events` in `CLIENT LIST`.
+   * @defaultValue `'tenant-registry:<host>:<pid>:<random>'`
+   */
+  connectionName?: string;
+}
+
+const DEFAULTS = {
+  prefix: 'tenant-registry:',
+  maxStreamLength: 10_000,
+  startTimeout: 5000,
+  maxRetryDelay: 2000,
+  connectionName: 'tenant-registry:' + INSTANCE_ID.replace(/[^!-~]/g, '_'),
+};
+
 /**
- * Tenant events over Redis, with `ioredis` (an optional peer dependency:
- * install it to use this class). The fleet converges: Redis holds the
- * truth, and every instance resyncs on every (re)connect.
- *
- * @remarks
- * - Suspended tenants live in a hash (`<prefix>suspended`); events in a
- *   stream (`<prefix>events`, trimmed to about `maxStreamLength`). Suspend
- *   and resume write both in one `MULTI`.
- * - Each instance reads the stream on its own connection from the last
- *   entry it saw, so events published while it was away are replayed; on
- *   every (re)connect it re-reads the hash, and after every `suspend` or
- *   `resume` entry too: an event that disagrees with the hash loses.
- * - When entries it did not read may be gone (the stream trimmed past it,
- *   deleted, recreated or replaced: a *gap*), it evicts every tenant it
- *   holds and counts the gap (`status().gaps`, `lastGap`).
- * - Connections retry forever with a capped backoff; `start()` waits for
- *   the first sync at most `startTimeout`. While Redis is down, `publish()`
- *   fails at once (no offline queue) and HTTP keeps being served.
- * - With `signingKey`, what is written is signed and what is read is
- *   checked; entries that fail are counted and dropped.
+ * Tenant events over Redis, with `ioredis` (an optional peer dependency).
+ * Every instance resyncs on every (re)connect and replays what it missed;
+ * when events may be lost (a gap) it evicts every tenant. While Redis is
+ * down, `publish()` fails at once and HTTP is served (see `docs/fleet.md`).
  *
  * @example
  * ```ts
@@ -65,46 +100,36 @@ const COMMAND_TIMEOUT = 5000;
  * ```
  */
 export class RedisTenantEvents implements TenantEvents {
-  private readonly options: ResolvedRedisTenantEventsOptions;
-  private readonly streamKey: string;
-  private readonly suspendedKey: string;
+  private readonly options: ReturnType<typeof resolveOptions>;
   private readonly signer: MessageSigner | undefined;
   private readonly reader: RedisEventReader;
   private readonly listeners = new Set<(event: TenantEvent) => void>();
-  private readonly resyncListeners = new Set<
-    (resync: TenantEventsResync) => void
-  >();
+  private readonly resyncListeners = new Set<(r: TenantEventsResync) => void>();
   private commands: RedisClient | undefined;
-  private readonly commandsReady = new WakeUp();
+  /** Ends `start()`'s wait. */
+  private readonly changed = new WakeUp();
 
-  /**
-   * @param options - Where Redis is, and how to use it.
-   * @throws TenantRegistryError `INVALID_OPTION` for a bad option.
-   */
+  /** @throws TenantRegistryError `INVALID_OPTION` for a bad option. */
   constructor(options: RedisTenantEventsOptions) {
-    this.options = resolveRedisTenantEventsOptions(options);
+    this.options = resolveOptions(options);
     const {prefix, signingKey, maxRetryDelay, maxStreamLength} = this.options;
-    this.streamKey = `${prefix}events`;
-    this.suspendedKey = `${prefix}suspended`;
     this.signer = signingKey && new MessageSigner(signingKey);
     this.reader = new RedisEventReader({
-      streamKey: this.streamKey,
-      suspendedKey: this.suspendedKey,
+      streamKey: `${prefix}events`,
+      suspendedKey: `${prefix}suspended`,
       signer: this.signer,
       blockTime: BLOCK_TIME,
       maxRetryDelay,
       maxStreamLength,
       onEvent: event => emit(this.listeners, event),
-      onResync: resync => emit(this.resyncListeners, resync),
+      onResync: resync => {
+        emit(this.resyncListeners, resync);
+        this.changed.wake();
+      },
     });
   }
 
-  /**
-   * Connect, and wait for the first sync at most `startTimeout`; never
-   * fails because Redis is down (the connections keep retrying).
-   *
-   * @throws Error when ioredis is not installed.
-   */
+  /** Connect, and wait for the first sync at most `startTimeout`. */
   async start(): Promise<void> {
     const {redis, connectionName, maxRetryDelay, startTimeout} = this.options;
     if (this.commands === undefined) {
@@ -116,17 +141,14 @@ export class RedisTenantEvents implements TenantEvents {
         });
       const reader = connect('events', BLOCK_TIME + COMMAND_TIMEOUT);
       const commands = connect('commands', COMMAND_TIMEOUT);
-      commands.on('ready', () => this.commandsReady.wake());
+      commands.on('ready', () => this.changed.wake());
       this.commands = commands;
       this.reader.start(reader);
-      for (const client of [commands, reader]) {
-        client.connect().catch(() => {});
-      }
+      for (const client of [commands, reader]) client.connect().catch(() => {});
     }
     const deadline = Date.now() + startTimeout;
-    await this.reader.waitForSync(startTimeout);
-    if (this.commands?.status !== 'ready' && Date.now() < deadline) {
-      await this.commandsReady.wait(deadline - Date.now());
+    while (this.commands && !this.isConnected() && Date.now() < deadline) {
+      await this.changed.wait(deadline - Date.now());
     }
   }
 
@@ -134,36 +156,27 @@ export class RedisTenantEvents implements TenantEvents {
   async stop(): Promise<void> {
     this.commands?.disconnect();
     this.commands = undefined;
-    this.commandsReady.wake();
+    this.changed.wake();
     await this.reader.stop();
   }
 
-  /**
-   * Write the event to the stream in one `MULTI` with, for a suspend or a
-   * resume, the change to the hash (the truth; the stream is the news).
-   *
-   * @throws Error at once while Redis is unreachable; TypeError for an
-   * invalid event.
-   */
+  /** Publish to every instance; fails at once while Redis is down. */
   async publish(event: TenantEvent): Promise<void> {
     const valid = parseTenantEvent(event);
     if (valid === undefined) throw new TypeError('Not a valid tenant event');
     const commands = this.connectedCommands();
+    const {prefix, maxStreamLength} = this.options;
     const {type, tenantId} = valid;
-    const writes: RedisArgument[][] = [];
+    const entry = encodeStreamEntry(valid, this.signer);
+    // One MULTI: the hash (the truth) changes with the entry (the news).
+    const writes = [xaddCommand(`${prefix}events`, maxStreamLength, entry)];
     if (type === 'suspend') {
       const value = suspendedTenantValue(tenantId, this.signer);
-      writes.push(['hset', this.suspendedKey, tenantId, value]);
+      writes.unshift(['hset', `${prefix}suspended`, tenantId, value]);
     } else if (type === 'resume') {
-      writes.push(['hdel', this.suspendedKey, tenantId]);
+      writes.unshift(['hdel', `${prefix}suspended`, tenantId]);
     }
-    const entry = encodeStreamEntry(valid, this.signer);
-    writes.push(
-      xaddCommand(this.streamKey, this.options.maxStreamLength, entry),
-    );
-    const failed = (await execMulti(commands, writes)).find(
-      ([e]) => e !== null,
-    );
+    const failed = (await execMulti(commands, writes)).find(([e]) => e);
     if (failed) throw failed[0];
   }
 
@@ -181,18 +194,12 @@ export class RedisTenantEvents implements TenantEvents {
 
   /** The tenants suspended fleet-wide, read now. */
   async suspendedTenants(): Promise<string[]> {
-    const {tenantIds} = await readSuspendedTenants(
-      this.connectedCommands(),
-      this.suspendedKey,
-      this.signer,
-    );
-    return tenantIds;
+    const commands = this.connectedCommands();
+    const key = `${this.options.prefix}suspended`;
+    return (await readSuspendedTenants(commands, key, this.signer)).tenantIds;
   }
 
-  /**
-   * In sync when the event reader is and publishing would be accepted: an
-   * instance that cannot publish refuses admin actions with 503.
-   */
+  /** In sync when it follows the fleet and can publish (admin needs both). */
   status(): TenantEventsStatus {
     const status = this.reader.status();
     if (status.isInSync && this.commands?.status !== 'ready') {
@@ -223,4 +230,43 @@ function emit<T>(listeners: Set<(value: T) => void>, value: T): void {
       debug('a tenant events listener threw: %s', error);
     }
   }
+}
+
+// Shows the signing key's length only, never the key.
+/** Defaults filled in, bad values refused. */
+function resolveOptions(options: RedisTenantEventsOptions) {
+  const given = checkGroup('RedisTenantEvents', options);
+  const {redis, signingKey} = given as Partial<RedisTenantEventsOptions>;
+  const read = <K extends keyof typeof DEFAULTS>(key: K, check: Check) => {
+    const value = given[key] ?? DEFAULTS[key];
+    check(`RedisTenantEvents.${key}`, value);
+    return value as (typeof DEFAULTS)[K];
+  };
+  const isRedis =
+    typeof redis === 'string' || (typeof redis === 'object' && redis !== null);
+  ensure(isRedis, 'RedisTenantEvents.redis', 'a URL or an object', redis);
+  const key =
+    typeof signingKey === 'string' ? Buffer.from(signingKey) : signingKey;
+  const isKey = key === undefined || (Buffer.isBuffer(key) && key.length >= 32);
+  const shown = Buffer.isBuffer(key) ? `${key.length} bytes` : typeof key;
+  const expected = 'a string or Buffer of at least 32 bytes';
+  ensure(isKey, 'RedisTenantEvents.signingKey', expected, shown);
+  return {
+    redis: redis!,
+    signingKey: key,
+    prefix: read(
+      'prefix',
+      text(/^[^]{0,256}$/, 'a string of at most 256 characters'),
+    ),
+    maxStreamLength: read('maxStreamLength', count()),
+    startTimeout: read('startTimeout', ms(0)),
+    maxRetryDelay: read('maxRetryDelay', ms(1)),
+    connectionName: read(
+      'connectionName',
+      text(
+        /^[!-~]{1,200}$/,
+        '1 to 200 printable ASCII characters without spaces',
+      ),
+    ),
+  };
 }

@@ -1,23 +1,12 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 /**
- * Why an instance may have missed fleet events (a *gap*); it then evicts
- * every tenant it holds, as there is no telling which evictions it missed.
- *
- * - `missing`: the stream is gone (Redis lost its data, or the key was
- *   deleted).
- * - `recreated`: the stream started over: its ids or its count of entries
- *   ever added went below what the instance had read.
- * - `replaced`: a different stream holds the key: it has more entries newer
- *   than the last one read than were added since.
- * - `trimmed`: the last entry read is gone with everything up to it, so
- *   entries after it may be gone too.
- * - `unknown-last-id`: the stream holds entries older than the last one read
- *   but not that one (deleted, or a different stream).
- * - `deleted`: an entry newer than the last one read was deleted (`XDEL`).
- * - `unverifiable`: the instance was away, and cannot tell whether what was
- *   added meanwhile is all there: it holds no entry of the stream to
- *   recognise it by, or Redis (before 7.0) does not report deletions.
+ * Why an instance may have missed fleet events (a *gap*, see
+ * `docs/fleet.md`), so evicted every tenant: the stream is `missing`,
+ * `recreated` (it started over), `replaced` (another stream holds the key),
+ * `trimmed` past the last entry read, holds older entries but not that one
+ * (`unknown-last-id`), had a newer entry `deleted` (`XDEL`), or cannot be
+ * told unchanged after an absence (`unverifiable`).
  */
 export type StreamGapReason =
   | 'missing'
@@ -30,56 +19,36 @@ export type StreamGapReason =
 
 /** Where an instance stands in the stream. @internal */
 export interface StreamPosition {
-  /** The last entry read; or the stream's end when the instance joined. */
+  /** The last entry read, or the stream's end when the instance joined. */
   lastId: string;
-  /**
-   * Entries ever added up to `lastId` (`entries-added`, Redis 7 and later;
-   * 0 when the stream did not exist), or `undefined` when unknown.
-   */
+  /** `entries-added` up to `lastId` (Redis 7+; 0 for no stream), if known. */
   entriesAdded: number | undefined;
   /** Whether `lastId` is an entry the stream held (read, or its last). */
   isEntry: boolean;
 }
 
-/** What `XINFO STREAM` says of the stream. @internal */
+/** What `XINFO STREAM` says (the last two from Redis 7 on). @internal */
 export interface StreamInfo {
   lastGeneratedId: string;
-  /** Entries in the stream now. */
   length: number;
-  /** The oldest entry's id; `undefined` when the stream is empty. */
   firstEntryId?: string;
-  /** The newest entry's id; `undefined` when the stream is empty. */
   lastEntryId?: string;
-  /** Redis 7 and later: entries ever added. */
   entriesAdded?: number;
-  /** Redis 7 and later: the highest id deleted with XDEL. */
   maxDeletedEntryId?: string;
 }
 
-/** The stream as read in one transaction with the entries that follow. @internal */
+/** The stream, and whether it holds `lastId` (`XRANGE id id`). @internal */
 export interface StreamState extends StreamInfo {
-  /** Whether the stream still holds the entry `lastId` (`XRANGE id id`). */
   hasLastId: boolean;
 }
 
-/**
- * Whether entries after `position` may be gone, and why.
- *
- * @remarks
- * The proof that nothing was lost is the entry last read, still in the
- * stream: ids are unique, and trimming removes the oldest entries first, so
- * everything after it is there too, unless deleted one by one (Redis 7 and
- * later report the highest deleted id). A position that is not an entry
- * (the stream was empty or missing when the instance joined) proves nothing
- * after an absence; while the instance follows (its blocking read wakes on
- * every `XADD`), the counts of entries added are checked instead.
- *
- * @param position - Where the instance stands.
- * @param stream - The stream now; `undefined` when it does not exist.
- * @param wasAway - Whether the connection was lost since `position`.
- * @returns The reason, or `undefined` when nothing can have been lost.
- * @internal
- */
+// The proof that nothing was lost is the entry last read, still in the
+// stream: ids are unique and trimming takes the oldest first, so all after
+// it is there too unless deleted one by one (Redis 7+ reports the highest
+// deleted id). A position that is no entry (the stream was empty or missing
+// at join) proves nothing after an absence; while following (the blocking
+// read wakes on every `XADD`), the counts of entries added are checked.
+/** Why entries after `position` may be gone (`wasAway`: since). @internal */
 export function findStreamGap(
   position: StreamPosition,
   stream: StreamState | undefined,
@@ -124,46 +93,19 @@ export function findStreamGap(
   return undefined;
 }
 
-/**
- * The position at the stream's end, where an instance joins (or rejoins
- * after a gap): nothing older concerns what it will hold.
- *
- * @internal
- */
+/** Where an instance joins (or rejoins after a gap): the end. @internal */
 export function streamEnd(stream: StreamInfo | undefined): StreamPosition {
   if (stream === undefined) {
     return {lastId: '0-0', entriesAdded: 0, isEntry: false};
   }
-  return {
-    lastId: stream.lastGeneratedId,
-    entriesAdded: stream.entriesAdded,
-    isEntry: stream.lastEntryId === stream.lastGeneratedId,
-  };
+  const {lastGeneratedId: lastId, entriesAdded, lastEntryId} = stream;
+  return {lastId, entriesAdded, isEntry: lastEntryId === lastId};
 }
 
-/** The position once the entry `id`, next after `position`, is read. @internal */
-export function positionAt(
-  id: string,
-  position: StreamPosition,
-): StreamPosition {
-  const {entriesAdded} = position;
-  return {
-    lastId: id,
-    entriesAdded: entriesAdded === undefined ? undefined : entriesAdded + 1,
-    isEntry: true,
-  };
-}
-
-/**
- * Compare two stream ids (`<milliseconds>-<sequence>`), numerically.
- *
- * @returns Negative, zero or positive, like a sort comparator.
- * @internal
- */
+/** Compare stream ids (`<ms>-<sequence>`) numerically: -1, 0, 1. @internal */
 export function compareStreamIds(a: string, b: string): number {
   const [aTime, aSequence] = a.split('-').map(BigInt);
   const [bTime, bSequence] = b.split('-').map(BigInt);
-  if (aTime !== bTime) return aTime < bTime ? -1 : 1;
-  if (aSequence === bSequence) return 0;
-  return aSequence < bSequence ? -1 : 1;
+  const difference = aTime === bTime ? aSequence - bSequence : aTime - bTime;
+  return Math.sign(Number(difference));
 }

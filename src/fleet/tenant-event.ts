@@ -1,24 +1,20 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {randomUUID} from 'node:crypto';
+import {EventEmitter} from 'node:events';
 import {hostname} from 'node:os';
 import {isValidTenantId} from '../context/tenant-id';
+import type {ModelRegistry} from '../registry/model-registry';
 import type {StreamGapReason} from './stream-gap';
+import type {SuspendedTenants} from './suspended-tenants';
 
-/**
- * This process, as named in the events it publishes (for logs only).
- *
- * @internal
- */
+/** This process, as named in the events it publishes (for logs). @internal */
 export const INSTANCE_ID = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 /**
- * What happened to a tenant, fleet-wide.
- *
- * - `evict`: evict it now (reason `external`).
- * - `suspend`: evict it and refuse its requests with 403 `TENANT_SUSPENDED`
- *   until `resume`.
- * - `resume`: accept its requests again.
+ * What happened to a tenant, fleet-wide: `evict` evicts it now (reason
+ * `external`); `suspend` evicts it and refuses its requests with 403
+ * `TENANT_SUSPENDED` until `resume`.
  */
 export type TenantEventType = 'evict' | 'suspend' | 'resume';
 
@@ -30,17 +26,11 @@ export interface TenantEvent {
   instanceId: string;
 }
 
-const TYPES: ReadonlySet<string> = new Set(['evict', 'suspend', 'resume']);
+const TYPES: ReadonlySet<unknown> = new Set(['evict', 'suspend', 'resume']);
 
-/**
- * Parse and validate an event received from outside the process.
- *
- * @param message - Raw JSON text or an object.
- * @returns The event, or `undefined` when it is malformed (never throws).
- * @internal
- */
+/** An untrusted event (JSON text or object), or `undefined`. @internal */
 export function parseTenantEvent(message: unknown): TenantEvent | undefined {
-  let value: unknown = message;
+  let value = message;
   if (typeof message === 'string') {
     if (message.length > 4096) return undefined;
     try {
@@ -51,8 +41,7 @@ export function parseTenantEvent(message: unknown): TenantEvent | undefined {
   }
   if (value === null || typeof value !== 'object') return undefined;
   const {type, tenantId, instanceId} = value as Record<string, unknown>;
-  if (typeof type !== 'string' || !TYPES.has(type)) return undefined;
-  if (!isValidTenantId(tenantId)) return undefined;
+  if (!TYPES.has(type) || !isValidTenantId(tenantId)) return undefined;
   if (typeof instanceId !== 'string' || instanceId.length > 256) {
     return undefined;
   }
@@ -71,54 +60,32 @@ export interface TenantEventsStatus {
   replayed: number;
   /** Messages dropped: malformed, unsigned or badly signed. */
   rejected: number;
-  /**
-   * Times the instance found that it may have missed events (a gap in the
-   * stream) and so evicted every tenant it held.
-   */
+  /** Times the instance may have missed events (a gap), so evicted all. */
   gaps: number;
   /** The latest gap: why (see `docs/fleet.md`), and when (ISO 8601). */
   lastGap?: {reason: StreamGapReason; at: string};
 }
 
-/**
- * The fleet's state as a transport re-read it: on every (re)connect, and
- * after a `suspend` or `resume` event (an event only says *that* the state
- * changed; the state itself is the truth).
- */
+/** The fleet's state as a transport re-read it: the truth, not the events. */
 export interface TenantEventsResync {
   /** Every tenant suspended fleet-wide: the local copy is made equal to it. */
   suspendedTenantIds: string[];
-  /**
-   * Evictions may have been missed (the instance was away longer than the
-   * transport keeps events): evict every tenant, as there is no telling which.
-   */
+  /** Evictions may have been missed: evict every tenant (no telling which). */
   hasMissedEvictions: boolean;
 }
 
 /**
- * How tenant events travel between the instances of a fleet. The default is
- * in-process (`InProcessTenantEvents`); `RedisTenantEvents` carries them
- * over Redis.
+ * How tenant events travel between the instances of a fleet:
+ * `InProcessTenantEvents` (the default) or `RedisTenantEvents`.
  */
 export interface TenantEvents {
-  /**
-   * Publish an event to every instance (this one included).
-   *
-   * @throws When the transport is down: the fleet was not told, and the
-   * caller must not act on the event either.
-   */
+  /** Publish to every instance (this one too); rejects when it cannot. */
   publish(event: TenantEvent): Promise<void>;
   /** Receive events; returns the function that stops receiving. */
   subscribe(listener: (event: TenantEvent) => void): () => void;
   /**
-   * Receive the fleet's state each time the transport re-reads it; returns
-   * the function that stops receiving.
-   *
-   * @remarks
-   * A transport that implements this is the authority on suspension: its
-   * `suspend` and `resume` events are then only notices, and the instance
-   * follows the resyncs. Without it, events are applied as they come and
-   * `suspendedTenants()` is read once at start.
+   * Receive the fleet's state at each re-read: suspension then follows it
+   * (without, `suspendedTenants()` is read once at start).
    */
   subscribeResync?(listener: (resync: TenantEventsResync) => void): () => void;
   /** Tenants suspended fleet-wide, for an instance that starts. */
@@ -129,4 +96,41 @@ export interface TenantEvents {
   stop?(): Promise<void>;
   /** Where this instance stands (in sync or not, and counters). */
   status?(): TenantEventsStatus;
+}
+
+/** Tenant events within one process: what a single instance needs. */
+export class InProcessTenantEvents implements TenantEvents {
+  private readonly emitter = new EventEmitter();
+  private readonly suspended = new Set<string>();
+
+  async publish(event: TenantEvent): Promise<void> {
+    if (event.type === 'suspend') this.suspended.add(event.tenantId);
+    if (event.type === 'resume') this.suspended.delete(event.tenantId);
+    this.emitter.emit('event', event);
+  }
+
+  subscribe(listener: (event: TenantEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  async suspendedTenants(): Promise<string[]> {
+    return [...this.suspended];
+  }
+}
+
+// Idempotent: an instance applies its own events twice (once published,
+// and on the echo).
+/** Apply a tenant event to this instance. @internal */
+export function applyTenantEvent(
+  event: Pick<TenantEvent, 'type' | 'tenantId'>,
+  registry: ModelRegistry,
+  suspended: SuspendedTenants,
+): void {
+  if (event.type === 'resume') {
+    suspended.delete(event.tenantId);
+    return;
+  }
+  if (event.type === 'suspend') suspended.add(event.tenantId);
+  registry.evictTenant(event.tenantId, 'external');
 }

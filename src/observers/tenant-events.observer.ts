@@ -7,12 +7,12 @@ import {
   type LifeCycleObserver,
 } from '@loopback/core';
 import debugFactory from 'debug';
-import {applyTenantEvent} from '../fleet/apply-tenant-event';
 import type {SuspendedTenants} from '../fleet/suspended-tenants';
-import type {
-  TenantEvent,
-  TenantEvents,
-  TenantEventsResync,
+import {
+  applyTenantEvent,
+  type TenantEvent,
+  type TenantEvents,
+  type TenantEventsResync,
 } from '../fleet/tenant-event';
 import {TenantRegistryBindings} from '../keys';
 import type {ModelRegistry} from '../registry/model-registry';

@@ -3,9 +3,9 @@
 import {BindingScope, inject, injectable} from '@loopback/core';
 import {validateTenantId} from '../context/tenant-id';
 import {tenantEventsUnavailableError} from '../errors';
-import {applyTenantEvent} from '../fleet/apply-tenant-event';
 import type {SuspendedTenants} from '../fleet/suspended-tenants';
 import {
+  applyTenantEvent,
   INSTANCE_ID,
   type TenantEvents,
   type TenantEventType,

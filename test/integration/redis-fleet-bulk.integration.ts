@@ -2,8 +2,7 @@
 
 import {expect} from '@loopback/testlab';
 import {ModelRegistry, RedisTenantEvents, runInTenant} from '../../src';
-import {MessageSigner} from '../../src/fleet/message-signer';
-import {suspendedTenantValue} from '../../src/fleet/redis-suspended-tenants';
+import {MessageSigner, suspendedTenantValue} from '../../src/fleet/redis-store';
 import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
 import {TenantEventsObserver} from '../../src/observers/tenant-events.observer';
 import {waitFor} from '../fixtures/async';

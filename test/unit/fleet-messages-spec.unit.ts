@@ -2,11 +2,11 @@
 
 import {expect} from '@loopback/testlab';
 import {hostname} from 'node:os';
-import {MessageSigner} from '../../src/fleet/message-signer';
 import {
   decodeStreamEntry,
   encodeStreamEntry,
-} from '../../src/fleet/stream-entry';
+  MessageSigner,
+} from '../../src/fleet/redis-store';
 import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
 import {
   INSTANCE_ID,

@@ -2,13 +2,13 @@
 
 import {expect} from '@loopback/testlab';
 import {retryDelay} from '../../src/fleet/redis-client';
-import {MessageSigner} from '../../src/fleet/message-signer';
-import {parseXReadReply} from '../../src/fleet/redis-stream';
-import {compareStreamIds} from '../../src/fleet/stream-gap';
 import {
   decodeStreamEntry,
   encodeStreamEntry,
-} from '../../src/fleet/stream-entry';
+  MessageSigner,
+  parseXReadReply,
+} from '../../src/fleet/redis-store';
+import {compareStreamIds} from '../../src/fleet/stream-gap';
 import type {TenantEvent} from '../../src/fleet/tenant-event';
 
 const KEY = 'k'.repeat(32);

@@ -4,13 +4,13 @@ import {expect, sinon} from '@loopback/testlab';
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {RedisTenantEvents, type RedisTenantEventsOptions} from '../../src';
-import {MessageSigner} from '../../src/fleet/message-signer';
-import type {RedisClient} from '../../src/fleet/redis-client';
 import {
   MAX_SUSPENDED_TENANTS,
+  MessageSigner,
   readSuspendedTenants,
   suspendedTenantValue,
-} from '../../src/fleet/redis-suspended-tenants';
+} from '../../src/fleet/redis-store';
+import type {RedisClient} from '../../src/fleet/redis-client';
 
 const REDIS = 'redis://127.0.0.1:1';
 

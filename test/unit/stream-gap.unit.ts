@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {parseStreamInfo} from '../../src/fleet/redis-stream';
+import {parseStreamInfo} from '../../src/fleet/redis-store';
 import {
   compareStreamIds,
   findStreamGap,
