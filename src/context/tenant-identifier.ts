@@ -5,12 +5,9 @@ import {invalidOptionError, tenantIdentifierTooLongError} from '../errors';
 import {validateTenantId} from './tenant-id';
 
 /**
- * The default identifier limit, in bytes: PostgreSQL's (NAMEDATALEN - 1),
- * which cuts longer names there with only a NOTICE. It is also within MySQL's
- * 64 characters and the 128 of SQL Server and Oracle 12.2+, which refuse
- * longer names instead of cutting them.
- *
- * @internal
+ * PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1), which it cuts
+ * longer names to with only a NOTICE; within MySQL's 64 and the 128 of SQL
+ * Server and Oracle 12.2+, which refuse longer names.
  */
 export const DEFAULT_MAX_IDENTIFIER_BYTES = 63;
 
@@ -36,24 +33,19 @@ const SHORTENED_MINIMUM = 1 + MARKER.length + HASH_LENGTH;
  * `maxBytes` bytes (UTF-8).
  *
  * @remarks
- * Lower-case letters and digits stay; `_` becomes `__`, an upper-case `X`
- * becomes `_x`, and `.`, `:`, `-` become `_0`, `_1`, `_2`: `acme` gives
- * `tenant_acme`, `Acme` `tenant__acme`, `eu.acme` `tenant_eu_0acme`. A longer
- * name keeps what fits of that and ends in `_9` and 26 base32 characters of
- * the SHA-256 of the whole id, which no other id's name can equal, also
- * after lower-casing. Names that fit never change. `defineTenantModel`
- * names models by this rule.
+ * `acme` gives `tenant_acme`, `Acme` `tenant__acme`, `eu.acme`
+ * `tenant_eu_0acme` (`_` is `__`, an upper-case letter `_` and the letter,
+ * `.` `:` `-` are `_0` `_1` `_2`). A name that does not fit keeps what fits
+ * and ends in `_9` and a 26-character hash of the id; names that fit never
+ * change. `defineTenantModel` names models by this rule.
  *
- * @param prefix - What the name starts with (e.g. `tenant`); keep it at
- * most `maxBytes - 29` bytes so that every id has a name.
- * @param tenantId - A valid tenant id.
- * @param options - `maxBytes`: the target database's identifier limit, in
- * bytes (default 63, PostgreSQL's).
- * @returns The name; quote it as an identifier if your prefix needs it.
- * @throws TenantRegistryError `INVALID_TENANT_ID` for an invalid id,
- * `INVALID_OPTION` for a `maxBytes` that is not a positive integer, and
- * `TENANT_IDENTIFIER_TOO_LONG` when the name needs shortening and the prefix
- * leaves no room for the hash.
+ * @param prefix - What the name starts with; at most `maxBytes - 29` bytes,
+ * so that every id has a name.
+ * @param options - `maxBytes`: the database's identifier limit in bytes.
+ * Default 63 (PostgreSQL).
+ * @throws TenantRegistryError `INVALID_TENANT_ID`, `INVALID_OPTION` (a
+ * `maxBytes` that is not a positive integer) or `TENANT_IDENTIFIER_TOO_LONG`
+ * (the prefix leaves no room for the hash).
  *
  * @example
  * ```ts
@@ -108,7 +100,7 @@ function encodeTenantId(tenantId: string): string {
   return encoded;
 }
 
-/** The length of the longest run of whole tokens of at most `room` chars. */
+/** The length of the longest run of whole tokens within `room` chars. */
 function wholeTokensWithin(encoded: string, room: number): number {
   let end = 0;
   while (end < encoded.length) {
