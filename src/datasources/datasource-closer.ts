@@ -8,13 +8,9 @@ const debug = debugFactory('loopback:tenant-registry:datasource');
 const selfBoundedDataSources = new WeakSet<DataSourceLike>();
 
 /**
- * What a `TenantDataSourcePool` gives the registry to track for one of its
- * DataSources: its disconnect is the pool's own close, which the closer
- * runs without a timer of its own (the pool frees the DataSource's slot when
- * its close ends, so the one timer is the pool's).
- *
- * @param close - The pool's close; rejects when the disconnect failed.
- * @internal
+ * The handle a `TenantDataSourcePool` gives the registry for one of its
+ * DataSources: its disconnect is the pool's own close, which the closer runs
+ * without a timer of its own (the pool's close has the one timeout).
  */
 export function selfBounded(close: () => Promise<void>): DataSourceLike {
   const dataSource = {disconnect: close};
@@ -22,13 +18,7 @@ export function selfBounded(close: () => Promise<void>): DataSourceLike {
   return dataSource;
 }
 
-/**
- * Run `disconnect`, giving up after `timeoutMs`.
- *
- * @returns Resolves when it is done; rejects when it threw, rejected or
- * timed out.
- * @internal
- */
+/** Run `disconnect`; rejects when it throws, rejects or outlasts `timeoutMs`. */
 export function disconnectWithin(
   disconnect: () => unknown,
   timeoutMs: number,
@@ -41,21 +31,13 @@ export function disconnectWithin(
     );
     timer.unref();
   });
-  return Promise.race([Promise.resolve().then(disconnect), timeout]).then(
-    () => clearTimeout(timer),
-    (error: unknown) => {
-      clearTimeout(timer);
-      throw error;
-    },
-  );
+  const race = Promise.race([Promise.resolve().then(disconnect), timeout]);
+  return race.finally(() => clearTimeout(timer)).then(() => {});
 }
 
 /**
- * Disconnects the DataSources of evicted tenants in the background, each
- * bounded by `disconnectTimeout`, and counts the ones that fail. Never
- * throws, never rejects.
- *
- * @internal
+ * Disconnects evicted tenants' DataSources in the background, each within
+ * `disconnectTimeout`, and counts the failures. Never throws or rejects.
  */
 export class DataSourceCloser {
   /** Disconnects that threw, rejected or timed out. */
@@ -64,7 +46,6 @@ export class DataSourceCloser {
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** Start disconnecting `dataSource`. */
   close(dataSource: DataSourceLike, tenantId: string): void {
     const disconnecting = selfBoundedDataSources.has(dataSource)
       ? (dataSource.disconnect as () => Promise<void>)()

@@ -11,16 +11,14 @@ import {pgPoolOf, PgPoolWatch} from './pg-pool';
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
 /**
- * Where a tenant DataSource is in its life: `opening` (factory and connect
- * check), `open` (lent to requests), `closing` (lent no more, waiting for the
- * responses that hold it), `disconnecting`, `closed`.
+ * `opening` (factory and connect check), `open` (lent), `closing` (lent no
+ * more, waiting for the responses holding it), `disconnecting`, `closed`.
  */
 export type TenantDataSourceState =
   'opening' | 'open' | 'closing' | 'disconnecting' | 'closed';
 
 type Callback = (error?: unknown) => void;
 
-/** The parts of a juggler DataSource used here; all optional. */
 interface JugglerDataSourceLike extends DataSourceLike {
   connected?: boolean;
   connecting?: boolean;
@@ -37,31 +35,24 @@ interface JugglerDataSourceLike extends DataSourceLike {
   removeListener?: (event: string, listener: Callback) => unknown;
 }
 
-/** juggler's own default for `connectionTimeout` (`queueInvocation`). */
+/** juggler's default `connectionTimeout` (`queueInvocation`). */
 const DEFAULT_CONNECTION_TIMEOUT = 5000;
 
 /**
  * One DataSource of a `TenantDataSourcePool`: its state, the responses
- * holding it, whether a connection error was seen on it.
+ * holding it, whether a connection error broke it.
  *
  * @remarks
- * Three sources of connection errors mark it broken (the next request gets
- * a new one): juggler's `error` event on the DataSource (a failed connect;
- * without a listener it would be an uncaught exception), the `error` events
- * of its pg pool and of each of its clients ({@link PgPoolWatch}), and the
- * connector's `after execute error` hook, which also turns the error into
- * 503 `TENANT_DATASOURCE_UNAVAILABLE` (the original kept as `cause`) so that
- * a query that loses its database answers 503, not 500. A wait for a busy
- * pool answers that 503 too but leaves the DataSource in service: replacing
- * it would open a second pool beside the busy one.
- *
- * @internal
+ * Connection errors mark it broken (the next request gets a new one) from
+ * juggler's `error` event (unheard, an uncaught exception), the pg pool's
+ * events, and the connector's `after execute error` hook, which also answers
+ * 503 `TENANT_DATASOURCE_UNAVAILABLE` instead of 500. A wait for a busy pool
+ * answers 503 but keeps the DataSource: a new one would open a second pool.
  */
 export class TenantDataSourceEntry<DS extends object = object> {
   state: TenantDataSourceState = 'opening';
   /** Responses holding it (until they close). */
   checkouts = 0;
-  /** A connection error was seen: do not lend it again. */
   isBroken = false;
   /** When it was last lent, in the pool's own order (not a time). */
   lastLent = 0;
@@ -73,13 +64,7 @@ export class TenantDataSourceEntry<DS extends object = object> {
   private holdTimer: NodeJS.Timeout | undefined;
   private readonly pgPool: PgPoolWatch | undefined;
 
-  /**
-   * @param tenantId - The owning tenant.
-   * @param dataSource - What the factory returned.
-   * @param disconnectTimeout - Milliseconds it waits for the responses
-   * holding it once closed, and then its disconnect may take.
-   * @param onClosed - Told when it has closed (its slot is free).
-   */
+  /** `onClosed` is told when it has closed: its slot is free. */
   constructor(
     readonly tenantId: string,
     readonly dataSource: DS,
@@ -102,16 +87,11 @@ export class TenantDataSourceEntry<DS extends object = object> {
     });
   }
 
-  /** Open connections of its pg pool (0 for other connectors). */
   get connections(): number {
     return this.pgPool?.connections ?? 0;
   }
 
-  /**
-   * Make sure it can reach its database: resolve when juggler says it is
-   * connected, reject on a connect error or after the DataSource's
-   * `connectionTimeout` (juggler's setting, default 5000 ms).
-   */
+  /** Resolve once juggler says it is connected, within `connectionTimeout`. */
   connect(): Promise<void> {
     const ds = this.dataSource as JugglerDataSourceLike;
     const {connect, once, removeListener} = ds;
@@ -148,10 +128,7 @@ export class TenantDataSourceEntry<DS extends object = object> {
     });
   }
 
-  /**
-   * Close it: lend it no more, and disconnect it once no response holds it
-   * (or after `disconnectTimeout`). Idempotent; `closed` tells the end.
-   */
+  /** Lend it no more; disconnect when no response holds it, or at timeout. */
   close(): void {
     if (this.state !== 'opening' && this.state !== 'open') return;
     this.state = 'closing';
@@ -163,17 +140,12 @@ export class TenantDataSourceEntry<DS extends object = object> {
     this.holdTimer.unref();
   }
 
-  /** A response holding it has closed. */
   checkIn(): void {
     this.checkouts--;
     if (this.state === 'closing' && this.checkouts === 0) this.disconnect();
   }
 
-  /**
-   * Once closed, disconnect now without waiting for the responses holding
-   * it: drop its models, end its pg pool (waiting for the sockets), then
-   * juggler's `disconnect()`, all within `disconnectTimeout`.
-   */
+  /** Once closed: drop its models, end its pg pool, then disconnect. */
   disconnect(): void {
     if (this.state !== 'closing') return;
     clearTimeout(this.holdTimer);
