@@ -20,13 +20,10 @@ import type {TenantRequest} from '../resolution/tenant-strategy';
 const debug = debugFactory('loopback:tenant-registry:admission');
 
 /**
- * Decides whether a tenant id names a real tenant: bind one at
- * `TenantRegistryBindings.ADMISSION_CHECK`. Its answers are cached (see the
+ * Says whether a validated tenant id names a real tenant (`request` is the
+ * HTTP request, when there is one): bind one at
+ * `TenantRegistryBindings.ADMISSION_CHECK`. Its answers are cached (the
  * `admission` option), so it is asked about once a minute per live tenant.
- *
- * @param tenantId - A validated tenant id.
- * @param request - The HTTP request, when there is one.
- * @returns Whether the tenant exists.
  *
  * @example
  * ```ts
@@ -40,42 +37,27 @@ export type TenantAdmissionCheck = (
   request?: TenantRequest,
 ) => boolean | Promise<boolean>;
 
-/** Settings of a {@link TenantAdmission}. */
 export interface TenantAdmissionSettings extends Required<AdmissionOptions> {
   clock: Clock;
   /** Ids given to `runInTenant` follow it, as request ids do. */
   tenantIdCase?: 'exact' | 'lowercase';
 }
 
-/** Options of {@link TenantAdmission.runInTenant}. */
-export interface RunInTenantOptions {
-  /**
-   * Run even while the tenant is suspended: for maintenance jobs that must
-   * reach a suspended tenant's data (an export, a purge).
-   * @defaultValue false
-   */
-  allowSuspended?: boolean;
-}
-
 /**
  * Admits a tenant before anything is built for it: the admission check
  * (cached, single flight) says whether it exists, then the `maxTenants` cap
- * makes room by evicting the least recently used tenant that is neither
- * leased nor used within the protection window, or refuses.
+ * evicts the least recently used tenant that is neither leased nor
+ * protected, or refuses. A refused tenant builds nothing, takes no lease and
+ * does not move in the LRU order.
  *
  * @remarks
- * A refused tenant builds nothing, creates no scope, takes no lease and does
- * not move in the LRU order. The request path calls `admit()`;
- * `runInTenant()` is for jobs, queue consumers and scripts.
- *
- * A check is given `checkTimeout` to answer and at most `maxPendingChecks`
- * tenants are asked about at once: past either, the caller gets 503
- * `TENANT_ADMISSION_UNAVAILABLE` (the check is still asked once per tenant
- * and its late answer is cached). A check that throws or rejects answers
- * the same 503: its backend is down, which says nothing about the tenant.
+ * A check gets `checkTimeout` to answer and at most `maxPendingChecks`
+ * tenants are asked about at once: past either, or when the check throws
+ * (its backend is down, which says nothing about the tenant), the caller gets
+ * 503 `TENANT_ADMISSION_UNAVAILABLE`. A late answer is still cached.
  */
 export class TenantAdmission {
-  /** Cached answers: tenant id to expiry (clock milliseconds). */
+  /** Cached answers: tenant id to expiry (clock milliseconds), oldest first. */
   private readonly allowed = new Map<string, number>();
   private readonly refused = new Map<string, number>();
   /** Pending checks, one per tenant. */
@@ -89,12 +71,11 @@ export class TenantAdmission {
   ) {}
 
   /**
-   * Admit a validated tenant id and acquire a lease on it (a promise of one
-   * while the check answers). Run the work with `runInLeasedTenant`, which
-   * ends the lease: a lease never ended keeps the tenant from eviction.
+   * Admit a validated tenant id and lease it (a promise while the check
+   * answers); run the work with `runInLeasedTenant`, which ends the lease.
+   * Throws (or rejects with) `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or
+   * `TENANT_ADMISSION_UNAVAILABLE`.
    *
-   * @throws TenantRegistryError `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or
-   * `TENANT_ADMISSION_UNAVAILABLE` (a rejection when asynchronous).
    * @internal
    */
   admit(
@@ -118,21 +99,24 @@ export class TenantAdmission {
   }
 
   /**
-   * Admit `tenantId` and run `fn` in its context under a lease, with the
-   * rules a request meets: a suspended, unknown or unadmittable tenant is
-   * refused and `fn` does not run.
+   * Admit `tenantId` (cased as request ids are) and run `fn` in its context
+   * under a lease, by the rules a request meets: a suspended, unknown or
+   * unadmittable tenant is refused and `fn` does not run.
    *
-   * @param tenantId - A tenant id; it follows `tenantIdCase` as request ids
-   * do.
-   * @param fn - The work; the tenant is not evicted until it ends.
-   * @param options - `allowSuspended` for maintenance jobs.
+   * @param options - `allowSuspended`: run even while the tenant is suspended,
+   * for maintenance jobs such as an export or a purge (default `false`).
    * @throws TenantRegistryError `INVALID_TENANT_ID`, `TENANT_SUSPENDED`,
    * `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or `TENANT_ADMISSION_UNAVAILABLE`.
+   *
+   * @example
+   * ```ts
+   * await admission.runInTenant('acme', () => job.run());
+   * ```
    */
   async runInTenant<T>(
     tenantId: string,
     fn: () => T | Promise<T>,
-    options: RunInTenantOptions = {},
+    options: {allowSuspended?: boolean} = {},
   ): Promise<T> {
     let id = validateTenantId(tenantId);
     if (this.settings.tenantIdCase === 'lowercase') id = id.toLowerCase();
@@ -153,7 +137,7 @@ export class TenantAdmission {
     }
   }
 
-  /** The check's answer: one call per tenant at a time, within the limits. */
+  /** One call of the check per tenant at a time, within `maxPendingChecks`. */
   private ask(
     tenantId: string,
     request: TenantRequest | undefined,
@@ -174,7 +158,7 @@ export class TenantAdmission {
     return this.awaitAnswer(tenantId, asking);
   }
 
-  /** The check's answer, or 503 once `checkTimeout` has passed. */
+  /** The answer, or 503 once `checkTimeout` has passed. */
   private awaitAnswer(
     tenantId: string,
     asking: Promise<boolean>,
@@ -197,7 +181,7 @@ export class TenantAdmission {
     });
   }
 
-  /** A check that did not answer, counted, as a 503. */
+  /** A check that did not answer, counted, as 503. */
   private unavailable(tenantId: string, cause: unknown): unknown {
     if (cause instanceof TenantRegistryError) return cause;
     this.registry.recordAdmission('unavailable');
