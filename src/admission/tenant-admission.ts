@@ -20,10 +20,8 @@ import type {TenantRequest} from '../resolution/tenant-strategy';
 const debug = debugFactory('loopback:tenant-registry:admission');
 
 /**
- * Says whether a validated tenant id names a real tenant (`request` is the
- * HTTP request, when there is one): bind one at
- * `TenantRegistryBindings.ADMISSION_CHECK`. Its answers are cached (the
- * `admission` option), so it is asked about once a minute per live tenant.
+ * Says whether a tenant exists; bind it at `ADMISSION_CHECK`. Its answers
+ * are cached (`admission.cacheTtl`).
  *
  * @example
  * ```ts
@@ -39,28 +37,19 @@ export type TenantAdmissionCheck = (
 
 export interface TenantAdmissionSettings extends Required<AdmissionOptions> {
   clock: Clock;
-  /** Ids given to `runInTenant` follow it, as request ids do. */
   tenantIdCase?: 'exact' | 'lowercase';
 }
 
 /**
- * Admits a tenant before anything is built for it: the admission check
- * (cached, single flight) says whether it exists, then the `maxTenants` cap
- * evicts the least recently used tenant that is neither leased nor
- * protected, or refuses. A refused tenant builds nothing, takes no lease and
- * does not move in the LRU order.
- *
- * @remarks
- * A check gets `checkTimeout` to answer and at most `maxPendingChecks`
- * tenants are asked about at once: past either, or when the check throws
- * (its backend is down, which says nothing about the tenant), the caller gets
- * 503 `TENANT_ADMISSION_UNAVAILABLE`. A late answer is still cached.
+ * Admits a tenant before anything is built for it: the admission check says
+ * whether it exists, then the `maxTenants` cap makes room or refuses. A check
+ * that throws, outlasts `checkTimeout` or would exceed `maxPendingChecks`
+ * answers 503 `TENANT_ADMISSION_UNAVAILABLE` (a late answer is still cached).
  */
 export class TenantAdmission {
   /** Cached answers: tenant id to expiry (clock milliseconds), oldest first. */
   private readonly allowed = new Map<string, number>();
   private readonly refused = new Map<string, number>();
-  /** Pending checks, one per tenant. */
   private readonly asking = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -72,11 +61,8 @@ export class TenantAdmission {
 
   /**
    * Admit a validated tenant id and lease it (a promise while the check
-   * answers); run the work with `runInLeasedTenant`, which ends the lease.
-   * Throws (or rejects with) `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or
-   * `TENANT_ADMISSION_UNAVAILABLE`.
-   *
-   * @internal
+   * answers); `runInLeasedTenant` ends the lease. Throws or rejects with
+   * `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or `TENANT_ADMISSION_UNAVAILABLE`.
    */
   admit(
     tenantId: string,
@@ -94,17 +80,16 @@ export class TenantAdmission {
     } catch (error: unknown) {
       return Promise.reject(this.unavailable(tenantId, error));
     }
-    if (typeof answer === 'boolean') return this.settle(tenantId, answer);
-    return answer.then(isKnown => this.settle(tenantId, isKnown));
+    const settle = (isKnown: boolean) =>
+      isKnown ? this.admitToCapacity(tenantId) : this.notFound(tenantId);
+    return typeof answer === 'boolean' ? settle(answer) : answer.then(settle);
   }
 
   /**
-   * Admit `tenantId` (cased as request ids are) and run `fn` in its context
-   * under a lease, by the rules a request meets: a suspended, unknown or
-   * unadmittable tenant is refused and `fn` does not run.
+   * Run `fn` in the tenant's context by the rules a request meets: a
+   * suspended, unknown or unadmittable tenant is refused and `fn` never runs.
    *
-   * @param options - `allowSuspended`: run even while the tenant is suspended,
-   * for maintenance jobs such as an export or a purge (default `false`).
+   * @param options - `allowSuspended`: for maintenance jobs such as a purge.
    * @throws TenantRegistryError `INVALID_TENANT_ID`, `TENANT_SUSPENDED`,
    * `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or `TENANT_ADMISSION_UNAVAILABLE`.
    *
@@ -126,18 +111,15 @@ export class TenantAdmission {
     return runInLeasedTenant(await this.admit(id), fn);
   }
 
-  /** Forget cached answers (all, or one tenant's). */
+  /** Forget the cached answers, or one tenant's. */
   clearCache(tenantId?: string): void {
-    if (tenantId === undefined) {
-      this.allowed.clear();
-      this.refused.clear();
-    } else {
-      this.allowed.delete(tenantId);
-      this.refused.delete(tenantId);
+    for (const cache of [this.allowed, this.refused]) {
+      if (tenantId === undefined) cache.clear();
+      else cache.delete(tenantId);
     }
   }
 
-  /** One call of the check per tenant at a time, within `maxPendingChecks`. */
+  /** One call of the check per tenant at a time; 503 after `checkTimeout`. */
   private ask(
     tenantId: string,
     request: TenantRequest | undefined,
@@ -155,33 +137,18 @@ export class TenantAdmission {
         .finally(() => this.asking.delete(tenantId));
       this.asking.set(tenantId, asking);
     }
-    return this.awaitAnswer(tenantId, asking);
-  }
-
-  /** The answer, or 503 once `checkTimeout` has passed. */
-  private awaitAnswer(
-    tenantId: string,
-    asking: Promise<boolean>,
-  ): Promise<boolean> {
+    const answer = asking;
     return new Promise<boolean>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(this.unavailable(tenantId, 'the check timed out')),
         this.settings.checkTimeout,
       );
-      asking.then(
-        isKnown => {
-          clearTimeout(timer);
-          resolve(isKnown);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(this.unavailable(tenantId, error));
-        },
-      );
+      answer
+        .then(resolve, error => reject(this.unavailable(tenantId, error)))
+        .finally(() => clearTimeout(timer));
     });
   }
 
-  /** A check that did not answer, counted, as 503. */
   private unavailable(tenantId: string, cause: unknown): unknown {
     if (cause instanceof TenantRegistryError) return cause;
     this.registry.recordAdmission('unavailable');
@@ -199,10 +166,6 @@ export class TenantAdmission {
     cache.set(tenantId, expiresAt);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     return isKnown;
-  }
-
-  private settle(tenantId: string, isKnown: boolean): TenantLease {
-    return isKnown ? this.admitToCapacity(tenantId) : this.notFound(tenantId);
   }
 
   private notFound(tenantId: string): never {

@@ -13,9 +13,8 @@ import {
 /** Options of {@link installJugglerBridge}. */
 export interface JugglerBridgeOptions {
   /**
-   * The juggler `ModelBuilder` class to patch. Defaults to the one
-   * `@loopback/repository` uses; LB4 code can pass
-   * `new juggler.DataSource({connector: 'memory'}).modelBuilder.constructor`.
+   * The juggler `ModelBuilder` class to patch.
+   * @defaultValue the one `@loopback/repository` uses
    */
   modelBuilder?: Function;
 }
@@ -36,34 +35,28 @@ type ResolveType = (
 type Build = (this: ModelDefinitionLike, forceRebuild?: boolean) => unknown;
 
 interface Installation {
-  /** Installed registries; the last one routes. */
+  /** The last one routes. */
   readonly registries: ModelRegistry[];
-  /** Restores juggler's own functions. */
   readonly unpatch: () => void;
 }
 
 const installations = new Map<Function, Installation>();
 
 /**
- * Route juggler's anonymous-model creation through `registry`; returns the
- * function that uninstalls it.
+ * Route juggler's anonymous models through `registry`; returns the function
+ * that uninstalls it.
  *
  * @remarks
  * Wraps `ModelBuilder.prototype.resolveType`, where juggler builds an
- * `AnonymousModel_N` for every nested object literal: the registry is asked
- * first, in the current scope, for a model of the same structure; on a miss
- * juggler builds it and the registry records it. If the registry fails,
- * juggler's own behaviour runs and the failure is counted. Also wraps
- * `ModelDefinition.prototype.build` so that eviction never removes a model
- * a live global model still uses. Idempotent per registry; with several
- * registries on one juggler the last installed routes, and uninstalling the
- * last restores juggler's exact functions.
+ * `AnonymousModel_N` per nested object literal: the registry gives the
+ * scope's model of the same structure, or records the one juggler builds (if
+ * the registry throws, juggler's own behaviour runs). Also wraps
+ * `ModelDefinition.prototype.build`, so that eviction keeps models a global
+ * model uses. With several registries the last installed routes.
  *
  * @example
  * ```ts
  * const uninstall = installJugglerBridge(new ModelRegistry());
- * // ... define models, serve requests ...
- * uninstall();
  * ```
  */
 export function installJugglerBridge(
@@ -72,11 +65,8 @@ export function installJugglerBridge(
 ): UninstallJugglerBridge {
   const builderClass = (options.modelBuilder ??
     resolveJugglerModelBuilder()) as ModelBuilderClass;
-  let installation = installations.get(builderClass);
-  if (installation === undefined) {
-    installation = patch(builderClass);
-    installations.set(builderClass, installation);
-  }
+  const installation = installations.get(builderClass) ?? patch(builderClass);
+  installations.set(builderClass, installation);
   const registries = installation.registries;
   if (!registries.includes(registry)) registries.push(registry);
   let isInstalled = true;
@@ -86,7 +76,7 @@ export function installJugglerBridge(
     const index = registries.indexOf(registry);
     if (index !== -1) registries.splice(index, 1);
     if (registries.length === 0) {
-      installation!.unpatch();
+      installation.unpatch();
       installations.delete(builderClass);
     }
   };
@@ -157,11 +147,13 @@ function patch(builderClass: ModelBuilderClass): Installation {
     }
     return properties;
   };
-  const unpatch = () => {
-    builderProto.resolveType = originalResolveType;
-    definitionProto.build = originalBuild;
+  return {
+    registries,
+    unpatch() {
+      builderProto.resolveType = originalResolveType;
+      definitionProto.build = originalBuild;
+    },
   };
-  return {registries, unpatch};
 }
 
 // Mirrors the branch of juggler's `resolveType` that calls `define()` with

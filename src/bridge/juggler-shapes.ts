@@ -1,8 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-// Structural types of the juggler parts this package reads: the core has no
-// compile-time dependency on juggler.
-
+// The juggler parts this package reads: the core does not compile against it.
 export interface ModelBuilderLike {
   models: Record<string, unknown>;
   definitions: Record<string, unknown>;

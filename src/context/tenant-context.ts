@@ -7,35 +7,23 @@ import {acquireLease, endLease, type TenantLease} from './tenant-lease';
 
 const debug = debugFactory('loopback:tenant-registry:context');
 
-/**
- * The scope used when no tenant is current. It starts with `@`, so it never
- * passes tenant-id validation and no request can claim it.
- */
+/** The scope when no tenant is current; `@` keeps it from any request. */
 export const GLOBAL_TENANT = '@global';
 
-/**
- * Returns the current tenant id from an application's own context, for code
- * that runs outside `runInTenant`.
- */
+/** Reads the tenant id from an application's own context. */
 export type TenantFallback = () => string | undefined;
 
 // The store is the tenant's lease, which holds its id: reading the tenant is
 // one getStore(), and ending the lease needs no lookup.
 const tenantStorage = new AsyncLocalStorage<TenantLease>();
-// Chosen once and kept: no require() and no lookup per call.
 let fallback: TenantFallback = legacyLoopbackContextFallback;
 
 /**
- * Run `fn` with `tenantId` as the current tenant and return its result (the
- * same value or promise).
+ * Run `fn` with `tenantId` as the current tenant (across its `await`s,
+ * timers and promises) and return its result. Until `fn` returns or its
+ * promise settles, the tenant holds a lease and is never evicted.
  *
- * @remarks
- * The tenant follows every `await`, timer and promise started inside `fn`;
- * nested calls override it and restore the outer one. Until `fn` returns, or
- * its promise settles, the tenant holds a lease and is never evicted.
- *
- * @throws TenantRegistryError `INVALID_TENANT_ID` for a bad id; `fn` then
- * does not run.
+ * @throws TenantRegistryError `INVALID_TENANT_ID`; `fn` then does not run.
  *
  * @example
  * ```ts
@@ -56,11 +44,10 @@ export function runInLeasedTenant<T>(lease: TenantLease, fn: () => T): T {
   }
 }
 
-// A native promise (not a subclass, whose `then` may differ) gets one shared
-// handler that reads the lease from the context its reaction runs in, so a
-// request allocates no closure; it never throws, so the derived promise never
-// rejects. The lease ends when the promise settles, not when the response
-// closes: a handler that answers first and works on must not be evicted.
+// A native promise gets one shared handler that reads the lease from the
+// context its reaction runs in: no closure per request. The lease ends when
+// the promise settles, not when the response closes, so a handler that
+// answers first and works on is not evicted.
 function runLeased<T>(fn: () => T): T {
   const result = fn();
   if (
@@ -68,11 +55,11 @@ function runLeased<T>(fn: () => T): T {
     Object.getPrototypeOf(result) === Promise.prototype
   ) {
     result.then(endCurrentLease, endCurrentLease);
-  } else if (isThenable(result)) {
-    // A foreign thenable may call back in another context: keep the lease.
+  } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
+    // A subclass or foreign thenable may call back in another context.
     const lease = tenantStorage.getStore()!;
     const end = () => endLease(lease);
-    result.then(end, end);
+    (result as PromiseLike<unknown>).then(end, end);
   } else {
     endLease(tenantStorage.getStore()!);
   }
@@ -85,12 +72,8 @@ function endCurrentLease(): void {
 }
 
 /**
- * The current tenant id, or `undefined` when none is set.
- *
- * @remarks
- * Inside `runInTenant` this is one AsyncLocalStorage read. Outside, the
- * fallback set with `setTenantFallback` (by default a legacy
- * `global.loopbackContext`) is asked; only a valid tenant id is used.
+ * The current tenant id: one AsyncLocalStorage read inside `runInTenant`,
+ * else the fallback's answer when it is a valid id, else `undefined`.
  *
  * @example
  * ```ts
@@ -101,20 +84,17 @@ export function getCurrentTenant(): string | undefined {
   return tenantStorage.getStore()?.tenantId ?? readTenantFallback();
 }
 
-/** Whether a `runInTenant` context is active here (fallback not asked). */
 export function hasTenantContext(): boolean {
   return tenantStorage.getStore() !== undefined;
 }
 
-/** The scope models are registered in now: the tenant, or GLOBAL_TENANT. */
 export function getEffectiveScope(): string {
   return getCurrentTenant() ?? GLOBAL_TENANT;
 }
 
 /**
- * Plug in an application's own tenant context, asked by `getCurrentTenant()`
- * when no `runInTenant` is active; `undefined` restores the default (the
- * legacy `global.loopbackContext.getCurrentContext().get('tenant')`).
+ * Set what `getCurrentTenant()` asks outside `runInTenant`; `undefined`
+ * restores the default, `global.loopbackContext` (LoopBack 3).
  *
  * @example
  * ```ts
@@ -140,21 +120,12 @@ function readTenantFallback(): string | undefined {
   return undefined;
 }
 
-interface LegacyLoopbackContext {
-  getCurrentContext?: () => {get?: (key: string) => unknown} | undefined;
-}
-
 function legacyLoopbackContextFallback(): string | undefined {
   const legacy = (globalThis as {loopbackContext?: LegacyLoopbackContext})
     .loopbackContext;
-  if (legacy?.getCurrentContext === undefined) return undefined;
-  return legacy.getCurrentContext()?.get?.('tenant') as string | undefined;
+  return legacy?.getCurrentContext?.()?.get?.('tenant') as string | undefined;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
+interface LegacyLoopbackContext {
+  getCurrentContext?: () => {get?: (key: string) => unknown} | undefined;
 }

@@ -4,11 +4,8 @@ import {hash} from 'node:crypto';
 import {invalidOptionError, tenantIdentifierTooLongError} from '../errors';
 import {validateTenantId} from './tenant-id';
 
-/**
- * PostgreSQL's identifier limit in bytes (NAMEDATALEN - 1), which it cuts
- * longer names to with only a NOTICE; within MySQL's 64 and the 128 of SQL
- * Server and Oracle 12.2+, which refuse longer names.
- */
+// PostgreSQL's limit (NAMEDATALEN - 1), where longer names are cut with only
+// a NOTICE; MySQL (64), SQL Server and Oracle 12.2+ (128) refuse them.
 export const DEFAULT_MAX_IDENTIFIER_BYTES = 63;
 
 // Why no id can land on another id's name. The encoding writes one token per
@@ -24,36 +21,21 @@ export const DEFAULT_MAX_IDENTIFIER_BYTES = 63;
 const MARKER = '_9';
 const HASH_LENGTH = 26; // base32 characters: 130 bits
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648, lower case
-/** What a shortened name needs besides its prefix: `_`, marker, hash. */
 const SHORTENED_MINIMUM = 1 + MARKER.length + HASH_LENGTH;
 
 /**
- * The name of a tenant's schema, database, table or model: `<prefix>_` and
- * the tenant id encoded in `[a-z0-9_]`, distinct for distinct ids, at most
- * `maxBytes` bytes (UTF-8).
+ * A tenant's schema, database, table or model name: `<prefix>_` and the id
+ * in `[a-z0-9_]` (`Acme` gives `tenant__acme`, `eu.acme` `tenant_eu_0acme`),
+ * distinct for distinct ids, at most `maxBytes` (default 63) UTF-8 bytes; a
+ * longer name ends in `_9` and a hash of the id.
  *
- * @remarks
- * `acme` gives `tenant_acme`, `Acme` `tenant__acme`, `eu.acme`
- * `tenant_eu_0acme` (`_` is `__`, an upper-case letter `_` and the letter,
- * `.` `:` `-` are `_0` `_1` `_2`). A name that does not fit keeps what fits
- * and ends in `_9` and a 26-character hash of the id; names that fit never
- * change. `defineTenantModel` names models by this rule.
- *
- * @param prefix - What the name starts with; at most `maxBytes - 29` bytes,
- * so that every id has a name.
- * @param options - `maxBytes`: the database's identifier limit in bytes.
- * Default 63 (PostgreSQL).
- * @throws TenantRegistryError `INVALID_TENANT_ID`, `INVALID_OPTION` (a
- * `maxBytes` that is not a positive integer) or `TENANT_IDENTIFIER_TOO_LONG`
- * (the prefix leaves no room for the hash).
+ * @param prefix - At most `maxBytes - 29` bytes, so that every id has a name.
+ * @throws TenantRegistryError `INVALID_TENANT_ID`, `INVALID_OPTION` or
+ * `TENANT_IDENTIFIER_TOO_LONG` (no room for the hash).
  *
  * @example
  * ```ts
- * new juggler.DataSource({
- *   connector: 'postgresql',
- *   ...dbConfig,
- *   schema: tenantIdentifier('tenant', tenantId), // tenant_acme
- * });
+ * const schema = tenantIdentifier('tenant', tenantId); // tenant_acme
  * ```
  */
 export function tenantIdentifier(
@@ -100,7 +82,6 @@ function encodeTenantId(tenantId: string): string {
   return encoded;
 }
 
-/** The length of the longest run of whole tokens within `room` chars. */
 function wholeTokensWithin(encoded: string, room: number): number {
   let end = 0;
   while (end < encoded.length) {
@@ -111,9 +92,9 @@ function wholeTokensWithin(encoded: string, room: number): number {
   return end;
 }
 
-/** The first 130 bits of the SHA-256 of the id, in lower-case base32. */
+// The first 130 bits of its SHA-256 in base32; the one-shot `hash` costs half
+// of `createHash` (docs/performance.md).
 function hashTenantId(tenantId: string): string {
-  // One-shot `hash`: about half the cost of `createHash` (docs/performance.md).
   const digest = hash('sha256', tenantId, 'buffer');
   let text = '';
   let bits = 0;

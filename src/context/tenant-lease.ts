@@ -4,16 +4,12 @@ import debugFactory from 'debug';
 
 const debug = debugFactory('loopback:tenant-registry:context');
 
-// One lease count per tenant: a request and `runInTenant` both acquire it, so
-// a request is counted once, and eviction asks only here whether a tenant is
-// leased. Each tenant has a mutable cell, so acquiring or ending is one hash
-// lookup. A count that drops to zero stays in the map (adding and deleting a
-// key per request costs more: docs/performance.md); idle cells are swept when
-// the map has doubled since the last sweep, so it holds at most twice the
-// leased tenants (or SWEEP_MIN entries).
+// One lease count per tenant (a request and `runInTenant` share it), asked by
+// eviction. A count of zero stays in the map (deleting and adding a key per
+// request costs more: docs/performance.md); idle cells are swept when the map
+// has doubled, so it holds at most twice the leased tenants (or SWEEP_MIN).
 const SWEEP_MIN = 1024;
 
-/** A tenant's count of leases; `runInTenant` keeps it as the context's store. */
 export interface TenantLease {
   readonly tenantId: string;
   count: number;
@@ -52,11 +48,7 @@ export function endLeaseOf(tenantId: string): void {
   if (lease !== undefined) endLease(lease);
 }
 
-/**
- * End one lease and, when it was the tenant's last, tell the listeners. A
- * count above zero is always the one in the map: only idle leases are swept.
- * Never throws.
- */
+/** Ends one lease; after the tenant's last, tells the listeners. Never throws. */
 export function endLease(lease: TenantLease): void {
   if (lease.count === 0) return;
   lease.count--;
@@ -71,22 +63,17 @@ export function endLease(lease: TenantLease): void {
   }
 }
 
-/** Whether a request or `runInTenant` holds the tenant now. */
 export function isTenantLeased(tenantId: string): boolean {
   return (leases.get(tenantId)?.count ?? 0) > 0;
 }
 
-/** Reads the kept cells only: at most twice the peak of leased tenants. */
 export function* leasedTenantIds(): IterableIterator<string> {
   for (const lease of leases.values()) {
     if (lease.count > 0) yield lease.tenantId;
   }
 }
 
-/**
- * Be told when a tenant's last lease ends; returns the unsubscribe function.
- * Registries subscribe only while evictions wait, so an idle one is not held.
- */
+/** Returns the unsubscribe function. */
 export function onLeasesEnded(
   listener: (tenantId: string) => void,
 ): () => void {
@@ -94,7 +81,7 @@ export function onLeasesEnded(
   return () => endedListeners.delete(listener);
 }
 
-/** Lease cells kept, leased or not (for tests). */
+/** Lease cells kept, leased or not (tests). */
 export function trackedLeaseEntries(): number {
   return leases.size;
 }

@@ -4,10 +4,8 @@
 const NETWORK_ERROR_CODE =
   /^(ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN)$/;
 
-// SQLSTATEs of a lost or refused session that may come with an ERROR rather
-// than a FATAL severity: class 08 (connection exception), 57P01-57P04
-// (admin shutdown, crash shutdown, cannot connect now, database dropped) and
-// 53300 (too many connections).
+// SQLSTATEs of a lost or refused session, also at ERROR severity: class 08,
+// 57P01-57P04 (shutdown, cannot connect now, database dropped), 53300.
 const SQLSTATE = /^(08|57P|53300)/;
 
 // pg-pool 3's only message for a request that waited
@@ -26,10 +24,8 @@ const DRIVER_MESSAGES = [
 ];
 
 /**
- * Whether an error says the database connection failed or was lost (not a
- * bad query): a socket error, a PostgreSQL `FATAL` or `PANIC` (the server
- * ended the session), a connection-class SQLSTATE, or a node-postgres
- * connection message; one level into `errors` (`AggregateError`) and `cause`.
+ * Whether an error says the database connection failed or was lost, not that
+ * a query was bad; looks one level into `errors` and `cause`.
  */
 export function isConnectionError(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 1) return false;
@@ -50,11 +46,7 @@ export function isConnectionError(error: unknown, depth = 0): boolean {
   );
 }
 
-/**
- * Whether an error says only that every client of the pool stayed busy for
- * `connectionTimeoutMillis`: a 503 for the request, but the DataSource is
- * not broken.
- */
+/** Every client of the pool stayed busy: 503, but the DataSource is fine. */
 export function isPoolBusyError(error: unknown): boolean {
   return (
     error instanceof Error &&

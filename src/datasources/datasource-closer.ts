@@ -7,11 +7,8 @@ const debug = debugFactory('loopback:tenant-registry:datasource');
 
 const selfBoundedDataSources = new WeakSet<DataSourceLike>();
 
-/**
- * The handle a `TenantDataSourcePool` gives the registry for one of its
- * DataSources: its disconnect is the pool's own close, which the closer runs
- * without a timer of its own (the pool's close has the one timeout).
- */
+// The registry's handle on a pool's DataSource: its disconnect is the pool's
+// close, which has its own timeout, so the closer adds none.
 export function selfBounded(close: () => Promise<void>): DataSourceLike {
   const dataSource = {disconnect: close};
   selfBoundedDataSources.add(dataSource);
@@ -35,10 +32,7 @@ export function disconnectWithin(
   return race.finally(() => clearTimeout(timer)).then(() => {});
 }
 
-/**
- * Disconnects evicted tenants' DataSources in the background, each within
- * `disconnectTimeout`, and counts the failures. Never throws or rejects.
- */
+/** Disconnects evicted tenants' DataSources in the background; never throws. */
 export class DataSourceCloser {
   /** Disconnects that threw, rejected or timed out. */
   failures = 0;

@@ -10,13 +10,6 @@ import {pgPoolOf, PgPoolWatch} from './pg-pool';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
-/**
- * `opening` (factory and connect check), `open` (lent), `closing` (lent no
- * more, waiting for the responses holding it), `disconnecting`, `closed`.
- */
-export type TenantDataSourceState =
-  'opening' | 'open' | 'closing' | 'disconnecting' | 'closed';
-
 type Callback = (error?: unknown) => void;
 
 interface JugglerDataSourceLike extends DataSourceLike {
@@ -35,36 +28,30 @@ interface JugglerDataSourceLike extends DataSourceLike {
   removeListener?: (event: string, listener: Callback) => unknown;
 }
 
-/** juggler's default `connectionTimeout` (`queueInvocation`). */
-const DEFAULT_CONNECTION_TIMEOUT = 5000;
-
 /**
- * One DataSource of a `TenantDataSourcePool`: its state, the responses
- * holding it, whether a connection error broke it.
- *
- * @remarks
- * Connection errors mark it broken (the next request gets a new one) from
- * juggler's `error` event (unheard, an uncaught exception), the pg pool's
- * events, and the connector's `after execute error` hook, which also answers
- * 503 `TENANT_DATASOURCE_UNAVAILABLE` instead of 500. A wait for a busy pool
- * answers 503 but keeps the DataSource: a new one would open a second pool.
+ * One DataSource of a `TenantDataSourcePool`. Connection errors mark it broken
+ * (the next request gets a new one): juggler's `error` event (unheard, an
+ * uncaught exception), the pg pool's, and the connector's `after execute
+ * error` hook, which also answers 503 `TENANT_DATASOURCE_UNAVAILABLE`, not
+ * 500. A wait for a busy pool answers 503 but keeps the DataSource: a new one
+ * would open a second pool beside the busy one.
  */
 export class TenantDataSourceEntry<DS extends object = object> {
-  state: TenantDataSourceState = 'opening';
-  /** Responses holding it (until they close). */
+  state: 'opening' | 'open' | 'closing' | 'disconnecting' | 'closed' =
+    'opening';
+  /** Responses holding it. */
   checkouts = 0;
   isBroken = false;
   /** When it was last lent, in the pool's own order (not a time). */
   lastLent = 0;
   /** Why its disconnect failed or timed out, once it has. */
   failure: unknown;
-  /** Resolves when it has closed (see `failure`); never rejects. */
+  /** Resolves when it has closed; never rejects. */
   readonly closed: Promise<void>;
   private settleClosed: () => void = () => {};
   private holdTimer: NodeJS.Timeout | undefined;
   private readonly pgPool: PgPoolWatch | undefined;
 
-  /** `onClosed` is told when it has closed: its slot is free. */
   constructor(
     readonly tenantId: string,
     readonly dataSource: DS,
@@ -73,10 +60,10 @@ export class TenantDataSourceEntry<DS extends object = object> {
   ) {
     this.closed = new Promise(resolve => (this.settleClosed = resolve));
     const ds = dataSource as JugglerDataSourceLike;
-    const broken = (error: unknown) => this.markBroken(error);
-    ds.on?.('error', broken);
+    ds.on?.('error', this.markBroken);
     const pool = pgPoolOf(ds.connector);
-    this.pgPool = pool && new PgPoolWatch(ds.connector as object, pool, broken);
+    this.pgPool =
+      pool && new PgPoolWatch(ds.connector as object, pool, this.markBroken);
     ds.connector?.observe?.('after execute error', (context, next) => {
       const error = context.error;
       if (error instanceof TenantRegistryError || !isConnectionError(error)) {
@@ -91,7 +78,7 @@ export class TenantDataSourceEntry<DS extends object = object> {
     return this.pgPool?.connections ?? 0;
   }
 
-  /** Resolve once juggler says it is connected, within `connectionTimeout`. */
+  /** Resolves once juggler says it is connected, within `connectionTimeout`. */
   connect(): Promise<void> {
     const ds = this.dataSource as JugglerDataSourceLike;
     const {connect, once, removeListener} = ds;
@@ -103,8 +90,7 @@ export class TenantDataSourceEntry<DS extends object = object> {
         connect.call(ds, error => (error ? reject(error) : resolve())),
       );
     }
-    const timeoutMs =
-      ds.settings?.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT;
+    const timeoutMs = ds.settings?.connectionTimeout ?? 5000; // juggler's
     return new Promise((resolve, reject) => {
       const connected = () => finish();
       const finish: Callback = error => {
@@ -121,9 +107,8 @@ export class TenantDataSourceEntry<DS extends object = object> {
       timer.unref();
       once.call(ds, 'connected', connected);
       once.call(ds, 'error', finish);
-      // A DataSource built without `lazyConnect` is already connecting, and
-      // juggler never calls back a `connect()` made meanwhile: wait for its
-      // events instead.
+      // Without `lazyConnect` it is already connecting, and juggler never
+      // calls back a `connect()` made meanwhile: wait for its events.
       if (ds.connecting !== true) connect.call(ds, () => {});
     });
   }
@@ -151,7 +136,7 @@ export class TenantDataSourceEntry<DS extends object = object> {
     clearTimeout(this.holdTimer);
     this.state = 'disconnecting';
     const ds = this.dataSource as JugglerDataSourceLike;
-    const ended = (failure?: unknown) => {
+    const closed = (failure?: unknown) => {
       this.failure = failure;
       this.state = 'closed';
       this.onClosed(this);
@@ -162,16 +147,16 @@ export class TenantDataSourceEntry<DS extends object = object> {
       const poolEnded = this.pgPool?.end();
       await ds.disconnect?.();
       await poolEnded;
-    }, this.disconnectTimeout).then(ended, (error: unknown) => {
+    }, this.disconnectTimeout).then(closed, (error: unknown) => {
       debug('closing the DataSource of %s failed: %s', this.tenantId, error);
-      ended(error ?? new Error('disconnect failed'));
+      closed(error ?? new Error('disconnect failed'));
     });
   }
 
-  private markBroken(error: unknown): void {
+  private readonly markBroken = (error: unknown): void => {
     if (!this.isBroken) {
       debug('DataSource of %s broken: %s', this.tenantId, error);
     }
     this.isBroken = true;
-  }
+  };
 }

@@ -22,7 +22,6 @@ export type FactorySource<DS extends object> =
   | TenantDataSourceFactory<DS>
   | {get(): Promise<TenantDataSourceFactory<DS> | undefined>};
 
-/** The factory, looked up now if it was given as a getter. */
 export async function resolveFactory<DS extends object>(
   source: FactorySource<DS>,
 ): Promise<TenantDataSourceFactory<DS>> {

@@ -18,34 +18,24 @@ interface Holder {
   readonly closed?: boolean;
 }
 
-// setTimeout fires at once (with a warning) above 2^31 - 1 ms.
-const MAX_TIMER = 2 ** 31 - 1;
-
 /**
  * One DataSource per tenant, opened on first use (single flight), checked
  * connected before it is lent, at most `maxOpen` at once (a slot is held
- * from opening until closed), closed with its tenant.
- *
- * @remarks
- * The registry tracks each DataSource through a handle whose disconnect is
- * this pool's close: evicting the tenant closes it by that one path. The pool
- * itself closes only a broken DataSource, one closed for room whose tenant
- * the registry does not know, and all on `stop()`.
+ * from opening until closed). The registry tracks each through a handle whose
+ * disconnect is this pool's close: evicting the tenant is the one close path,
+ * but for a broken DataSource, one closed for room whose tenant the registry
+ * does not know, and `stop()`.
  */
 export class TenantDataSourcePool<DS extends object = object> {
-  // Recency is a counter stamped on each entry when lent, not the map's
-  // order: moving a key to the end of a `Map` per request leaves dead entries
-  // in its hash chain until the next rehash, a cost that grows with tenants.
+  // Recency is a counter stamped when lent, not the map's order: moving a key
+  // to the end of a `Map` leaves dead entries in its hash chain until rehash.
   private readonly open = new Map<string, Entry<DS>>();
   private readonly opening = new Map<string, Promise<Entry<DS>>>();
   /** Closing or disconnecting: each will free a slot. */
   private readonly closing = new Set<Entry<DS>>();
   private readonly holders = new WeakMap<Holder, Entry<DS>[]>();
-  /** Each called once: with an error to give up, else to take a slot. */
+  /** Each is called once: with an error to give up, else to take a slot. */
   private readonly waiters: ((error?: Error) => void)[] = [];
-  private readonly maxOpen: number;
-  private readonly acquireTimeout: number;
-  private readonly disconnectTimeout: number;
   private readonly counts = {
     creations: 0,
     failures: 0,
@@ -53,6 +43,10 @@ export class TenantDataSourcePool<DS extends object = object> {
     closedForRoom: 0,
     timeouts: 0,
   };
+  private readonly limits: Record<
+    'maxOpen' | 'acquireTimeout' | 'disconnectTimeout',
+    number
+  >;
   private slots = 0;
   private lendings = 0;
   private generation = 0;
@@ -64,18 +58,12 @@ export class TenantDataSourcePool<DS extends object = object> {
       'trackDataSource' | 'evictTenant'
     >,
     private readonly factory: FactorySource<DS>,
-    // maxOpen counts DataSources opening, open or closing (Infinity: no cap);
-    // a request waits acquireTimeout ms for a slot, and a closed DataSource
-    // disconnectTimeout ms for its holders, then for its disconnect.
-    options: {
-      maxOpen?: number;
-      acquireTimeout?: number;
-      disconnectTimeout?: number;
-    } = {},
+    // maxOpen counts DataSources opening, open or closing; a request waits
+    // acquireTimeout ms for a slot, a closed DataSource disconnectTimeout ms
+    // for its holders, then as long for its disconnect.
+    {maxOpen = Infinity, acquireTimeout = 1000, disconnectTimeout = 10000} = {},
   ) {
-    this.maxOpen = options.maxOpen ?? Infinity;
-    this.acquireTimeout = options.acquireTimeout ?? 1000;
-    this.disconnectTimeout = options.disconnectTimeout ?? 10000;
+    this.limits = {maxOpen, acquireTimeout, disconnectTimeout};
   }
 
   /**
@@ -84,42 +72,25 @@ export class TenantDataSourcePool<DS extends object = object> {
    * or no slot frees up within `acquireTimeout`.
    */
   async get(tenantId: string, holder?: Holder): Promise<DS> {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; attempt <= 3; attempt++) {
       const entry = this.open.get(tenantId) ?? (await this.opened(tenantId));
-      if (entry.state === 'open' && !entry.isBroken) {
-        return this.lend(entry, holder);
-      }
-      if (entry.state === 'open') {
-        this.counts.replaced++;
-        this.close(entry);
-      }
-      if (attempt === 3) {
-        throw tenantDataSourceUnavailableError(
-          tenantId,
-          new Error('its DataSource broke again right after opening'),
-        );
-      }
+      if (entry.state !== 'open') continue;
+      if (!entry.isBroken) return this.lend(entry, holder);
+      this.counts.replaced++;
+      this.close(entry);
     }
+    const cause = new Error('its DataSource broke again right after opening');
+    throw tenantDataSourceUnavailableError(tenantId, cause);
   }
 
-  /**
-   * DataSources `live` (open), `slots` held (opening, open or closing),
-   * requests `waiting` for a slot, pg `connections` not closed yet, and the
-   * counters since start: `creations`, failed opens, broken DataSources
-   * `replaced`, `closedForRoom` under `maxOpen`, `timeouts` of a wait.
-   */
+  /** `live` is the open DataSources, `slots` also those opening or closing. */
   getStats() {
     let connections = 0;
     for (const entry of this.open.values()) connections += entry.connections;
     for (const entry of this.closing) connections += entry.connections;
-    const {slots, waiters, open} = this;
-    return {
-      live: open.size,
-      slots,
-      waiting: waiters.length,
-      connections,
-      ...this.counts,
-    };
+    const {open, slots, waiters} = this;
+    const waiting = waiters.length;
+    return {live: open.size, slots, waiting, connections, ...this.counts};
   }
 
   /** Close every DataSource now and fail the waiting requests (app stop). */
@@ -137,10 +108,10 @@ export class TenantDataSourcePool<DS extends object = object> {
   private opened(tenantId: string): Promise<Entry<DS>> {
     let pending = this.opening.get(tenantId);
     if (pending === undefined) {
-      pending = this.openEntry(tenantId);
+      pending = this.openEntry(tenantId).finally(() =>
+        this.opening.delete(tenantId),
+      );
       this.opening.set(tenantId, pending);
-      const settled = () => this.opening.delete(tenantId);
-      pending.then(settled, settled);
     }
     return pending;
   }
@@ -148,20 +119,18 @@ export class TenantDataSourcePool<DS extends object = object> {
   private async openEntry(tenantId: string): Promise<Entry<DS>> {
     const factory = await resolveFactory(this.factory);
     const generation = this.generation;
-    try {
-      await this.acquireSlot();
-    } catch (error: unknown) {
+    await this.acquireSlot().catch((error: unknown) => {
       this.counts.timeouts++;
-      const retryAfter = Math.max(1, Math.ceil(this.acquireTimeout / 1000));
+      const retryAfter = Math.ceil(this.limits.acquireTimeout / 1000) || 1;
       throw tenantDataSourceUnavailableError(tenantId, error, retryAfter);
-    }
+    });
     let entry: Entry<DS> | undefined;
     try {
       const dataSource: DS = await factory(tenantId);
       const opened = new Entry<DS>(
         tenantId,
         dataSource,
-        this.disconnectTimeout,
+        this.limits.disconnectTimeout,
         closed => {
           this.closing.delete(closed);
           this.releaseSlot();
@@ -215,11 +184,12 @@ export class TenantDataSourcePool<DS extends object = object> {
 
   /** At once when a slot is free and nobody waits, else in line. */
   private acquireSlot(): Promise<void> {
-    if (this.slots < this.maxOpen && this.waiters.length === 0) {
+    if (this.slots < this.limits.maxOpen && this.waiters.length === 0) {
       this.slots++;
       return Promise.resolve();
     }
-    const {acquireTimeout, waiters} = this;
+    const {limits, waiters} = this;
+    const {acquireTimeout} = limits;
     return new Promise<void>((resolve, reject) => {
       const waiter = (error?: Error) => {
         clearTimeout(timer);
@@ -232,7 +202,7 @@ export class TenantDataSourcePool<DS extends object = object> {
       const message = `no DataSource slot freed up within ${acquireTimeout} ms`;
       const timer = setTimeout(
         () => waiter(new Error(message)),
-        Math.min(acquireTimeout, MAX_TIMER),
+        Math.min(acquireTimeout, 2 ** 31 - 1), // or setTimeout fires at once
       );
       timer.unref();
       waiters.push(waiter);
@@ -243,7 +213,7 @@ export class TenantDataSourcePool<DS extends object = object> {
 
   private releaseSlot(): void {
     this.slots--;
-    while (this.waiters.length > 0 && this.slots < this.maxOpen) {
+    while (this.waiters.length > 0 && this.slots < this.limits.maxOpen) {
       this.waiters[0]();
     }
   }
