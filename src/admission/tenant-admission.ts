@@ -86,12 +86,10 @@ export class TenantAdmission {
   }
 
   /**
-   * Run `fn` in the tenant's context by the rules a request meets: a
-   * suspended, unknown or unadmittable tenant is refused and `fn` never runs.
-   *
-   * @param options - `allowSuspended`: for maintenance jobs such as a purge.
-   * @throws TenantRegistryError `INVALID_TENANT_ID`, `TENANT_SUSPENDED`,
-   * `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or `TENANT_ADMISSION_UNAVAILABLE`.
+   * Run `fn` in the tenant's context by the rules a request meets, else throw
+   * `INVALID_TENANT_ID`, `TENANT_SUSPENDED` (unless `allowSuspended`, for
+   * maintenance jobs), `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or
+   * `TENANT_ADMISSION_UNAVAILABLE`.
    *
    * @example
    * ```ts
@@ -120,10 +118,7 @@ export class TenantAdmission {
   }
 
   /** One call of the check per tenant at a time; 503 after `checkTimeout`. */
-  private ask(
-    tenantId: string,
-    request: TenantRequest | undefined,
-  ): boolean | Promise<boolean> {
+  private ask(tenantId: string, request?: TenantRequest) {
     let asking = this.asking.get(tenantId);
     if (asking === undefined) {
       if (this.asking.size >= this.settings.maxPendingChecks) {
@@ -137,13 +132,13 @@ export class TenantAdmission {
         .finally(() => this.asking.delete(tenantId));
       this.asking.set(tenantId, asking);
     }
-    const answer = asking;
+    const pending = asking;
     return new Promise<boolean>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(this.unavailable(tenantId, 'the check timed out')),
         this.settings.checkTimeout,
       );
-      answer
+      pending
         .then(resolve, error => reject(this.unavailable(tenantId, error)))
         .finally(() => clearTimeout(timer));
     });

@@ -34,11 +34,7 @@ type ResolveType = (
 ) => unknown;
 type Build = (this: ModelDefinitionLike, forceRebuild?: boolean) => unknown;
 
-interface Installation {
-  /** The last one routes. */
-  readonly registries: ModelRegistry[];
-  readonly unpatch: () => void;
-}
+type Installation = {registries: ModelRegistry[]; unpatch(): void};
 
 const installations = new Map<Function, Installation>();
 
@@ -49,10 +45,9 @@ const installations = new Map<Function, Installation>();
  * @remarks
  * Wraps `ModelBuilder.prototype.resolveType`, where juggler builds an
  * `AnonymousModel_N` per nested object literal: the registry gives the
- * scope's model of the same structure, or records the one juggler builds (if
- * the registry throws, juggler's own behaviour runs). Also wraps
- * `ModelDefinition.prototype.build`, so that eviction keeps models a global
- * model uses. With several registries the last installed routes.
+ * scope's model of the same structure or records juggler's (juggler alone if
+ * it throws), and `ModelDefinition.prototype.build`, so that eviction keeps
+ * models a global model uses. The last registry installed routes.
  *
  * @example
  * ```ts
@@ -69,12 +64,10 @@ export function installJugglerBridge(
   installations.set(builderClass, installation);
   const registries = installation.registries;
   if (!registries.includes(registry)) registries.push(registry);
-  let isInstalled = true;
   return () => {
-    if (!isInstalled) return;
-    isInstalled = false;
     const index = registries.indexOf(registry);
-    if (index !== -1) registries.splice(index, 1);
+    if (index === -1) return;
+    registries.splice(index, 1);
     if (registries.length === 0) {
       installation.unpatch();
       installations.delete(builderClass);

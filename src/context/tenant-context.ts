@@ -44,10 +44,9 @@ export function runInLeasedTenant<T>(lease: TenantLease, fn: () => T): T {
   }
 }
 
-// A native promise gets one shared handler that reads the lease from the
-// context its reaction runs in: no closure per request. The lease ends when
-// the promise settles, not when the response closes, so a handler that
-// answers first and works on is not evicted.
+// A native promise gets one shared handler reading the lease from the context
+// its reaction runs in: no closure per request. The lease ends when it settles,
+// not when the response closes: a handler may answer first and work on.
 function runLeased<T>(fn: () => T): T {
   const result = fn();
   if (
@@ -107,16 +106,15 @@ export function setTenantFallback(fn: TenantFallback | undefined): void {
 
 // Never throws: an error or an invalid id is logged and means no tenant.
 function readTenantFallback(): string | undefined {
-  let value: unknown;
   try {
-    value = fallback();
+    const value: unknown = fallback();
+    if (isValidTenantId(value)) return value;
+    if (value !== undefined && value !== null) {
+      debug('tenant fallback returned an invalid tenant id; using no tenant');
+    }
   } catch (error: unknown) {
     debug('tenant fallback threw; using no tenant: %s', error);
-    return undefined;
   }
-  if (value === undefined || value === null) return undefined;
-  if (isValidTenantId(value)) return value;
-  debug('tenant fallback returned an invalid tenant id; using no tenant');
   return undefined;
 }
 

@@ -8,16 +8,13 @@ import {validateTenantId} from './tenant-id';
 // a NOTICE; MySQL (64), SQL Server and Oracle 12.2+ (128) refuse them.
 export const DEFAULT_MAX_IDENTIFIER_BYTES = 63;
 
-// Why no id can land on another id's name. The encoding writes one token per
-// character: `a`-`z`, `0`-`9` as themselves, `_` as `__`, `A`-`Z` as `_` and
-// the lower-case letter, `.` `:` `-` as `_0` `_1` `_2`. A token starting with
-// `_` has two characters, every other one has one, so an encoded id reads
-// into tokens one way only (the encoding is injective). A shortened name is
-// `<prefix>_<whole tokens><MARKER><hash>`; `_9` is no token, so no encoded id
-// equals what follows the prefix of a shortened name, and two shortened names
-// are equal only when 130 bits of SHA-256 of two distinct ids are. Everything
-// after the prefix is `[a-z0-9_]`, so lower-casing (the PostgreSQL connector
-// does) keeps names distinct. test/unit/tenant-identifier.unit.ts checks this.
+// Why no id lands on another id's name: each character is one token, `a`-`z`
+// and `0`-`9` as themselves, `_` as `__`, `A`-`Z` as `_` and the lower-case
+// letter, `.` `:` `-` as `_0` `_1` `_2`; a token is two characters exactly
+// when it starts with `_`, so an encoding reads one way only. A shortened name
+// is `<prefix>_<whole tokens>_9<hash>`; `_9` is no token, so its tail equals no
+// encoded id, nor another's tail unless 130 bits of SHA-256 collide.
+// All is `[a-z0-9_]`: lower-casing (the PostgreSQL connector does) is safe.
 const MARKER = '_9';
 const HASH_LENGTH = 26; // base32 characters: 130 bits
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648, lower case

@@ -53,10 +53,9 @@ export function endLease(lease: TenantLease): void {
   if (lease.count === 0) return;
   lease.count--;
   if (lease.count > 0 || endedListeners.size === 0) return;
-  const tenantId = lease.tenantId;
   for (const listener of endedListeners) {
     try {
-      listener(tenantId);
+      listener(lease.tenantId);
     } catch (error: unknown) {
       debug('a lease listener threw: %s', error);
     }

@@ -54,8 +54,6 @@ export class DataSourceCloser {
 
   /** Resolves when every disconnect started so far has settled. */
   async drain(): Promise<void> {
-    while (this.pending.size > 0) {
-      await Promise.all([...this.pending]);
-    }
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 }

@@ -12,7 +12,10 @@ const debug = debugFactory('loopback:tenant-registry:datasource');
 
 type Callback = (error?: unknown) => void;
 
-interface JugglerDataSourceLike extends DataSourceLike {
+interface JugglerDataSourceLike
+  extends
+    DataSourceLike,
+    Partial<Pick<NodeJS.EventEmitter, 'on' | 'once' | 'removeListener'>> {
   connected?: boolean;
   connecting?: boolean;
   settings?: {connectionTimeout?: number};
@@ -23,9 +26,6 @@ interface JugglerDataSourceLike extends DataSourceLike {
     ) => void;
   };
   connect?: (callback: Callback) => unknown;
-  on?: (event: string, listener: (error: unknown) => void) => unknown;
-  once?: (event: string, listener: Callback) => unknown;
-  removeListener?: (event: string, listener: Callback) => unknown;
 }
 
 /**
@@ -44,12 +44,12 @@ export class TenantDataSourceEntry<DS extends object = object> {
   isBroken = false;
   /** When it was last lent, in the pool's own order (not a time). */
   lastLent = 0;
-  /** Why its disconnect failed or timed out, once it has. */
+  /** Why its disconnect failed, once it has. */
   failure: unknown;
   /** Resolves when it has closed; never rejects. */
   readonly closed: Promise<void>;
   private settleClosed: () => void = () => {};
-  private holdTimer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private readonly pgPool: PgPoolWatch | undefined;
 
   constructor(
@@ -118,11 +118,8 @@ export class TenantDataSourceEntry<DS extends object = object> {
     if (this.state !== 'opening' && this.state !== 'open') return;
     this.state = 'closing';
     if (this.checkouts === 0) return this.disconnect();
-    this.holdTimer = setTimeout(
-      () => this.disconnect(),
-      this.disconnectTimeout,
-    );
-    this.holdTimer.unref();
+    this.timer = setTimeout(() => this.disconnect(), this.disconnectTimeout);
+    this.timer.unref();
   }
 
   checkIn(): void {
@@ -133,7 +130,7 @@ export class TenantDataSourceEntry<DS extends object = object> {
   /** Once closed: drop its models, end its pg pool, then disconnect. */
   disconnect(): void {
     if (this.state !== 'closing') return;
-    clearTimeout(this.holdTimer);
+    clearTimeout(this.timer);
     this.state = 'disconnecting';
     const ds = this.dataSource as JugglerDataSourceLike;
     const closed = (failure?: unknown) => {

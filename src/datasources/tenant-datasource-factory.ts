@@ -7,10 +7,7 @@
  * @example
  * ```ts
  * const factory: TenantDataSourceFactory = tenantId =>
- *   new juggler.DataSource({
- *     ...dbConfig,
- *     database: tenantIdentifier('shop', tenantId), // shop_acme
- *   });
+ *   new juggler.DataSource({...dbConfig, schema: tenantIdentifier('t', tenantId)});
  * ```
  */
 export type TenantDataSourceFactory<DS extends object = object> = (

@@ -12,11 +12,9 @@ export type {TenantDataSourceFactory} from './tenant-datasource-factory';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
-/** What holds a DataSource until it emits `close`: an HTTP response. */
-interface Holder {
-  once(event: 'close', listener: () => void): unknown;
-  readonly closed?: boolean;
-}
+type Registry = Pick<ModelRegistry, 'trackDataSource' | 'evictTenant'>;
+/** Holds a DataSource until it emits `close`: an HTTP response. */
+type Holder = Pick<NodeJS.EventEmitter, 'once'> & {readonly closed?: boolean};
 
 /**
  * One DataSource per tenant, opened on first use (single flight), checked
@@ -53,10 +51,7 @@ export class TenantDataSourcePool<DS extends object = object> {
   private stopWatchingLeases: (() => void) | undefined;
 
   constructor(
-    private readonly registry: Pick<
-      ModelRegistry,
-      'trackDataSource' | 'evictTenant'
-    >,
+    private readonly registry: Registry,
     private readonly factory: FactorySource<DS>,
     // maxOpen counts DataSources opening, open or closing; a request waits
     // acquireTimeout ms for a slot, a closed DataSource disconnectTimeout ms
@@ -163,9 +158,7 @@ export class TenantDataSourcePool<DS extends object = object> {
 
   private lend(entry: Entry<DS>, holder?: Holder): DS {
     entry.lastLent = ++this.lendings;
-    if (holder === undefined || holder.closed === true) {
-      return entry.dataSource;
-    }
+    if (holder === undefined || holder.closed) return entry.dataSource;
     entry.checkouts++;
     let held = this.holders.get(holder);
     if (held === undefined) {
