@@ -54,7 +54,10 @@ function runLeased<T>(fn: () => T): T {
     Object.getPrototypeOf(result) === Promise.prototype
   ) {
     result.then(endCurrentLease, endCurrentLease);
-  } else if (typeof (result as PromiseLike<unknown>)?.then === 'function') {
+  } else if (
+    (typeof result === 'object' || typeof result === 'function') &&
+    typeof (result as PromiseLike<unknown> | null)?.then === 'function'
+  ) {
     // A subclass or foreign thenable may call back in another context.
     const lease = tenantStorage.getStore()!;
     const end = () => endLease(lease);

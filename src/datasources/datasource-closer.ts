@@ -5,10 +5,10 @@ import type {DataSourceLike} from '../bridge/juggler-shapes';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
+// The registry's handles on a pool's DataSources: their disconnect is the
+// pool's close, which has its own timeout, so the closer adds none.
 const selfBoundedDataSources = new WeakSet<DataSourceLike>();
 
-// The registry's handle on a pool's DataSource: its disconnect is the pool's
-// close, which has its own timeout, so the closer adds none.
 export function selfBounded(close: () => Promise<void>): DataSourceLike {
   const dataSource = {disconnect: close};
   selfBoundedDataSources.add(dataSource);

@@ -53,9 +53,8 @@ export class TenantDataSourcePool<DS extends object = object> {
   constructor(
     private readonly registry: Registry,
     private readonly factory: FactorySource<DS>,
-    // maxOpen counts DataSources opening, open or closing; a request waits
-    // acquireTimeout ms for a slot, a closed DataSource disconnectTimeout ms
-    // for its holders, then as long for its disconnect.
+    // maxOpen counts DataSources opening, open or closing; a closed one waits
+    // disconnectTimeout ms for its holders, then as long for its disconnect.
     {maxOpen = Infinity, acquireTimeout = 1000, disconnectTimeout = 10000} = {},
   ) {
     this.limits = {maxOpen, acquireTimeout, disconnectTimeout};
