@@ -20,13 +20,8 @@ import type {TenantRequest} from '../resolution/tenant-strategy';
 const debug = debugFactory('loopback:tenant-registry:admission');
 
 /**
- * Decides whether a tenant id names a real tenant: bind one at
- * `TenantRegistryBindings.ADMISSION_CHECK`. Its answers are cached (see the
- * `admission` option), so it is asked about once a minute per live tenant.
- *
- * @param tenantId - A validated tenant id.
- * @param request - The HTTP request, when there is one.
- * @returns Whether the tenant exists.
+ * Says whether a tenant exists; bind it at `ADMISSION_CHECK`. Its answers
+ * are cached (`admission.cacheTtl`).
  *
  * @example
  * ```ts
@@ -40,45 +35,21 @@ export type TenantAdmissionCheck = (
   request?: TenantRequest,
 ) => boolean | Promise<boolean>;
 
-/** Settings of a {@link TenantAdmission}. */
 export interface TenantAdmissionSettings extends Required<AdmissionOptions> {
   clock: Clock;
-  /** Ids given to `runInTenant` follow it, as request ids do. */
   tenantIdCase?: 'exact' | 'lowercase';
 }
 
-/** Options of {@link TenantAdmission.runInTenant}. */
-export interface RunInTenantOptions {
-  /**
-   * Run even while the tenant is suspended: for maintenance jobs that must
-   * reach a suspended tenant's data (an export, a purge).
-   * @defaultValue false
-   */
-  allowSuspended?: boolean;
-}
-
 /**
- * Admits a tenant before anything is built for it: the admission check
- * (cached, single flight) says whether it exists, then the `maxTenants` cap
- * makes room by evicting the least recently used tenant that is neither
- * leased nor used within the protection window, or refuses.
- *
- * @remarks
- * A refused tenant builds nothing, creates no scope, takes no lease and does
- * not move in the LRU order. The request path calls `admit()`;
- * `runInTenant()` is for jobs, queue consumers and scripts.
- *
- * A check is given `checkTimeout` to answer and at most `maxPendingChecks`
- * tenants are asked about at once: past either, the caller gets 503
- * `TENANT_ADMISSION_UNAVAILABLE` (the check is still asked once per tenant
- * and its late answer is cached). A check that throws or rejects answers
- * the same 503: its backend is down, which says nothing about the tenant.
+ * Admits a tenant before anything is built for it: the admission check says
+ * whether it exists, then the `maxTenants` cap makes room or refuses. A check
+ * that throws, outlasts `checkTimeout` or would exceed `maxPendingChecks`
+ * answers 503 `TENANT_ADMISSION_UNAVAILABLE` (a late answer is still cached).
  */
 export class TenantAdmission {
-  /** Cached answers: tenant id to expiry (clock milliseconds). */
+  /** Cached answers: tenant id to expiry (clock milliseconds), oldest first. */
   private readonly allowed = new Map<string, number>();
   private readonly refused = new Map<string, number>();
-  /** Pending checks, one per tenant. */
   private readonly asking = new Map<string, Promise<boolean>>();
 
   constructor(
@@ -89,13 +60,9 @@ export class TenantAdmission {
   ) {}
 
   /**
-   * Admit a validated tenant id and acquire a lease on it (a promise of one
-   * while the check answers). Run the work with `runInLeasedTenant`, which
-   * ends the lease: a lease never ended keeps the tenant from eviction.
-   *
-   * @throws TenantRegistryError `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or
-   * `TENANT_ADMISSION_UNAVAILABLE` (a rejection when asynchronous).
-   * @internal
+   * Admit a validated tenant id and lease it (a promise while the check
+   * answers); `runInLeasedTenant` ends the lease. Throws or rejects with
+   * `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or `TENANT_ADMISSION_UNAVAILABLE`.
    */
   admit(
     tenantId: string,
@@ -113,26 +80,26 @@ export class TenantAdmission {
     } catch (error: unknown) {
       return Promise.reject(this.unavailable(tenantId, error));
     }
-    if (typeof answer === 'boolean') return this.settle(tenantId, answer);
-    return answer.then(isKnown => this.settle(tenantId, isKnown));
+    const settle = (isKnown: boolean) =>
+      isKnown ? this.admitToCapacity(tenantId) : this.notFound(tenantId);
+    return typeof answer === 'boolean' ? settle(answer) : answer.then(settle);
   }
 
   /**
-   * Admit `tenantId` and run `fn` in its context under a lease, with the
-   * rules a request meets: a suspended, unknown or unadmittable tenant is
-   * refused and `fn` does not run.
+   * Run `fn` in the tenant's context by the rules a request meets, else throw
+   * `INVALID_TENANT_ID`, `TENANT_SUSPENDED` (unless `allowSuspended`, for
+   * maintenance jobs), `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or
+   * `TENANT_ADMISSION_UNAVAILABLE`.
    *
-   * @param tenantId - A tenant id; it follows `tenantIdCase` as request ids
-   * do.
-   * @param fn - The work; the tenant is not evicted until it ends.
-   * @param options - `allowSuspended` for maintenance jobs.
-   * @throws TenantRegistryError `INVALID_TENANT_ID`, `TENANT_SUSPENDED`,
-   * `TENANT_NOT_FOUND`, `TENANT_CAPACITY` or `TENANT_ADMISSION_UNAVAILABLE`.
+   * @example
+   * ```ts
+   * await admission.runInTenant('acme', () => job.run());
+   * ```
    */
   async runInTenant<T>(
     tenantId: string,
     fn: () => T | Promise<T>,
-    options: RunInTenantOptions = {},
+    options: {allowSuspended?: boolean} = {},
   ): Promise<T> {
     let id = validateTenantId(tenantId);
     if (this.settings.tenantIdCase === 'lowercase') id = id.toLowerCase();
@@ -142,22 +109,16 @@ export class TenantAdmission {
     return runInLeasedTenant(await this.admit(id), fn);
   }
 
-  /** Forget cached answers (all, or one tenant's). */
+  /** Forget the cached answers, or one tenant's. */
   clearCache(tenantId?: string): void {
-    if (tenantId === undefined) {
-      this.allowed.clear();
-      this.refused.clear();
-    } else {
-      this.allowed.delete(tenantId);
-      this.refused.delete(tenantId);
+    for (const cache of [this.allowed, this.refused]) {
+      if (tenantId === undefined) cache.clear();
+      else cache.delete(tenantId);
     }
   }
 
-  /** The check's answer: one call per tenant at a time, within the limits. */
-  private ask(
-    tenantId: string,
-    request: TenantRequest | undefined,
-  ): boolean | Promise<boolean> {
+  /** One call of the check per tenant at a time; 503 after `checkTimeout`. */
+  private ask(tenantId: string, request?: TenantRequest) {
     let asking = this.asking.get(tenantId);
     if (asking === undefined) {
       if (this.asking.size >= this.settings.maxPendingChecks) {
@@ -171,33 +132,18 @@ export class TenantAdmission {
         .finally(() => this.asking.delete(tenantId));
       this.asking.set(tenantId, asking);
     }
-    return this.awaitAnswer(tenantId, asking);
-  }
-
-  /** The check's answer, or 503 once `checkTimeout` has passed. */
-  private awaitAnswer(
-    tenantId: string,
-    asking: Promise<boolean>,
-  ): Promise<boolean> {
+    const pending = asking;
     return new Promise<boolean>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(this.unavailable(tenantId, 'the check timed out')),
         this.settings.checkTimeout,
       );
-      asking.then(
-        isKnown => {
-          clearTimeout(timer);
-          resolve(isKnown);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(this.unavailable(tenantId, error));
-        },
-      );
+      pending
+        .then(resolve, error => reject(this.unavailable(tenantId, error)))
+        .finally(() => clearTimeout(timer));
     });
   }
 
-  /** A check that did not answer, counted, as a 503. */
   private unavailable(tenantId: string, cause: unknown): unknown {
     if (cause instanceof TenantRegistryError) return cause;
     this.registry.recordAdmission('unavailable');
@@ -215,10 +161,6 @@ export class TenantAdmission {
     cache.set(tenantId, expiresAt);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     return isKnown;
-  }
-
-  private settle(tenantId: string, isKnown: boolean): TenantLease {
-    return isKnown ? this.admitToCapacity(tenantId) : this.notFound(tenantId);
   }
 
   private notFound(tenantId: string): never {

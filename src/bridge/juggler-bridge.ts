@@ -13,9 +13,8 @@ import {
 /** Options of {@link installJugglerBridge}. */
 export interface JugglerBridgeOptions {
   /**
-   * The juggler `ModelBuilder` class to patch. Defaults to the one
-   * `@loopback/repository` uses; LB4 code can pass
-   * `new juggler.DataSource({connector: 'memory'}).modelBuilder.constructor`.
+   * The juggler `ModelBuilder` class to patch.
+   * @defaultValue the one `@loopback/repository` uses
    */
   modelBuilder?: Function;
 }
@@ -23,7 +22,6 @@ export interface JugglerBridgeOptions {
 /** Removes what {@link installJugglerBridge} installed. Idempotent. */
 export type UninstallJugglerBridge = () => void;
 
-/** A juggler `ModelBuilder` constructor, as far as the bridge uses it. */
 type ModelBuilderClass = {
   prototype: {resolveType: ResolveType};
   new (): {define(name: string, properties: object): {definition: object}};
@@ -36,46 +34,24 @@ type ResolveType = (
 ) => unknown;
 type Build = (this: ModelDefinitionLike, forceRebuild?: boolean) => unknown;
 
-interface Installation {
-  readonly builderProto: {resolveType: ResolveType};
-  readonly definitionProto: {build: Build};
-  readonly originalResolveType: ResolveType;
-  readonly originalBuild: Build;
-  /** Installed registries; the last one routes. */
-  readonly registries: ModelRegistry[];
-}
+type Installation = {registries: ModelRegistry[]; unpatch(): void};
 
 const installations = new Map<Function, Installation>();
 
 /**
- * Route juggler's anonymous-model creation through `registry`.
+ * Route juggler's anonymous models through `registry`; returns the function
+ * that uninstalls it.
  *
  * @remarks
  * Wraps `ModelBuilder.prototype.resolveType`, where juggler builds an
- * `AnonymousModel_N` for every nested object-literal property: the registry
- * is asked first, in the effective scope, for a model of the same structure
- * in the same builder; on a miss juggler builds it and the registry records
- * it. Named models, strings and constructors go through juggler untouched.
- * If the registry fails, juggler's own behaviour runs and the failure is
- * counted: model building never fails because of the bridge.
- *
- * Also wraps `ModelDefinition.prototype.build` to note which models use a
- * tenant's anonymous models, so eviction never removes one that a live global
- * model still uses.
- *
- * Installing is idempotent per registry. When several registries are
- * installed on the same juggler (two apps in one process), the most recently
- * installed routes; uninstalling the last restores juggler's exact functions.
- *
- * @param registry - The registry to route through.
- * @param options - Which juggler to patch.
- * @returns A function that uninstalls this installation.
+ * `AnonymousModel_N` per nested object literal: the registry gives the
+ * scope's model of the same structure or records juggler's (juggler alone if
+ * it throws), and `ModelDefinition.prototype.build`, so that eviction keeps
+ * models a global model uses. The last registry installed routes.
  *
  * @example
  * ```ts
  * const uninstall = installJugglerBridge(new ModelRegistry());
- * // ... define models, serve requests ...
- * uninstall();
  * ```
  */
 export function installJugglerBridge(
@@ -84,46 +60,36 @@ export function installJugglerBridge(
 ): UninstallJugglerBridge {
   const builderClass = (options.modelBuilder ??
     resolveJugglerModelBuilder()) as ModelBuilderClass;
-  let installation = installations.get(builderClass);
-  if (installation === undefined) {
-    installation = patch(builderClass);
-    installations.set(builderClass, installation);
-  }
+  const installation = installations.get(builderClass) ?? patch(builderClass);
+  installations.set(builderClass, installation);
   const registries = installation.registries;
   if (!registries.includes(registry)) registries.push(registry);
-  let isInstalled = true;
   return () => {
-    if (!isInstalled) return;
-    isInstalled = false;
     const index = registries.indexOf(registry);
-    if (index !== -1) registries.splice(index, 1);
+    if (index === -1) return;
+    registries.splice(index, 1);
     if (registries.length === 0) {
-      unpatch(installation!);
+      installation.unpatch();
       installations.delete(builderClass);
     }
   };
 }
 
-/**
- * Whether a bridge is installed on a juggler `ModelBuilder` class.
- *
- * @param modelBuilder - Defaults to the one `@loopback/repository` uses.
- */
+/** Whether a bridge is installed on a juggler `ModelBuilder` class. */
 export function isJugglerBridgeInstalled(modelBuilder?: Function): boolean {
   return installations.has(modelBuilder ?? resolveJugglerModelBuilder());
 }
 
 function patch(builderClass: ModelBuilderClass): Installation {
   const builderProto = builderClass.prototype;
-  const definitionProto = modelDefinitionClassOf(builderClass).prototype;
-  const installation: Installation = {
-    builderProto,
-    definitionProto,
-    originalResolveType: builderProto.resolveType,
-    originalBuild: definitionProto.build,
-    registries: [],
-  };
-  const {originalResolveType, originalBuild, registries} = installation;
+  // juggler does not export `ModelDefinition`: take it from a throwaway model.
+  const probe = new builderClass().define('TenantRegistryProbe', {});
+  const definitionProto = (
+    probe.definition.constructor as {prototype: {build: Build}}
+  ).prototype;
+  const originalResolveType = builderProto.resolveType;
+  const originalBuild = definitionProto.build;
+  const registries: ModelRegistry[] = [];
 
   builderProto.resolveType = function resolveTypeThroughRegistry(
     prop,
@@ -174,19 +140,18 @@ function patch(builderClass: ModelBuilderClass): Installation {
     }
     return properties;
   };
-  return installation;
+  return {
+    registries,
+    unpatch() {
+      builderProto.resolveType = originalResolveType;
+      definitionProto.build = originalBuild;
+    },
+  };
 }
 
-function unpatch(installation: Installation): void {
-  installation.builderProto.resolveType = installation.originalResolveType;
-  installation.definitionProto.build = installation.originalBuild;
-}
-
-/**
- * Mirrors the branch of juggler's `resolveType` that calls `define()` with
- * `getSchemaName(null)`: a plain object literal that is not `{type: ...}`
- * (or any object literal given as a `type`).
- */
+// Mirrors the branch of juggler's `resolveType` that calls `define()` with
+// `getSchemaName(null)`: a plain object literal that is not `{type: ...}` (or
+// any object literal given as a `type`).
 function wouldDefineAnonymous(prop: unknown, isSubProperty?: boolean): boolean {
   try {
     return (
@@ -201,11 +166,8 @@ function wouldDefineAnonymous(prop: unknown, isSubProperty?: boolean): boolean {
   }
 }
 
-/**
- * The `ModelBuilder` of the juggler that `@loopback/repository` uses: the copy
- * resolved from `@loopback/repository`'s own folder, so that an application
- * with several copies of juggler patches the one LB4 really calls.
- */
+// Resolved from `@loopback/repository`'s folder: with several copies of
+// juggler installed, patch the one LB4 really calls.
 function resolveJugglerModelBuilder(): ModelBuilderClass {
   let jugglerPath: string;
   try {
@@ -216,17 +178,4 @@ function resolveJugglerModelBuilder(): ModelBuilderClass {
     jugglerPath = require.resolve('loopback-datasource-juggler');
   }
   return require(jugglerPath).ModelBuilder as ModelBuilderClass;
-}
-
-/**
- * juggler's `ModelDefinition` class, taken from a model built by a throwaway
- * builder (juggler does not export the class).
- */
-function modelDefinitionClassOf(builderClass: ModelBuilderClass): {
-  prototype: {build: Build};
-} {
-  const probe = new builderClass().define('TenantRegistryProbe', {});
-  return probe.definition.constructor as unknown as {
-    prototype: {build: Build};
-  };
 }

@@ -1,34 +1,29 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {AsyncLocalStorage} from 'node:async_hooks';
-import {readTenantFallback} from './tenant-fallback';
-import {validateTenantId} from './tenant-id';
+import debugFactory from 'debug';
+import {isValidTenantId, validateTenantId} from './tenant-id';
 import {acquireLease, endLease, type TenantLease} from './tenant-lease';
 
-/**
- * The scope used when no tenant is current. It can never pass tenant-id
- * validation (it starts with `@`), so no request can claim it.
- */
+const debug = debugFactory('loopback:tenant-registry:context');
+
+/** The scope when no tenant is current; `@` keeps it from any request. */
 export const GLOBAL_TENANT = '@global';
+
+/** Reads the tenant id from an application's own context. */
+export type TenantFallback = () => string | undefined;
 
 // The store is the tenant's lease, which holds its id: reading the tenant is
 // one getStore(), and ending the lease needs no lookup.
 const tenantStorage = new AsyncLocalStorage<TenantLease>();
+let fallback: TenantFallback = legacyLoopbackContextFallback;
 
 /**
- * Run `fn` with `tenantId` as the current tenant, and return what it returns.
+ * Run `fn` with `tenantId` as the current tenant (across its `await`s,
+ * timers and promises) and return its result. Until `fn` returns or its
+ * promise settles, the tenant holds a lease and is never evicted.
  *
- * @remarks
- * The tenant follows every `await`, timer and promise started inside `fn`.
- * Nested calls override the tenant and restore the outer one when they return.
- * While `fn` runs (until its promise settles, when it returns one), the tenant
- * holds a lease and is never evicted.
- *
- * @param tenantId - A valid tenant id.
- * @param fn - Sync or async work.
- * @returns `fn`'s result, the very same value or promise.
- * @throws TenantRegistryError `INVALID_TENANT_ID` for a bad id; `fn` then
- * does not run.
+ * @throws TenantRegistryError `INVALID_TENANT_ID`; `fn` then does not run.
  *
  * @example
  * ```ts
@@ -39,12 +34,7 @@ export function runInTenant<T>(tenantId: string, fn: () => T): T {
   return runInLeasedTenant(acquireLease(validateTenantId(tenantId)), fn);
 }
 
-/**
- * `runInTenant` for a lease already acquired (admission acquires it): the
- * lease ends when `fn` returns or its promise settles, or if `fn` throws.
- *
- * @internal
- */
+/** `runInTenant` for a lease already acquired; the lease ends with `fn`. */
 export function runInLeasedTenant<T>(lease: TenantLease, fn: () => T): T {
   try {
     return tenantStorage.run(lease, runLeased, fn);
@@ -54,29 +44,24 @@ export function runInLeasedTenant<T>(lease: TenantLease, fn: () => T): T {
   }
 }
 
-/**
- * Runs inside the tenant's context: ends the lease when `fn` returns, or
- * when its promise settles.
- *
- * @remarks
- * For a native promise (not a subclass, whose `then` may differ) both
- * handlers are one shared function that reads the lease from the context
- * the reaction runs in (a reaction runs in the context where `then` was
- * called), so a request allocates no closure. The handler never throws, so
- * the derived promise never rejects; the caller keeps `result` itself.
- *
- * The lease ends when `fn`'s promise settles, not when the response closes:
- * a handler that answers first and works on must not be evicted mid-work.
- */
+// A native promise gets one shared handler reading the lease from the context
+// its reaction runs in: no closure per request. The lease ends when it settles,
+// not when the response closes: a handler may answer first and work on.
 function runLeased<T>(fn: () => T): T {
   const result = fn();
-  if (isNativePromise(result)) {
+  if (
+    result instanceof Promise &&
+    Object.getPrototypeOf(result) === Promise.prototype
+  ) {
     result.then(endCurrentLease, endCurrentLease);
-  } else if (isThenable(result)) {
-    // A foreign thenable may call back in another context: keep the lease.
+  } else if (
+    (typeof result === 'object' || typeof result === 'function') &&
+    typeof (result as PromiseLike<unknown> | null)?.then === 'function'
+  ) {
+    // A subclass or foreign thenable may call back in another context.
     const lease = tenantStorage.getStore()!;
     const end = () => endLease(lease);
-    result.then(end, end);
+    (result as PromiseLike<unknown>).then(end, end);
   } else {
     endLease(tenantStorage.getStore()!);
   }
@@ -89,48 +74,59 @@ function endCurrentLease(): void {
 }
 
 /**
- * The current tenant id, or `undefined` when none is set.
+ * The current tenant id: one AsyncLocalStorage read inside `runInTenant`,
+ * else the fallback's answer when it is a valid id, else `undefined`.
  *
- * @remarks
- * Inside `runInTenant` this is one AsyncLocalStorage read. Outside, the
- * fallback registered with `setTenantFallback` (or a legacy
- * `global.loopbackContext`) is asked; its answer is used only when it is a
- * valid tenant id.
+ * @example
+ * ```ts
+ * const tenantId = getCurrentTenant() ?? 'none';
+ * ```
  */
 export function getCurrentTenant(): string | undefined {
   return tenantStorage.getStore()?.tenantId ?? readTenantFallback();
 }
 
-/**
- * Whether a `runInTenant` context is active here (fallbacks not asked).
- *
- * @internal
- */
 export function hasTenantContext(): boolean {
   return tenantStorage.getStore() !== undefined;
 }
 
-/**
- * The scope that models are registered in right now: the current tenant, or
- * {@link GLOBAL_TENANT}.
- *
- * @internal
- */
 export function getEffectiveScope(): string {
   return getCurrentTenant() ?? GLOBAL_TENANT;
 }
 
-function isNativePromise(value: unknown): value is Promise<unknown> {
-  return (
-    value instanceof Promise &&
-    Object.getPrototypeOf(value) === Promise.prototype
-  );
+/**
+ * Set what `getCurrentTenant()` asks outside `runInTenant`; `undefined`
+ * restores the default, `global.loopbackContext` (LoopBack 3).
+ *
+ * @example
+ * ```ts
+ * setTenantFallback(() => myCls.get('tenantId'));
+ * ```
+ */
+export function setTenantFallback(fn: TenantFallback | undefined): void {
+  fallback = fn ?? legacyLoopbackContextFallback;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
+// Never throws: an error or an invalid id is logged and means no tenant.
+function readTenantFallback(): string | undefined {
+  try {
+    const value: unknown = fallback();
+    if (isValidTenantId(value)) return value;
+    if (value !== undefined && value !== null) {
+      debug('tenant fallback returned an invalid tenant id; using no tenant');
+    }
+  } catch (error: unknown) {
+    debug('tenant fallback threw; using no tenant: %s', error);
+  }
+  return undefined;
+}
+
+function legacyLoopbackContextFallback(): string | undefined {
+  const legacy = (globalThis as {loopbackContext?: LegacyLoopbackContext})
+    .loopbackContext;
+  return legacy?.getCurrentContext?.()?.get?.('tenant') as string | undefined;
+}
+
+interface LegacyLoopbackContext {
+  getCurrentContext?: () => {get?: (key: string) => unknown} | undefined;
 }

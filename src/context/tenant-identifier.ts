@@ -4,64 +4,35 @@ import {hash} from 'node:crypto';
 import {invalidOptionError, tenantIdentifierTooLongError} from '../errors';
 import {validateTenantId} from './tenant-id';
 
-/**
- * The default identifier limit, in bytes: PostgreSQL's (NAMEDATALEN - 1),
- * which cuts longer names there with only a NOTICE. It is also within MySQL's
- * 64 characters and the 128 of SQL Server and Oracle 12.2+, which refuse
- * longer names instead of cutting them.
- *
- * @internal
- */
+// PostgreSQL's limit (NAMEDATALEN - 1), where longer names are cut with only
+// a NOTICE; MySQL (64), SQL Server and Oracle 12.2+ (128) refuse them.
 export const DEFAULT_MAX_IDENTIFIER_BYTES = 63;
 
-// Why no id can land on another id's name. The encoding writes one token per
-// character: `a`-`z`, `0`-`9` as themselves, `_` as `__`, `A`-`Z` as `_` and
-// the lower-case letter, `.` `:` `-` as `_0` `_1` `_2`. A token starting with
-// `_` has two characters, every other one has one, so an encoded id reads
-// into tokens one way only (the encoding is injective). A shortened name is
-// `<prefix>_<whole tokens><MARKER><hash>`; `_9` is no token, so no encoded id
-// equals what follows the prefix of a shortened name, and two shortened names
-// are equal only when 130 bits of SHA-256 of two distinct ids are. Everything
-// after the prefix is `[a-z0-9_]`, so lower-casing (the PostgreSQL connector
-// does) keeps names distinct. test/unit/tenant-identifier.unit.ts checks this.
+// Why no id lands on another id's name: each character is one token, `a`-`z`
+// and `0`-`9` as themselves, `_` as `__`, `A`-`Z` as `_` and the lower-case
+// letter, `.` `:` `-` as `_0` `_1` `_2`; a token is two characters exactly
+// when it starts with `_`, so an encoding reads one way only. A shortened name
+// is `<prefix>_<whole tokens>_9<hash>`; `_9` is no token, so its tail equals no
+// encoded id, nor another's tail unless 130 bits of SHA-256 collide.
+// All is `[a-z0-9_]`: lower-casing (the PostgreSQL connector does) is safe.
 const MARKER = '_9';
 const HASH_LENGTH = 26; // base32 characters: 130 bits
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'; // RFC 4648, lower case
-/** What a shortened name needs besides its prefix: `_`, marker, hash. */
 const SHORTENED_MINIMUM = 1 + MARKER.length + HASH_LENGTH;
 
 /**
- * The name of a tenant's schema, database, table or model: `<prefix>_` and
- * the tenant id encoded in `[a-z0-9_]`, distinct for distinct ids, at most
- * `maxBytes` bytes (UTF-8).
+ * A tenant's schema, database, table or model name: `<prefix>_` and the id
+ * in `[a-z0-9_]` (`Acme` gives `tenant__acme`, `eu.acme` `tenant_eu_0acme`),
+ * distinct for distinct ids, at most `maxBytes` (default 63) UTF-8 bytes; a
+ * longer name ends in `_9` and a hash of the id.
  *
- * @remarks
- * Lower-case letters and digits stay; `_` becomes `__`, an upper-case `X`
- * becomes `_x`, and `.`, `:`, `-` become `_0`, `_1`, `_2`: `acme` gives
- * `tenant_acme`, `Acme` `tenant__acme`, `eu.acme` `tenant_eu_0acme`. A longer
- * name keeps what fits of that and ends in `_9` and 26 base32 characters of
- * the SHA-256 of the whole id, which no other id's name can equal, also
- * after lower-casing. Names that fit never change. `defineTenantModel`
- * names models by this rule.
- *
- * @param prefix - What the name starts with (e.g. `tenant`); keep it at
- * most `maxBytes - 29` bytes so that every id has a name.
- * @param tenantId - A valid tenant id.
- * @param options - `maxBytes`: the target database's identifier limit, in
- * bytes (default 63, PostgreSQL's).
- * @returns The name; quote it as an identifier if your prefix needs it.
- * @throws TenantRegistryError `INVALID_TENANT_ID` for an invalid id,
- * `INVALID_OPTION` for a `maxBytes` that is not a positive integer, and
- * `TENANT_IDENTIFIER_TOO_LONG` when the name needs shortening and the prefix
- * leaves no room for the hash.
+ * @param prefix - At most `maxBytes - 29` bytes, so that every id has a name.
+ * @throws TenantRegistryError `INVALID_TENANT_ID`, `INVALID_OPTION` or
+ * `TENANT_IDENTIFIER_TOO_LONG` (no room for the hash).
  *
  * @example
  * ```ts
- * new juggler.DataSource({
- *   connector: 'postgresql',
- *   ...dbConfig,
- *   schema: tenantIdentifier('tenant', tenantId), // tenant_acme
- * });
+ * const schema = tenantIdentifier('tenant', tenantId); // tenant_acme
  * ```
  */
 export function tenantIdentifier(
@@ -108,7 +79,6 @@ function encodeTenantId(tenantId: string): string {
   return encoded;
 }
 
-/** The length of the longest run of whole tokens of at most `room` chars. */
 function wholeTokensWithin(encoded: string, room: number): number {
   let end = 0;
   while (end < encoded.length) {
@@ -119,9 +89,9 @@ function wholeTokensWithin(encoded: string, room: number): number {
   return end;
 }
 
-/** The first 130 bits of the SHA-256 of the id, in lower-case base32. */
+// The first 130 bits of its SHA-256 in base32; the one-shot `hash` costs half
+// of `createHash` (docs/performance.md).
 function hashTenantId(tenantId: string): string {
-  // One-shot `hash`: about half the cost of `createHash` (docs/performance.md).
   const digest = hash('sha256', tenantId, 'buffer');
   let text = '';
   let bits = 0;

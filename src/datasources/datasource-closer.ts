@@ -5,30 +5,17 @@ import type {DataSourceLike} from '../bridge/juggler-shapes';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
+// The registry's handles on a pool's DataSources: their disconnect is the
+// pool's close, which has its own timeout, so the closer adds none.
 const selfBoundedDataSources = new WeakSet<DataSourceLike>();
 
-/**
- * What a `TenantDataSourcePool` gives the registry to track for one of its
- * DataSources: its disconnect is the pool's own close, which the closer
- * runs without a timer of its own (the pool frees the DataSource's slot when
- * its close ends, so the one timer is the pool's).
- *
- * @param close - The pool's close; rejects when the disconnect failed.
- * @internal
- */
 export function selfBounded(close: () => Promise<void>): DataSourceLike {
   const dataSource = {disconnect: close};
   selfBoundedDataSources.add(dataSource);
   return dataSource;
 }
 
-/**
- * Run `disconnect`, giving up after `timeoutMs`.
- *
- * @returns Resolves when it is done; rejects when it threw, rejected or
- * timed out.
- * @internal
- */
+/** Run `disconnect`; rejects when it throws, rejects or outlasts `timeoutMs`. */
 export function disconnectWithin(
   disconnect: () => unknown,
   timeoutMs: number,
@@ -41,22 +28,11 @@ export function disconnectWithin(
     );
     timer.unref();
   });
-  return Promise.race([Promise.resolve().then(disconnect), timeout]).then(
-    () => clearTimeout(timer),
-    (error: unknown) => {
-      clearTimeout(timer);
-      throw error;
-    },
-  );
+  const race = Promise.race([Promise.resolve().then(disconnect), timeout]);
+  return race.finally(() => clearTimeout(timer)).then(() => {});
 }
 
-/**
- * Disconnects the DataSources of evicted tenants in the background, each
- * bounded by `disconnectTimeout`, and counts the ones that fail. Never
- * throws, never rejects.
- *
- * @internal
- */
+/** Disconnects evicted tenants' DataSources in the background; never throws. */
 export class DataSourceCloser {
   /** Disconnects that threw, rejected or timed out. */
   failures = 0;
@@ -64,7 +40,6 @@ export class DataSourceCloser {
 
   constructor(private readonly timeoutMs: number) {}
 
-  /** Start disconnecting `dataSource`. */
   close(dataSource: DataSourceLike, tenantId: string): void {
     const disconnecting = selfBoundedDataSources.has(dataSource)
       ? (dataSource.disconnect as () => Promise<void>)()
@@ -79,8 +54,6 @@ export class DataSourceCloser {
 
   /** Resolves when every disconnect started so far has settled. */
   async drain(): Promise<void> {
-    while (this.pending.size > 0) {
-      await Promise.all([...this.pending]);
-    }
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 }

@@ -1,3 +1,3 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-export type {TenantDataSourceFactory} from './tenant-datasource-pool';
+export type {TenantDataSourceFactory} from './tenant-datasource-factory';

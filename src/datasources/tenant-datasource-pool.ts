@@ -5,60 +5,35 @@ import {isTenantLeased, onLeasesEnded} from '../context/tenant-lease';
 import {tenantDataSourceUnavailableError} from '../errors';
 import type {ModelRegistry} from '../registry/model-registry';
 import {selfBounded} from './datasource-closer';
-import {OpenSlots} from './open-slots';
+import {resolveFactory, type FactorySource} from './tenant-datasource-factory';
 import {TenantDataSourceEntry as Entry} from './tenant-datasource-entry';
-import type {
-  DataSourceHolder,
-  TenantDataSourceFactorySource,
-  TenantDataSourcePoolOptions,
-  TenantDataSourcePoolStats,
-} from './tenant-datasource-types';
 
-export type {TenantDataSourceFactory} from './tenant-datasource-types';
+export type {TenantDataSourceFactory} from './tenant-datasource-factory';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
-/** What the pool asks of the registry. */
-type TenantOwner = Pick<ModelRegistry, 'trackDataSource' | 'evictTenant'>;
+type Registry = Pick<ModelRegistry, 'trackDataSource' | 'evictTenant'>;
+/** Holds a DataSource until it emits `close`: an HTTP response. */
+type Holder = Pick<NodeJS.EventEmitter, 'once'> & {readonly closed?: boolean};
 
 /**
  * One DataSource per tenant, opened on first use (single flight), checked
- * connected before it is lent, at most `maxOpen` open at once, and closed
- * with its tenant.
- *
- * @remarks
- * Each DataSource is tracked by the registry as its tenant's, through a
- * handle whose disconnect is this pool's close: evicting the tenant closes
- * it by that one path (one timeout, models dropped once, the slot freed).
- * The pool closes by itself only what no eviction closes: a broken
- * DataSource (replaced by a new one for the next request), one closed for
- * room whose tenant the registry does not know, and all on `stop()`. The
- * registry disconnects each handle once, when it evicts the tenant, and
- * counts a failed close then (`disconnectFailures`), whoever began it.
- *
- * A slot is held from the moment a DataSource starts opening until its pool
- * has closed. At `maxOpen`, the least recently used DataSource with nothing
- * in flight (no lease on its tenant, no response holding it) is closed first
- * by evicting its tenant; when all are busy the request waits up to
- * `acquireTimeout`, then gets 503. A closing DataSource is never lent: it
- * disconnects once the responses holding it have closed.
- *
- * @internal
+ * connected before it is lent, at most `maxOpen` at once (a slot is held
+ * from opening until closed). The registry tracks each through a handle whose
+ * disconnect is this pool's close: evicting the tenant is the one close path,
+ * but for a broken DataSource, one closed for room whose tenant the registry
+ * does not know, and `stop()`.
  */
 export class TenantDataSourcePool<DS extends object = object> {
-  /**
-   * Open DataSources by tenant. Recency is a counter stamped on each entry
-   * when it is lent, not the map's order: moving a key to the end of a `Map`
-   * on every request leaves dead entries in its hash chain until the next
-   * rehash, a cost that grows with the tenants.
-   */
+  // Recency is a counter stamped when lent, not the map's order: moving a key
+  // to the end of a `Map` leaves dead entries in its hash chain until rehash.
   private readonly open = new Map<string, Entry<DS>>();
   private readonly opening = new Map<string, Promise<Entry<DS>>>();
   /** Closing or disconnecting: each will free a slot. */
   private readonly closing = new Set<Entry<DS>>();
-  private readonly holders = new WeakMap<DataSourceHolder, Entry<DS>[]>();
-  private readonly slots: OpenSlots;
-  private readonly options: TenantDataSourcePoolOptions;
+  private readonly holders = new WeakMap<Holder, Entry<DS>[]>();
+  /** Each is called once: with an error to give up, else to take a slot. */
+  private readonly waiters: ((error?: Error) => void)[] = [];
   private readonly counts = {
     creations: 0,
     failures: 0,
@@ -66,82 +41,57 @@ export class TenantDataSourcePool<DS extends object = object> {
     closedForRoom: 0,
     timeouts: 0,
   };
+  private readonly limits: Record<
+    'maxOpen' | 'acquireTimeout' | 'disconnectTimeout',
+    number
+  >;
+  private slots = 0;
   private lendings = 0;
   private generation = 0;
   private stopWatchingLeases: (() => void) | undefined;
 
-  /**
-   * @param registry - Tracks each DataSource as its tenant's.
-   * @param factory - The application's factory, or where to look it up
-   * when a DataSource is first needed.
-   * @param options - Limits; defaults: no cap, 1000 ms, 10000 ms.
-   */
   constructor(
-    private readonly registry: TenantOwner,
-    private readonly factory: TenantDataSourceFactorySource<DS>,
-    options: Partial<TenantDataSourcePoolOptions> = {},
+    private readonly registry: Registry,
+    private readonly factory: FactorySource<DS>,
+    // maxOpen counts DataSources opening, open or closing; a closed one waits
+    // disconnectTimeout ms for its holders, then as long for its disconnect.
+    {maxOpen = Infinity, acquireTimeout = 1000, disconnectTimeout = 10000} = {},
   ) {
-    this.options = {
-      maxOpen: options.maxOpen ?? Infinity,
-      acquireTimeout: options.acquireTimeout ?? 1000,
-      disconnectTimeout: options.disconnectTimeout ?? 10000,
-    };
-    this.slots = new OpenSlots(
-      this.options.maxOpen,
-      this.options.acquireTimeout,
-      {
-        makeRoom: () => this.makeRoom(),
-        waitingChanged: waiting => this.watchLeases(waiting > 0),
-      },
-    );
+    this.limits = {maxOpen, acquireTimeout, disconnectTimeout};
   }
 
   /**
-   * The tenant's DataSource, opened on first use.
-   *
-   * @param tenantId - A validated tenant id.
-   * @param holder - When given (the HTTP response), the DataSource counts
-   * as in use until it emits `close`.
-   * @throws TenantRegistryError `TENANT_DATASOURCE_UNAVAILABLE` when it
-   * cannot be opened or no slot frees up within `acquireTimeout`.
+   * The tenant's DataSource, held until `holder` (the response) emits
+   * `close`; throws `TENANT_DATASOURCE_UNAVAILABLE` when it cannot be opened
+   * or no slot frees up within `acquireTimeout`.
    */
-  async get(tenantId: string, holder?: DataSourceHolder): Promise<DS> {
-    for (let attempt = 1; ; attempt++) {
+  async get(tenantId: string, holder?: Holder): Promise<DS> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
       const entry = this.open.get(tenantId) ?? (await this.opened(tenantId));
-      if (entry.state === 'open' && !entry.isBroken) {
-        return this.lend(entry, holder);
-      }
-      if (entry.state === 'open') {
-        this.counts.replaced++;
-        this.close(entry);
-      }
-      if (attempt === 3) {
-        throw tenantDataSourceUnavailableError(
-          tenantId,
-          new Error('its DataSource broke again right after opening'),
-        );
-      }
+      if (entry.state !== 'open') continue;
+      if (!entry.isBroken) return this.lend(entry, holder);
+      this.counts.replaced++;
+      this.close(entry);
     }
+    const cause = new Error('its DataSource broke again right after opening');
+    throw tenantDataSourceUnavailableError(tenantId, cause);
   }
 
-  /** The pool's counters. */
-  getStats(): TenantDataSourcePoolStats {
+  /** `live` is the open DataSources, `slots` also those opening or closing. */
+  getStats() {
     let connections = 0;
     for (const entry of this.open.values()) connections += entry.connections;
     for (const entry of this.closing) connections += entry.connections;
-    return {
-      live: this.open.size,
-      slots: this.slots.inUse,
-      waiting: this.slots.waiting,
-      connections,
-      ...this.counts,
-    };
+    const {open, slots, waiters} = this;
+    const waiting = waiters.length;
+    return {live: open.size, slots, waiting, connections, ...this.counts};
   }
 
   /** Close every DataSource now and fail the waiting requests (app stop). */
   async stop(): Promise<void> {
     this.generation++;
-    this.slots.rejectAll(new Error('the application is stopping'));
+    const stopping = new Error('the application is stopping');
+    while (this.waiters.length > 0) this.waiters[0](stopping);
     await Promise.allSettled([...this.opening.values()]);
     for (const entry of [...this.open.values()]) this.close(entry);
     const closing = [...this.closing];
@@ -152,40 +102,32 @@ export class TenantDataSourcePool<DS extends object = object> {
   private opened(tenantId: string): Promise<Entry<DS>> {
     let pending = this.opening.get(tenantId);
     if (pending === undefined) {
-      pending = this.openEntry(tenantId);
+      pending = this.openEntry(tenantId).finally(() =>
+        this.opening.delete(tenantId),
+      );
       this.opening.set(tenantId, pending);
-      const settled = () => this.opening.delete(tenantId);
-      pending.then(settled, settled);
     }
     return pending;
   }
 
   private async openEntry(tenantId: string): Promise<Entry<DS>> {
-    const source = this.factory;
-    const factory = typeof source === 'function' ? source : await source.get();
-    if (factory === undefined) throw missingFactoryError();
+    const factory = await resolveFactory(this.factory);
     const generation = this.generation;
-    try {
-      await this.slots.acquire();
-    } catch (error: unknown) {
+    await this.acquireSlot().catch((error: unknown) => {
       this.counts.timeouts++;
-      const retryAfter = Math.ceil(this.options.acquireTimeout / 1000);
-      throw tenantDataSourceUnavailableError(
-        tenantId,
-        error,
-        Math.max(1, retryAfter),
-      );
-    }
+      const retryAfter = Math.ceil(this.limits.acquireTimeout / 1000) || 1;
+      throw tenantDataSourceUnavailableError(tenantId, error, retryAfter);
+    });
     let entry: Entry<DS> | undefined;
     try {
       const dataSource: DS = await factory(tenantId);
       const opened = new Entry<DS>(
         tenantId,
         dataSource,
-        this.options.disconnectTimeout,
+        this.limits.disconnectTimeout,
         closed => {
           this.closing.delete(closed);
-          this.slots.release();
+          this.releaseSlot();
         },
       );
       entry = opened;
@@ -207,18 +149,15 @@ export class TenantDataSourcePool<DS extends object = object> {
     } catch (error: unknown) {
       this.counts.failures++;
       debug('opening the DataSource of %s failed: %s', tenantId, error);
-      if (entry === undefined) this.slots.release();
+      if (entry === undefined) this.releaseSlot();
       else this.close(entry);
       throw tenantDataSourceUnavailableError(tenantId, error);
     }
   }
 
-  /** Lend it, counted as held until `holder` (if any) emits `close`. */
-  private lend(entry: Entry<DS>, holder?: DataSourceHolder): DS {
+  private lend(entry: Entry<DS>, holder?: Holder): DS {
     entry.lastLent = ++this.lendings;
-    if (holder === undefined || holder.closed === true) {
-      return entry.dataSource;
-    }
+    if (holder === undefined || holder.closed) return entry.dataSource;
     entry.checkouts++;
     let held = this.holders.get(holder);
     if (held === undefined) {
@@ -228,27 +167,59 @@ export class TenantDataSourcePool<DS extends object = object> {
       holder.once('close', () => {
         this.holders.delete(holder);
         for (const returned of entries) returned.checkIn();
-        if (this.slots.waiting > 0) this.makeRoom();
+        if (this.waiters.length > 0) this.makeRoom();
       });
     }
     held.push(entry);
     return entry.dataSource;
   }
 
-  /**
-   * Close the least recently used idle DataSources until the disconnects
-   * under way cover the waiters. It evicts the tenant rather than closing
-   * only the DataSource: the tenant's models live on that DataSource's
-   * builder, so keeping the tenant would keep dead models.
-   */
+  /** At once when a slot is free and nobody waits, else in line. */
+  private acquireSlot(): Promise<void> {
+    if (this.slots < this.limits.maxOpen && this.waiters.length === 0) {
+      this.slots++;
+      return Promise.resolve();
+    }
+    const {limits, waiters} = this;
+    const {acquireTimeout} = limits;
+    return new Promise<void>((resolve, reject) => {
+      const waiter = (error?: Error) => {
+        clearTimeout(timer);
+        waiters.splice(waiters.indexOf(waiter), 1);
+        this.watchLeases();
+        if (error !== undefined) return reject(error);
+        this.slots++;
+        resolve();
+      };
+      const message = `no DataSource slot freed up within ${acquireTimeout} ms`;
+      const timer = setTimeout(
+        () => waiter(new Error(message)),
+        Math.min(acquireTimeout, 2 ** 31 - 1), // or setTimeout fires at once
+      );
+      timer.unref();
+      waiters.push(waiter);
+      this.watchLeases();
+      this.makeRoom();
+    });
+  }
+
+  private releaseSlot(): void {
+    this.slots--;
+    while (this.waiters.length > 0 && this.slots < this.limits.maxOpen) {
+      this.waiters[0]();
+    }
+  }
+
+  // Evicts the least recently used idle tenants until the disconnects under
+  // way cover the waiters: the tenant, not only its DataSource, since its
+  // models live on that DataSource's builder.
   private makeRoom(): void {
-    let needed = this.slots.waiting;
+    let needed = this.waiters.length;
     for (const entry of this.closing) {
       if (entry.state === 'disconnecting') needed--;
     }
     if (needed <= 0) return;
-    // Rare (only while requests wait for a slot) and over at most maxOpen
-    // entries: sorting here keeps lending O(1).
+    // Sorting here (only while requests wait) keeps lending O(1).
     const idle = [...this.open.values()]
       .filter(e => e.checkouts === 0 && !isTenantLeased(e.tenantId))
       .sort((a, b) => a.lastLent - b.lastLent)
@@ -260,7 +231,6 @@ export class TenantDataSourcePool<DS extends object = object> {
     }
   }
 
-  /** Lend it no more (see `TenantDataSourceEntry.close`). */
   private close(entry: Entry<DS>): void {
     if (entry.state === 'open' || entry.state === 'opening') {
       if (this.open.get(entry.tenantId) === entry) {
@@ -271,7 +241,9 @@ export class TenantDataSourcePool<DS extends object = object> {
     entry.close();
   }
 
-  private watchLeases(isWaiting: boolean): void {
+  /** While requests wait, a tenant's last lease ending may free room. */
+  private watchLeases(): void {
+    const isWaiting = this.waiters.length > 0;
     if (isWaiting && this.stopWatchingLeases === undefined) {
       this.stopWatchingLeases = onLeasesEnded(tenantId => {
         if (this.open.has(tenantId)) this.makeRoom();
@@ -281,12 +253,4 @@ export class TenantDataSourcePool<DS extends object = object> {
       this.stopWatchingLeases = undefined;
     }
   }
-}
-
-function missingFactoryError(): Error {
-  return new Error(
-    'TenantRegistryBindings.TENANT_DATASOURCE needs a factory: bind a ' +
-      'function (tenantId) => DataSource at ' +
-      'TenantRegistryBindings.DATASOURCE_FACTORY.',
-  );
 }

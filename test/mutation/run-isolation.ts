@@ -16,7 +16,7 @@
  * would have.
  */
 import * as bridge from '../../src/bridge/juggler-bridge';
-import {setTenantFallback} from '../../src/context/tenant-fallback';
+import {setTenantFallback} from '../../src/context/tenant-context';
 import * as tenantLease from '../../src/context/tenant-lease';
 
 /** Stryker's global: `activeMutant` is the mutant the instrumented code runs. */
