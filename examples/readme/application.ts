@@ -19,7 +19,7 @@ export class ShopApplication extends RepositoryMixin(RestApplication) {
     // Configure before app.component().
     this.configure(TenantRegistryBindings.COMPONENT).to({
       strategies: ['header'], // x-tenant-id
-      requireTenant: true, // 400 TENANT_REQUIRED without one
+      requireTenant: true, // 400 TENANT_REQUIRED where a tenant-less request uses one
     });
     this.component(TenantRegistryComponent);
     this.dataSource(new juggler.DataSource({name: 'db', connector: 'memory'}));

@@ -2,6 +2,7 @@
 
 import {AsyncLocalStorage} from 'node:async_hooks';
 import debugFactory from 'debug';
+import {tenantRequiredError} from '../errors';
 import {isValidTenantId, validateTenantId} from './tenant-id';
 import {acquireLease, endLease, type TenantLease} from './tenant-lease';
 
@@ -14,7 +15,10 @@ export const GLOBAL_TENANT = '@global';
 export type TenantFallback = () => string | undefined;
 
 // The store is the tenant's lease, which holds its id: reading the tenant is
-// one getStore(), and ending the lease needs no lookup.
+// one getStore(), and ending the lease needs no lookup. NO_TENANT marks a
+// request that named no tenant where one is required: asking it for its
+// tenant throws.
+const NO_TENANT = Object.freeze({}) as TenantLease;
 const tenantStorage = new AsyncLocalStorage<TenantLease>();
 let fallback: TenantFallback = legacyLoopbackContextFallback;
 
@@ -68,6 +72,15 @@ function runLeased<T>(fn: () => T): T {
   return result;
 }
 
+/**
+ * Run `fn` (a request that named no tenant, under `requireTenant`) so that
+ * whatever asks it for its tenant gets `TENANT_REQUIRED`; juggler's models
+ * built in it stay in the global scope.
+ */
+export function runRequiringTenant<T>(fn: () => T): T {
+  return tenantStorage.run(NO_TENANT, fn);
+}
+
 function endCurrentLease(): void {
   const lease = tenantStorage.getStore();
   if (lease !== undefined) endLease(lease);
@@ -77,21 +90,30 @@ function endCurrentLease(): void {
  * The current tenant id: one AsyncLocalStorage read inside `runInTenant`,
  * else the fallback's answer when it is a valid id, else `undefined`.
  *
+ * @throws TenantRegistryError `TENANT_REQUIRED` in a request that named no
+ * tenant when the component's `requireTenant` is on.
+ *
  * @example
  * ```ts
  * const tenantId = getCurrentTenant() ?? 'none';
  * ```
  */
 export function getCurrentTenant(): string | undefined {
-  return tenantStorage.getStore()?.tenantId ?? readTenantFallback();
+  const lease = tenantStorage.getStore();
+  if (lease === undefined) return readTenantFallback();
+  if (lease === NO_TENANT) throw tenantRequiredError();
+  return lease.tenantId;
 }
 
 export function hasTenantContext(): boolean {
   return tenantStorage.getStore() !== undefined;
 }
 
+/** The current tenant, else the global scope; never throws. */
 export function getEffectiveScope(): string {
-  return getCurrentTenant() ?? GLOBAL_TENANT;
+  const lease = tenantStorage.getStore();
+  if (lease === undefined) return readTenantFallback() ?? GLOBAL_TENANT;
+  return lease === NO_TENANT ? GLOBAL_TENANT : lease.tenantId;
 }
 
 /**

@@ -211,8 +211,13 @@ export interface TenantRegistryOptions {
    */
   tenantIdCase?: 'exact' | 'lowercase';
   /**
-   * Answer 400 `TENANT_REQUIRED` when no strategy yields a tenant; when
-   * `false` such requests run in the global scope. @defaultValue false
+   * A request that names no tenant still runs (the API Explorer, the
+   * OpenAPI spec, static files and routes such as `/ping` need none), but
+   * whatever in it asks for the tenant gets 400 `TENANT_REQUIRED`:
+   * `getCurrentTenant()`, `CURRENT_TENANT`, `REQUIRED_TENANT`,
+   * `TENANT_DATASOURCE` (`DEFAULT_DATASOURCE` is not used) and
+   * `defineTenantModel`. When `false`, `getCurrentTenant()` is `undefined`
+   * there and models go to the global scope. @defaultValue false
    */
   requireTenant?: boolean;
   /** The admission check's cache and limits. */

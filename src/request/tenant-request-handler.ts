@@ -9,13 +9,12 @@ import {
   type ValueOrPromise,
 } from '@loopback/core';
 import type {ServerResponse} from 'node:http';
-import {runInLeasedTenant} from '../context/tenant-context';
-import type {TenantLease} from '../context/tenant-lease';
 import {
-  invalidOptionError,
-  tenantRequiredError,
-  tenantSuspendedError,
-} from '../errors';
+  runInLeasedTenant,
+  runRequiringTenant,
+} from '../context/tenant-context';
+import type {TenantLease} from '../context/tenant-lease';
+import {invalidOptionError, tenantSuspendedError} from '../errors';
 import type {SuspendedTenants} from '../fleet/suspended-tenants';
 import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
@@ -115,10 +114,8 @@ export class TenantRequestHandler {
     next: () => ValueOrPromise<T>,
   ): ValueOrPromise<T> {
     if (tenantId === undefined) {
-      if (this.options.requireTenant) {
-        throw toHttpError(tenantRequiredError(), response);
-      }
-      return next();
+      if (!this.options.requireTenant) return next();
+      return answering(runRequiringTenant(next), response);
     }
     if (this.suspended.has(tenantId)) {
       throw toHttpError(tenantSuspendedError(), response);
@@ -162,7 +159,13 @@ function runAnswering<T>(
   next: () => ValueOrPromise<T>,
   response: Response,
 ): ValueOrPromise<T> {
-  const result = runInLeasedTenant(lease, next);
+  return answering(runInLeasedTenant(lease, next), response);
+}
+
+function answering<T>(
+  result: ValueOrPromise<T>,
+  response: Response,
+): ValueOrPromise<T> {
   if (!(result instanceof Promise)) return result;
   return result.catch((error: unknown) => {
     throw toHttpError(error, response);

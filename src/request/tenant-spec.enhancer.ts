@@ -25,16 +25,19 @@ export class TenantSpecEnhancer implements OASEnhancer {
   ) {}
 
   modifySpec(spec: OpenApiSpec): OpenApiSpec {
-    const {strategies, requireTenant, health, metrics, dashboard} =
-      this.options;
+    const {strategies, health, metrics, dashboard} = this.options;
     // Each of these strategies is named after where it reads the tenant.
     const parameters = (['header', 'query'] as const)
       .filter(location => strategies.includes(location))
       .map(location => ({
         name: this.options[location],
         in: location,
-        description: 'The tenant this request acts for.',
-        required: requireTenant && strategies.length === 1,
+        description:
+          'The tenant this request acts for: required by operations that ' +
+          'use the tenant when the app requires one.',
+        // An operation that never asks for the tenant needs none, even under
+        // `requireTenant` (the spec cannot tell which operations ask).
+        required: false,
         schema: {
           type: 'string' as const,
           pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$',
@@ -71,8 +74,8 @@ export class TenantSpecEnhancer implements OASEnhancer {
         if (!usesJwt) continue;
         const token = {[SCHEME]: []};
         if (operation.security === undefined) {
-          // An empty requirement makes the token optional when a tenant is.
-          operation.security = requireTenant ? [token] : [token, {}];
+          // The empty requirement makes the token optional (see `required`).
+          operation.security = [token, {}];
         } else if (!operation.security.some(r => SCHEME in r)) {
           operation.security.push(token);
         }

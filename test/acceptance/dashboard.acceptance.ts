@@ -34,8 +34,7 @@ describe('dashboard and admin API (acceptance)', () => {
 
   it('is off by default', async () => {
     await given(undefined);
-    // No such route; requireTenant answers before the 404 would.
-    await client.get(BASE).expect(400);
+    await client.get(BASE).expect(404);
     await client
       .get(`${BASE}?token=${TOKEN}`)
       .set('x-tenant-id', 'a')

@@ -18,11 +18,15 @@ describe('the tenant in the OpenAPI spec (acceptance)', () => {
     return (await client.get('/openapi.json').expect(200)).body;
   }
 
-  it('documents the header as optional unless a tenant is required', async () => {
-    const spec = await specOf({});
-    expect(spec.paths['/probe'].get.parameters).to.containDeep([
-      {name: 'x-tenant-id', in: 'header', required: false},
-    ]);
+  it('documents the header as optional, a tenant required or not', async () => {
+    // Under requireTenant, only the operations that use the tenant need one.
+    for (const requireTenant of [false, true]) {
+      const spec = await specOf({requireTenant});
+      expect(spec.paths['/probe'].get.parameters).to.containDeep([
+        {name: 'x-tenant-id', in: 'header', required: false},
+      ]);
+      await app?.stop();
+    }
   });
 
   it('documents the query parameter and the header when both are configured', async () => {
@@ -48,7 +52,10 @@ describe('the tenant in the OpenAPI spec (acceptance)', () => {
       type: 'http',
       scheme: 'bearer',
     });
-    expect(spec.paths['/probe'].get.security).to.deepEqual([{tenantToken: []}]);
+    expect(spec.paths['/probe'].get.security).to.deepEqual([
+      {tenantToken: []},
+      {},
+    ]);
     expect(spec.paths['/probe'].get.parameters ?? []).to.not.containDeep([
       {in: 'header', name: 'x-tenant-id'},
     ]);
