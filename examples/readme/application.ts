@@ -9,6 +9,7 @@ import {RestApplication} from '@loopback/rest';
 import {
   TenantRegistryBindings,
   TenantRegistryComponent,
+  type TenantRegistryOptions,
 } from 'loopback4-tenant-registry';
 import {OrderController} from './order.controller';
 import {OrderRepository} from './order.repository';
@@ -16,8 +17,8 @@ import {OrderRepository} from './order.repository';
 export class ShopApplication extends RepositoryMixin(RestApplication) {
   constructor(options: ApplicationConfig = {}) {
     super(options);
-    // Configure before app.component().
-    this.configure(TenantRegistryBindings.COMPONENT).to({
+    // Configure before app.component(); the type argument catches typos.
+    this.configure<TenantRegistryOptions>(TenantRegistryBindings.COMPONENT).to({
       strategies: ['header'], // x-tenant-id
       requireTenant: true, // 400 TENANT_REQUIRED where a tenant-less request uses one
     });

@@ -56,6 +56,21 @@ describe('component options that are refused (unit)', () => {
       'Invalid option `memoryPressure`: expected a fraction of the heap limit above 0 and at most 1 (or {high, low}), got undefined',
     ],
     [
+      'a misspelled option (LB4 configure() is untyped)',
+      {requiredTenant: true},
+      'Invalid option `requiredTenant`: expected a known option (did you mean `requireTenant`?), got true',
+    ],
+    [
+      'a misspelled option in a group',
+      {admission: {checkTimout: 100}},
+      'Invalid option `admission.checkTimout`: expected a known option (did you mean `admission.checkTimeout`?), got 100',
+    ],
+    [
+      'an option name nothing is close to',
+      {dataSources: {pool: 3}},
+      'Invalid option `dataSources.pool`: expected one of the options of dataSources: maxOpen, acquireTimeout, got 3',
+    ],
+    [
       'health.maxTenants, renamed warnAtTenants',
       {health: {maxTenants: 500}},
       'Invalid option `health.maxTenants`: expected its new name, `health.warnAtTenants`, got 500',
