@@ -13,7 +13,6 @@ import {
   MessageSigner,
   encodeStreamEntry,
   readSuspendedTenants,
-  suspendedTenantValue,
   xaddCommand,
 } from './redis-store';
 import {
@@ -161,7 +160,7 @@ export class RedisTenantEvents implements TenantEvents {
     // One MULTI: the hash (the truth) changes with the entry (the news).
     const writes = [xaddCommand(streamKey, maxStreamLength, entry)];
     if (type === 'suspend') {
-      const value = suspendedTenantValue(tenantId, signer);
+      const value = signer?.sign('suspended', tenantId) ?? '1';
       writes.unshift(['hset', suspendedKey, tenantId, value]);
     } else if (type === 'resume') {
       writes.unshift(['hdel', suspendedKey, tenantId]);
@@ -176,13 +175,11 @@ export class RedisTenantEvents implements TenantEvents {
     return () => this.listeners.delete(listener);
   }
 
-  /** Receive the fleet's state each time this instance re-reads it. */
   subscribeResync(listener: (resync: TenantEventsResync) => void): () => void {
     this.resyncListeners.add(listener);
     return () => this.resyncListeners.delete(listener);
   }
 
-  /** The tenants suspended fleet-wide, read now. */
   async suspendedTenants(): Promise<string[]> {
     const {suspendedKey: key, signer} = this.options;
     const commands = this.connectedCommands();
