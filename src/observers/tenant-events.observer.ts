@@ -89,11 +89,9 @@ export class TenantEventsObserver implements LifeCycleObserver {
   }
 
   private resync(resync: TenantEventsResync): void {
-    this.waiting = {
-      suspendedTenantIds: resync.suspendedTenantIds,
-      hasMissedEvictions:
-        resync.hasMissedEvictions || this.waiting?.hasMissedEvictions === true,
-    };
+    const hasMissedEvictions =
+      resync.hasMissedEvictions || this.waiting?.hasMissedEvictions === true;
+    this.waiting = {...resync, hasMissedEvictions};
     this.applying ??= this.applyWaiting();
   }
 
