@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import IORedis from 'ioredis';
-import {MessageSigner, suspendedTenantValue} from '../../src/fleet/redis-store';
+import {MessageSigner} from '../../src/fleet/redis-store';
 import {
   hasRedisServer,
   startRedisServer,
@@ -26,7 +26,7 @@ export async function fillSuspendedHash(
     for (let from = 0; from < count; from += 1000) {
       const fields: string[] = [];
       for (let i = from; i < Math.min(count, from + 1000); i++) {
-        fields.push(`s${i}`, suspendedTenantValue(`s${i}`, signer));
+        fields.push(`s${i}`, signer.sign('suspended', `s${i}`));
       }
       await client.hset(`${prefix}suspended`, ...fields);
     }

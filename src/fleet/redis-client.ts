@@ -6,10 +6,7 @@ const debug = debugFactory('loopback:tenant-registry:fleet');
 
 export type RedisArgument = string | number | Buffer;
 
-/**
- * Where Redis is, passed on to ioredis (which `RedisTenantEvents` sets
- * retries, queues and timeouts of itself: see `docs/fleet.md`).
- */
+/** Where Redis is, for ioredis (retries and timeouts: `docs/fleet.md`). */
 export interface RedisConnectionOptions {
   host?: string;
   port?: number;
@@ -29,7 +26,6 @@ export interface RedisConnectionOptions {
   keepAlive?: number;
   /** Sentinel: the master group name. */
   name?: string;
-  /** Sentinel: where the sentinels are. */
   sentinels?: Array<{host?: string; port?: number}>;
   sentinelUsername?: string;
   sentinelPassword?: string;
@@ -107,16 +103,14 @@ export async function execMulti(
 
 // A timed-out command means a dead (half-open) connection that TCP may take
 // minutes to notice. (ioredis's `socketTimeout` leaks a timer on disconnect.)
-/** Reconnect when `error` is a timeout. @internal */
 export function reconnectIfTimedOut(client: RedisClient, error: unknown): void {
   if ((error as Error)?.message === 'Command timed out') {
     client.disconnect(true);
   }
 }
 
-// "Equal jitter" (half to all of the delay): a fleet that lost Redis
-// together does not come back in lockstep.
-/** Delay before retry `attempt` (ms): 50, doubling, up to `maxDelay`. */
+// 50 ms, doubling, up to `maxDelay`, with "equal jitter" (half to all of
+// it): a fleet that lost Redis together does not come back in lockstep.
 export function retryDelay(
   attempt: number,
   maxDelay: number,

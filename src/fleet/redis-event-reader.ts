@@ -50,8 +50,7 @@ export interface RedisEventReaderOptions {
 }
 
 // On each (re)connect it resyncs (the suspended tenants, a gap check), then
-// reads on from the last entry it saw (a replay); every batch is read with
-// the stream's state, checked for a gap too. Failures retry with backoff.
+// replays from the last entry it saw; every batch is checked for a gap too.
 /** Follows the fleet on its own connection (XREAD BLOCK holds it). @internal */
 export class RedisEventReader {
   private client: RedisClient | undefined;

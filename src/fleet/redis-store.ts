@@ -6,9 +6,8 @@ import {execMulti, type RedisArgument, type RedisClient} from './redis-client';
 import type {StreamInfo, StreamState} from './stream-gap';
 import {parseTenantEvent, type TenantEvent} from './tenant-event';
 
-// Each purpose signs a different text: a signature lifted from one kind of
-// record never verifies as another.
-/** HMAC-SHA256 signatures over what instances write to Redis. @internal */
+// HMAC-SHA256 over what instances write. Each purpose signs a different
+// text: a signature lifted from one kind of record never verifies as another.
 export class MessageSigner {
   private readonly key: Buffer;
 
@@ -44,13 +43,12 @@ export const MAX_SUSPENDED_TENANTS = 100_000;
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
-// The entries whose signature the last read checked, per signer: every
-// suspend or resume makes each instance read the whole hash again.
+// The entries the last read verified, per signer: every suspend or resume
+// makes each instance read the whole hash again.
 const checkedEntries = new WeakMap<MessageSigner, Map<string, string>>();
 
-// One transaction: the entries are exactly those that followed `lastId` in
-// the stream so described (`undefined`: no such key).
-/** The stream's state and up to `count` entries after `lastId`. @internal */
+// The stream (`undefined`: no such key) and up to `count` entries after
+// `lastId`, in one transaction: exactly those that followed it in that stream.
 export async function readStream(
   client: RedisClient,
   streamKey: string,
@@ -162,19 +160,9 @@ export function parseStreamInfo(reply: unknown): StreamInfo {
   };
 }
 
-/** A tenant's value in the suspended hash: its signature or `1`. @internal */
-export function suspendedTenantValue(
-  tenantId: string,
-  signer: MessageSigner | undefined,
-): string {
-  return signer === undefined ? '1' : signer.sign('suspended', tenantId);
-}
-
-// `HSCAN`, not `HGETALL`: the event loop runs between replies, so 100,000
-// entries never make one long task. An entry changed during the scan may be
-// missed or seen twice; the stream entry written with the change makes
-// every instance read the hash again.
-/** The valid, signed suspended tenants; and how many not. @internal */
+// The valid, signed suspended tenants, and how many not. `HSCAN`, not
+// `HGETALL`: 100,000 entries never make one long task. An entry changed during
+// the scan may be missed; the stream entry written with it brings a re-read.
 export async function readSuspendedTenants(
   client: RedisClient,
   key: string,

@@ -13,7 +13,6 @@ import {
   MessageSigner,
   encodeStreamEntry,
   readSuspendedTenants,
-  suspendedTenantValue,
   xaddCommand,
 } from './redis-store';
 import {
@@ -35,7 +34,7 @@ import {
 
 const debug = debugFactory('loopback:tenant-registry:fleet');
 
-/** XREAD's BLOCK; a reply due for as long means a dead connection (ms). */
+/** XREAD's BLOCK (ms); a reply late by as long means a dead connection. */
 const BLOCK_TIME = 5000;
 const COMMAND_TIMEOUT = 5000;
 
@@ -66,10 +65,7 @@ export interface RedisTenantEventsOptions {
    * @defaultValue 5000
    */
   startTimeout?: number;
-  /**
-   * Cap of the backoff between reconnects and retries, in milliseconds.
-   * @defaultValue 2000
-   */
+  /** Cap of the backoff between retries, in milliseconds. @defaultValue 2000 */
   maxRetryDelay?: number;
   /**
    * Names `<name>:commands` and `<name>:events` in `CLIENT LIST`.
@@ -101,7 +97,6 @@ const DEFAULTS = {
  */
 export class RedisTenantEvents implements TenantEvents {
   private readonly options: ReturnType<typeof resolveOptions>;
-  private readonly signer: MessageSigner | undefined;
   private readonly reader: RedisEventReader;
   private readonly listeners = new Set<(event: TenantEvent) => void>();
   private readonly resyncListeners = new Set<(r: TenantEventsResync) => void>();
@@ -112,15 +107,9 @@ export class RedisTenantEvents implements TenantEvents {
   /** @throws TenantRegistryError `INVALID_OPTION` for a bad option. */
   constructor(options: RedisTenantEventsOptions) {
     this.options = resolveOptions(options);
-    const {prefix, signingKey, maxRetryDelay, maxStreamLength} = this.options;
-    this.signer = signingKey && new MessageSigner(signingKey);
     this.reader = new RedisEventReader({
-      streamKey: `${prefix}events`,
-      suspendedKey: `${prefix}suspended`,
-      signer: this.signer,
+      ...this.options,
       blockTime: BLOCK_TIME,
-      maxRetryDelay,
-      maxStreamLength,
       onEvent: event => emit(this.listeners, event),
       onResync: resync => {
         emit(this.resyncListeners, resync);
@@ -165,16 +154,16 @@ export class RedisTenantEvents implements TenantEvents {
     const valid = parseTenantEvent(event);
     if (valid === undefined) throw new TypeError('Not a valid tenant event');
     const commands = this.connectedCommands();
-    const {prefix, maxStreamLength} = this.options;
+    const {streamKey, suspendedKey, maxStreamLength, signer} = this.options;
     const {type, tenantId} = valid;
-    const entry = encodeStreamEntry(valid, this.signer);
+    const entry = encodeStreamEntry(valid, signer);
     // One MULTI: the hash (the truth) changes with the entry (the news).
-    const writes = [xaddCommand(`${prefix}events`, maxStreamLength, entry)];
+    const writes = [xaddCommand(streamKey, maxStreamLength, entry)];
     if (type === 'suspend') {
-      const value = suspendedTenantValue(tenantId, this.signer);
-      writes.unshift(['hset', `${prefix}suspended`, tenantId, value]);
+      const value = signer?.sign('suspended', tenantId) ?? '1';
+      writes.unshift(['hset', suspendedKey, tenantId, value]);
     } else if (type === 'resume') {
-      writes.unshift(['hdel', `${prefix}suspended`, tenantId]);
+      writes.unshift(['hdel', suspendedKey, tenantId]);
     }
     const failed = (await execMulti(commands, writes)).find(([e]) => e);
     if (failed) throw failed[0];
@@ -186,17 +175,15 @@ export class RedisTenantEvents implements TenantEvents {
     return () => this.listeners.delete(listener);
   }
 
-  /** Receive the fleet's state each time this instance re-reads it. */
   subscribeResync(listener: (resync: TenantEventsResync) => void): () => void {
     this.resyncListeners.add(listener);
     return () => this.resyncListeners.delete(listener);
   }
 
-  /** The tenants suspended fleet-wide, read now. */
   async suspendedTenants(): Promise<string[]> {
+    const {suspendedKey: key, signer} = this.options;
     const commands = this.connectedCommands();
-    const key = `${this.options.prefix}suspended`;
-    return (await readSuspendedTenants(commands, key, this.signer)).tenantIds;
+    return (await readSuspendedTenants(commands, key, signer)).tenantIds;
   }
 
   /** In sync when it follows the fleet and can publish (admin needs both). */
@@ -232,8 +219,7 @@ function emit<T>(listeners: Set<(value: T) => void>, value: T): void {
   }
 }
 
-// Shows the signing key's length only, never the key.
-/** Defaults filled in, bad values refused. */
+// Defaults filled in, bad values refused (showing a key's length only).
 function resolveOptions(options: RedisTenantEventsOptions) {
   const given = checkGroup('RedisTenantEvents', options);
   const {redis, signingKey} = given as Partial<RedisTenantEventsOptions>;
@@ -251,13 +237,15 @@ function resolveOptions(options: RedisTenantEventsOptions) {
   const shown = Buffer.isBuffer(key) ? `${key.length} bytes` : typeof key;
   const expected = 'a string or Buffer of at least 32 bytes';
   ensure(isKey, 'RedisTenantEvents.signingKey', expected, shown);
+  const prefix = read(
+    'prefix',
+    text(/^[^]{0,256}$/, 'a string of at most 256 characters'),
+  );
   return {
     redis: redis!,
-    signingKey: key,
-    prefix: read(
-      'prefix',
-      text(/^[^]{0,256}$/, 'a string of at most 256 characters'),
-    ),
+    signer: key && new MessageSigner(key),
+    streamKey: `${prefix}events`,
+    suspendedKey: `${prefix}suspended`,
     maxStreamLength: read('maxStreamLength', count()),
     startTimeout: read('startTimeout', ms(0)),
     maxRetryDelay: read('maxRetryDelay', ms(1)),

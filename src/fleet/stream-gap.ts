@@ -42,13 +42,11 @@ export interface StreamState extends StreamInfo {
   hasLastId: boolean;
 }
 
-// The proof that nothing was lost is the entry last read, still in the
-// stream: ids are unique and trimming takes the oldest first, so all after
-// it is there too unless deleted one by one (Redis 7+ reports the highest
-// deleted id). A position that is no entry (the stream was empty or missing
-// at join) proves nothing after an absence; while following (the blocking
+// Why entries after `position` may be gone (`wasAway`: since). The proof
+// that none is: the entry last read, still in the stream (trimming takes the
+// oldest first; Redis 7+ reports the highest `XDEL`ed id). A position that is
+// no entry proves nothing after an absence; while following (the blocking
 // read wakes on every `XADD`), the counts of entries added are checked.
-/** Why entries after `position` may be gone (`wasAway`: since). @internal */
 export function findStreamGap(
   position: StreamPosition,
   stream: StreamState | undefined,

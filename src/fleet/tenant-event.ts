@@ -119,9 +119,7 @@ export class InProcessTenantEvents implements TenantEvents {
   }
 }
 
-// Idempotent: an instance applies its own events twice (once published,
-// and on the echo).
-/** Apply a tenant event to this instance. @internal */
+/** Apply a tenant event here; idempotent (own events come back). @internal */
 export function applyTenantEvent(
   event: Pick<TenantEvent, 'type' | 'tenantId'>,
   registry: ModelRegistry,

@@ -27,11 +27,10 @@ import type {ModelRegistry} from '../registry/model-registry';
 import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**
- * On start, in order: resolves the strategies (an unknown name fails
- * `app.start()` before anything is installed), installs the juggler bridge,
- * binds the interceptor fallback for legacy sequences, and creates the
- * metrics (so that their histogram sees every cleanup pass). Group `tenancy`
- * starts before `tenant-registry` (alphabetically) and stops after it.
+ * On start: resolves the strategies (an unknown name fails `app.start()`
+ * first), installs the juggler bridge, binds the interceptor for legacy
+ * sequences and creates the metrics (whose histogram sees every cleanup
+ * pass). Group `tenancy` starts before `tenant-registry` and stops after.
  */
 @lifeCycleObserver('tenancy', {scope: BindingScope.SINGLETON})
 export class SetupObserver implements LifeCycleObserver {
@@ -84,12 +83,9 @@ export class SetupObserver implements LifeCycleObserver {
   }
 }
 
-/**
- * On the legacy `DefaultSequence` middleware cannot carry a context into
- * controllers: this global interceptor runs a route's controller method in
- * the request's tenant context (models built by constructors stay outside).
- * It costs every controller call, hence bound only for such servers.
- */
+// Under the legacy `DefaultSequence` middleware cannot carry a context into
+// controllers: run a route's controller method in the request's tenant
+// context. It costs every controller call, hence bound only for such servers.
 function interceptorBinding(handler: TenantRequestHandler): Binding {
   const interceptor: Interceptor = async (invocationContext, next) => {
     if (hasTenantContext()) return next(); // the middleware ran

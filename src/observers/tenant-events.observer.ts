@@ -20,28 +20,18 @@ import type {ModelRegistry} from '../registry/model-registry';
 const debug = debugFactory('loopback:tenant-registry:fleet');
 
 /**
- * Joins this instance to the fleet on start (connects its `TenantEvents`)
- * and keeps its suspended tenants equal to the fleet's; leaves on stop.
- *
- * @remarks
- * With a transport that resyncs (`subscribeResync`, as `RedisTenantEvents`
- * does), suspension follows the fleet's state on every resync and `suspend`
- * or `resume` events are only notices; evictions are applied as they come.
- * Other transports' events are all applied as they come, and their
- * suspended tenants read once at start.
- *
- * A resync is applied in slices that yield the event loop (a suspended set
- * of 100,000 tenants, an evict-all after a gap), one at a time: of those
- * that arrive meanwhile only the latest is applied, keeping a gap that any
- * of them reported.
- *
+ * Joins this instance to the fleet on start and keeps its suspended tenants
+ * equal to the fleet's. With `subscribeResync` suspension follows each
+ * resync (`suspend`/`resume` events are notices); otherwise events apply as
+ * they come. Resyncs apply in slices, one at a time: of those that arrive
+ * meanwhile only the latest runs, keeping any gap they reported.
  * @internal
  */
 @lifeCycleObserver('tenant-registry', {scope: BindingScope.SINGLETON})
 export class TenantEventsObserver implements LifeCycleObserver {
   private unsubscribers: (() => void)[] = [];
   private followsResyncs = false;
-  /** The resync to apply next, if any. */
+  /** The resync to apply next. */
   private waiting: TenantEventsResync | undefined;
   /** Resyncs being applied, until none is waiting. */
   private applying: Promise<void> | undefined;
@@ -59,23 +49,21 @@ export class TenantEventsObserver implements LifeCycleObserver {
     if (this.unsubscribers.length > 0) return;
     const events = this.events;
     this.unsubscribers.push(events.subscribe(event => this.apply(event)));
+    this.followsResyncs = events.subscribeResync !== undefined;
     if (events.subscribeResync !== undefined) {
-      this.followsResyncs = true;
-      this.unsubscribers.push(
-        events.subscribeResync(resync => this.resync(resync)),
-      );
-      // Resolves even while the transport is down: it keeps retrying. The
-      // first sync, when it came, is applied before HTTP listens.
-      await events.start?.();
-      await this.settled();
-      return;
+      this.unsubscribers.push(events.subscribeResync(r => this.resync(r)));
     }
     try {
+      // A resyncing transport resolves even while down (it keeps retrying);
+      // its first sync, when it came, is applied before HTTP listens.
       await events.start?.();
-      const suspendedTenantIds = await events.suspendedTenants();
-      this.resync({suspendedTenantIds, hasMissedEvictions: false});
+      if (!this.followsResyncs) {
+        const suspendedTenantIds = await events.suspendedTenants();
+        this.resync({suspendedTenantIds, hasMissedEvictions: false});
+      }
       await this.settled();
     } catch (error: unknown) {
+      if (this.followsResyncs) throw error;
       // Serve HTTP anyway; the transport reconnects by itself.
       debug('the fleet is unavailable at start: %s', error);
     }
@@ -89,7 +77,7 @@ export class TenantEventsObserver implements LifeCycleObserver {
     await this.events.stop?.();
   }
 
-  /** Resolves once no resync is being applied. @internal */
+  /** Resolves once no resync is being applied. */
   async settled(): Promise<void> {
     await this.applying;
   }
@@ -101,11 +89,9 @@ export class TenantEventsObserver implements LifeCycleObserver {
   }
 
   private resync(resync: TenantEventsResync): void {
-    this.waiting = {
-      suspendedTenantIds: resync.suspendedTenantIds,
-      hasMissedEvictions:
-        resync.hasMissedEvictions || this.waiting?.hasMissedEvictions === true,
-    };
+    const hasMissedEvictions =
+      resync.hasMissedEvictions || this.waiting?.hasMissedEvictions === true;
+    this.waiting = {...resync, hasMissedEvictions};
     this.applying ??= this.applyWaiting();
   }
 

@@ -2,7 +2,7 @@
 
 import {expect} from '@loopback/testlab';
 import {ModelRegistry, RedisTenantEvents, runInTenant} from '../../src';
-import {MessageSigner, suspendedTenantValue} from '../../src/fleet/redis-store';
+import {MessageSigner} from '../../src/fleet/redis-store';
 import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
 import {TenantEventsObserver} from '../../src/observers/tenant-events.observer';
 import {waitFor} from '../fixtures/async';
@@ -28,7 +28,7 @@ describe('a suspended hash of 99,000 signed entries against a real Redis (integr
     for (let from = 0; from < SUSPENDED; from += 1000) {
       const fields: string[] = [];
       for (let i = from; i < from + 1000; i++) {
-        fields.push(`s${i}`, suspendedTenantValue(`s${i}`, signer));
+        fields.push(`s${i}`, signer.sign('suspended', `s${i}`));
       }
       await fleet.raw.hset('t:suspended', ...fields);
     }

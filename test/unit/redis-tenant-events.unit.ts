@@ -8,7 +8,6 @@ import {
   MAX_SUSPENDED_TENANTS,
   MessageSigner,
   readSuspendedTenants,
-  suspendedTenantValue,
 } from '../../src/fleet/redis-store';
 import type {RedisClient} from '../../src/fleet/redis-client';
 
@@ -92,7 +91,7 @@ describe('readSuspendedTenants()', () => {
   });
 
   it('drops invalid ids and, with a signer, unsigned entries', async () => {
-    const good = suspendedTenantValue('good', signer);
+    const good = signer.sign('suspended', 'good');
     const client = givenClient(
       4,
       ['__proto__', '1', 'good', good, 'forged', '1', 'copied', good],
@@ -106,8 +105,8 @@ describe('readSuspendedTenants()', () => {
 
   it('checks a signature again only when the entry changed since the last read', async () => {
     const own = new MessageSigner('o'.repeat(32));
-    const good = suspendedTenantValue('good', own);
-    const other = suspendedTenantValue('other', own);
+    const good = own.sign('suspended', 'good');
+    const other = own.sign('suspended', 'other');
     const verify = sinon.spy(own, 'verify');
     const entries = ['good', good, 'other', other];
     await readSuspendedTenants(givenClient(2, entries, 1), 'k', own);
