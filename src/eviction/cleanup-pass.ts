@@ -4,10 +4,11 @@ import debugFactory from 'debug';
 import {performance} from 'node:perf_hooks';
 import type {MemoryPressureSettings} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
-import {readHeapUsage, type HeapUsage} from './heap-usage';
 import {
   ESTIMATED_BYTES_PER_MODEL,
   MemoryPressurePolicy,
+  readHeapUsage,
+  type HeapUsage,
 } from './memory-pressure';
 import {usedBefore, type Decide} from './tenant-evictor';
 

@@ -1,7 +1,21 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {getHeapStatistics} from 'node:v8';
 import type {MemoryPressureSettings} from '../options/tenant-registry-options';
-import type {HeapUsage} from './heap-usage';
+
+/** Heap figures for the memory-pressure check, in bytes. */
+export interface HeapUsage {
+  usedBytes: number;
+  limitBytes: number;
+}
+
+/** This process's heap use and limit. */
+export function readHeapUsage(): HeapUsage {
+  return {
+    usedBytes: process.memoryUsage().heapUsed,
+    limitBytes: getHeapStatistics().heap_size_limit,
+  };
+}
 
 /**
  * Heap held by one juggler model (docs/performance.md). The heap shrinks

@@ -9,19 +9,23 @@ import * as leases from '../context/tenant-lease';
 import {DataSourceCloser} from '../datasources/datasource-closer';
 import {TenantEvictor, usedBefore} from '../eviction/tenant-evictor';
 import {DEFAULT_TENANT_REGISTRY_OPTIONS as DEFAULTS} from '../options/resolve-options';
-import type {Clock} from './clock';
 import type {ModelRegistryOptions} from './model-registry-options';
 import {addReferrers, type ModelRecord} from './model-scope';
-import {RegistryCounters} from './registry-counters';
-import type * as stats from './registry-stats';
+import {
+  RegistryCounters,
+  type AdmissionResult,
+  type CleanupPassStats,
+  type EvictionReason,
+  type ModelRegistryEvents as Events,
+  type ModelRegistryStats,
+  type TenantRegistryInfo,
+} from './registry-stats';
 import {structureKeyIn} from './structure-key';
 import {defineTenantModel} from './tenant-models';
-import {TenantScopes, type TenantInfoQuery} from './tenant-scopes';
+import {TenantScopes, type Clock, type TenantInfoQuery} from './tenant-scopes';
 
 type Builder = juggler.ModelBuilderLike;
 type ModelClassLike = juggler.ModelClassLike;
-type EvictionReason = stats.EvictionReason;
-type Events = stats.ModelRegistryEvents;
 
 const debug = debugFactory('loopback:tenant-registry:registry');
 
@@ -205,7 +209,7 @@ export class ModelRegistry extends EventEmitter<Events> {
   }
 
   /** Count an admission outcome. @internal */
-  recordAdmission(result: stats.AdmissionResult): void {
+  recordAdmission(result: AdmissionResult): void {
     this.counters.recordAdmission(result, this.clock.now());
   }
 
@@ -266,14 +270,14 @@ export class ModelRegistry extends EventEmitter<Events> {
   }
 
   /** Record a cleanup pass. @internal */
-  recordCleanupPass(pass: stats.CleanupPassStats): void {
+  recordCleanupPass(pass: CleanupPassStats): void {
     this.counters.lastCleanup = pass;
     if (pass.error !== undefined) this.counters.cleanupFailures++;
     this.safeEmit('cleanupPass', pass);
   }
 
   /** The registry's counters (see {@link ModelRegistryStats}). */
-  getStats(): stats.ModelRegistryStats {
+  getStats(): ModelRegistryStats {
     return this.counters.snapshot(this.scopes, {
       pendingEvictions: this.evictor.pendingCount,
       disconnectFailures: this.closer.failures,
@@ -282,7 +286,7 @@ export class ModelRegistry extends EventEmitter<Events> {
   }
 
   /** One line per live tenant scope, ordered and limited by `query`. */
-  getTenantRegistryInfo(query?: TenantInfoQuery): stats.TenantRegistryInfo[] {
+  getTenantRegistryInfo(query?: TenantInfoQuery): TenantRegistryInfo[] {
     return this.scopes.info(query);
   }
 

@@ -9,7 +9,7 @@ import {
 } from '../bridge/juggler-shapes';
 import {GLOBAL_TENANT} from '../context/tenant-context';
 import type {TenantLease} from '../context/tenant-lease';
-import type {ModelTally} from './model-tally';
+import type {ModelTally} from './tenant-scopes';
 
 /** What the registry keeps about one anonymous model. */
 export interface ModelRecord {

@@ -8,10 +8,16 @@ import {
   isTenantLeased,
   type TenantLease,
 } from '../context/tenant-lease';
-import type {Clock} from './clock';
 import {ModelScope, type ModelRecord} from './model-scope';
-import {ModelTally} from './model-tally';
 import type {TenantRegistryInfo} from './registry-stats';
+
+/** A duration or an instant, in milliseconds. */
+export type Milliseconds = number;
+
+/** A source of time in milliseconds; inject one to test idle logic. */
+export interface Clock {
+  now(): Milliseconds;
+}
 
 /** How `getTenantRegistryInfo` orders and limits its lines. */
 export interface TenantInfoQuery {
@@ -217,5 +223,50 @@ export class TenantScopes {
     else scope.older.newer = scope.newer;
     if (scope.newer === undefined) this.newest = scope.older;
     else scope.newer.older = scope.older;
+  }
+}
+
+/**
+ * The live tenant scopes' model counts, kept as they change: the total of
+ * their anonymous models, and the scopes grouped by the models they own, so
+ * that a stats poll sorts the distinct counts, not every tenant.
+ */
+export class ModelTally {
+  anonymousModels = 0;
+  private readonly byCount = new Map<number, Set<ModelScope>>();
+
+  add(scope: ModelScope): void {
+    this.anonymousModels += scope.size;
+    this.rank(scope, scope.ownedModels);
+  }
+
+  remove(scope: ModelScope): void {
+    this.anonymousModels -= scope.size;
+    this.unrank(scope, scope.ownedModels);
+  }
+
+  /** A ranked scope's counts changed: it owned `from` models before. */
+  changed(scope: ModelScope, from: number, anonymousDelta: number) {
+    this.anonymousModels += anonymousDelta;
+    if (scope.ownedModels === from) return;
+    this.unrank(scope, from);
+    this.rank(scope, scope.ownedModels);
+  }
+
+  /** The most models first, equal counts in the order reached. */
+  *ranked(): IterableIterator<ModelScope> {
+    const counts = [...this.byCount.keys()].sort((a, b) => b - a);
+    for (const count of counts) yield* this.byCount.get(count) ?? [];
+  }
+
+  private rank(scope: ModelScope, count: number): void {
+    const scopes = this.byCount.get(count);
+    if (scopes === undefined) this.byCount.set(count, new Set([scope]));
+    else scopes.add(scope);
+  }
+
+  private unrank(scope: ModelScope, count: number): void {
+    const scopes = this.byCount.get(count);
+    if (scopes?.delete(scope) && scopes.size === 0) this.byCount.delete(count);
   }
 }
