@@ -12,11 +12,7 @@ import {evictDataSourceModels, evictModels} from './footprint-eviction';
 
 const debug = debugFactory('loopback:tenant-registry:eviction');
 
-/**
- * What a walk does with a tenant: evict it, pass over it, or end the walk.
- * Evict-all in slices skips tenants created after it started: they may sit
- * before older tenants touched since, so `stop` would miss those.
- */
+/** What a walk does with a tenant: evict it, pass over it, or end the walk. */
 export type Decide = (scope: ModelScope) => 'evict' | 'skip' | 'stop';
 
 /** Evict the tenants last used before `cutoff`: the first used since stops. */
@@ -32,10 +28,9 @@ const SKIPS_PER_DEADLINE_CHECK = 32;
 export const SLICE_BUDGET_MS = 4;
 
 /**
- * Run a bulk job in slices of about {@link SLICE_BUDGET_MS}: the first before
- * this returns, each next one after a `setImmediate` turn (I/O and timers go
- * first). `slice` works until `deadline` (`performance.now()`) and says
- * whether the job is done; one that throws ends the job with that error.
+ * Run `slice` until it says it is done, each time until `deadline`
+ * (`performance.now()`), the first now and each next after a `setImmediate`
+ * turn, so that I/O and timers go between; a throw ends the job.
  */
 export async function runInSlices(
   slice: (deadline: number) => boolean,
@@ -60,9 +55,8 @@ export function isPastDeadline(deadline: number, done: number, every = 1) {
 }
 
 /**
- * Evicts tenants, one at a time or in least-recently-used walks (idle,
- * capacity, memory and "all" are walks). A leased tenant is never evicted:
- * an eviction asked for meanwhile waits for its last lease to end.
+ * Evicts tenants, one at a time or in least-recently-used walks. A leased
+ * tenant is never evicted: an eviction asked for waits for its last lease.
  */
 export class TenantEvictor {
   private readonly pending = new Map<string, EvictionReason>();
@@ -139,10 +133,11 @@ export class TenantEvictor {
 
   /** Evict the waiting tenants, then every tenant without a lease. */
   evictAll(reason: EvictionReason): number {
-    const deferLeased = reason === 'external';
     const pending = this.runPending();
-    const all = this.walk(reason, () => 'evict', Infinity, deferLeased);
-    return pending + all.evicted;
+    return (
+      pending +
+      this.walk(reason, () => 'evict', Infinity, reason === 'external').evicted
+    );
   }
 
   /** {@link TenantEvictor.evictAll} in slices, for the tenants live now. */
@@ -151,20 +146,18 @@ export class TenantEvictor {
     onSlice?: (ms: number) => void,
   ): Promise<number> {
     const pending = this.runPending();
+    // Tenants created since may sit before older ones touched since: skip
+    // them, where `stop` would miss those.
     const newest = this.scopes.lastSerial;
-    const evicted = await this.walkInSlices(
-      reason,
-      scope => (scope.serial <= newest ? 'evict' : 'skip'),
-      onSlice,
-    );
-    return pending + evicted;
+    const isLiveNow: Decide = scope =>
+      scope.serial <= newest ? 'evict' : 'skip';
+    return pending + (await this.walkInSlices(reason, isLiveNow, onSlice));
   }
 
   /**
-   * Make room for one more tenant under `maxTenants`, evicting (`capacity`)
-   * the least recently used not used within `protectionWindow` ms. Returns
-   * 0, or the ms until the oldest protected tenant leaves its window (1000
-   * when all are leased).
+   * Make room under `maxTenants`, evicting tenants unused within
+   * `protectionWindow`: 0, else ms until the oldest protected one leaves its
+   * window (1000 when all are leased).
    */
   makeRoom(protectionWindow = this.limits.protectionWindow): number {
     const {maxTenants} = this.limits;

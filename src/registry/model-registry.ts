@@ -31,12 +31,10 @@ const debug = debugFactory('loopback:tenant-registry:registry');
 
 /**
  * The tenant-aware model registry: anonymous models per scope, found again
- * by structure; leases; eviction, which takes a tenant out of juggler.
- *
- * @remarks
- * A lookup acts in one scope (the tenant given, else the current tenant,
- * else `GLOBAL_TENANT`): it never searches another tenant's models, nor
- * creates a scope. Named models stay global unless marked with `trackModel`.
+ * by structure; leases; eviction, which takes a tenant out of juggler. A
+ * lookup acts in one scope (the tenant given, else the current tenant, else
+ * `GLOBAL_TENANT`): it never searches another tenant's models, nor creates a
+ * scope. Named models stay global unless marked with `trackModel`.
  */
 export class ModelRegistry extends EventEmitter<Events> {
   /** The cap on live tenants. */
@@ -112,9 +110,7 @@ export class ModelRegistry extends EventEmitter<Events> {
   /** The model last registered as `name` in the scope, else globally. */
   findModelByName(name: string, tenantId?: string): ModelClassLike | undefined {
     const scope = this.scopes.get(tenantId ?? getEffectiveScope());
-    return (
-      scope?.findModelByName(name) ?? this.scopes.global.findModelByName(name)
-    );
+    return (scope?.named(name) ?? this.scopes.global.named(name))?.model;
   }
 
   /** The bridge's lookup in one scope. @internal */

@@ -146,13 +146,9 @@ export class RegistryCounters {
     capacity: 0,
     unavailable: 0,
   };
-  readonly evictions: Record<EvictionReason, number> = {
-    idle: 0,
-    capacity: 0,
-    memory: 0,
-    manual: 0,
-    external: 0,
-  };
+  readonly evictions = Object.fromEntries(
+    EVICTION_REASONS.map(reason => [reason, 0]),
+  ) as Record<EvictionReason, number>;
 
   recordAdmission(result: AdmissionResult, now: number): void {
     this.admissions[result]++;

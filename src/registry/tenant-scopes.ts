@@ -14,43 +14,32 @@ import type {TenantRegistryInfo} from './registry-stats';
 /** A duration or an instant, in milliseconds. */
 export type Milliseconds = number;
 
-/** A source of time in milliseconds; inject one to test idle logic. */
+/** A source of time (a test seam). */
 export interface Clock {
   now(): Milliseconds;
 }
 
 /** How `getTenantRegistryInfo` orders and limits its lines. */
 export interface TenantInfoQuery {
-  /**
-   * `lastAccessed`: the least recently used first; `models`: the most
-   * models (anonymous and tracked named ones) first.
-   * @defaultValue `'lastAccessed'`
-   */
+  /** LRU first, or the most models first. @defaultValue `'lastAccessed'` */
   orderBy?: 'lastAccessed' | 'models';
   /** At most this many lines. @defaultValue every live tenant */
   limit?: number;
 }
 
 /**
- * Every scope of a `ModelRegistry` (the global one, and tenant ones in
- * least-recently-used order), the reverse index from class to record, and
- * the lookup counts.
- *
- * @remarks
- * The order is a doubly linked list through the scopes themselves, beside
- * the lookup `Map`, whose delete-then-set leaves dead entries in a hot key's
- * hash chain (docs/performance.md). Walks in progress keep a cursor that
- * unlinking moves on.
+ * Every scope of a `ModelRegistry`, tenant ones in least-recently-used order,
+ * the reverse index from class to record, and the lookup counts. The order
+ * is a linked list through the scopes, not the `Map`'s: delete-then-set
+ * leaves dead entries in a hot key's hash chain (docs/performance.md).
  */
 export class TenantScopes {
-  /** Never evicted. */
   readonly global: ModelScope;
   readonly tally = new ModelTally();
-  /** Lookups that found a model, and that found none; models registered. */
   hits = 0;
   misses = 0;
   modelsCreated = 0;
-  /** The serial of the newest tenant scope created so far. */
+  /** The newest tenant scope's serial. */
   lastSerial = 0;
   private readonly tenants = new Map<string, ModelScope>();
   private oldest: ModelScope | undefined;
@@ -58,7 +47,6 @@ export class TenantScopes {
   private readonly cursors: {next: ModelScope | undefined}[] = [];
   private readonly recordsByModel = new WeakMap<object, ModelRecord>();
 
-  /** @param makeRoom - Called before a tenant scope is created. */
   constructor(
     readonly clock: Clock,
     private readonly makeRoom?: () => void,
@@ -80,7 +68,6 @@ export class TenantScopes {
     this.tenants.set(scopeId, scope);
     this.append(scope);
     this.tally.add(scope);
-    scope.tally = this.tally;
     return scope;
   }
 
@@ -122,7 +109,9 @@ export class TenantScopes {
     scope.lastAccessed = this.clock.now();
     // The bridge touches on every lookup: skip the map when it can.
     if (scope === this.global || this.newest === scope) return;
-    if (this.tenants.get(scope.tenantId) === scope) this.moveToNewest(scope);
+    if (this.tenants.get(scope.tenantId) !== scope) return;
+    this.unlink(scope);
+    this.append(scope);
   }
 
   /** Lease and touch a live tenant in one lookup (the request path). */
@@ -130,7 +119,10 @@ export class TenantScopes {
     const scope = this.tenants.get(tenantId);
     if (scope === undefined) return undefined;
     scope.lastAccessed = this.clock.now();
-    this.moveToNewest(scope);
+    if (this.newest !== scope) {
+      this.unlink(scope);
+      this.append(scope);
+    }
     return (scope.lease = acquireLeaseOn(scope.lease, tenantId));
   }
 
@@ -141,7 +133,6 @@ export class TenantScopes {
       this.unlink(scope);
       scope.older = scope.newer = undefined;
       this.tally.remove(scope);
-      scope.tally = undefined;
     }
     for (const record of records) this.recordsByModel.delete(record.model);
   }
@@ -200,12 +191,6 @@ export class TenantScopes {
     return this.tenants.size;
   }
 
-  private moveToNewest(scope: ModelScope): void {
-    if (this.newest === scope) return;
-    this.unlink(scope);
-    this.append(scope);
-  }
-
   private append(scope: ModelScope): void {
     scope.older = this.newest;
     scope.newer = undefined;
@@ -236,11 +221,13 @@ export class ModelTally {
   private readonly byCount = new Map<number, Set<ModelScope>>();
 
   add(scope: ModelScope): void {
+    scope.tally = this;
     this.anonymousModels += scope.size;
     this.rank(scope, scope.ownedModels);
   }
 
   remove(scope: ModelScope): void {
+    scope.tally = undefined;
     this.anonymousModels -= scope.size;
     this.unrank(scope, scope.ownedModels);
   }
