@@ -9,7 +9,6 @@ export interface HeapUsage {
   limitBytes: number;
 }
 
-/** This process's heap use and limit. */
 export function readHeapUsage(): HeapUsage {
   return {
     usedBytes: process.memoryUsage().heapUsed,

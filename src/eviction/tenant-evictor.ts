@@ -59,7 +59,8 @@ export function isPastDeadline(deadline: number, done: number, every = 1) {
  * tenant is never evicted: an eviction asked for waits for its last lease.
  */
 export class TenantEvictor {
-  private readonly pending = new Map<string, EvictionReason>();
+  /** Tenants whose eviction waits for their last lease. */
+  readonly pending = new Map<string, EvictionReason>();
   private stopWaiting: (() => void) | undefined;
 
   constructor(
@@ -122,9 +123,8 @@ export class TenantEvictor {
     onSlice?: (ms: number) => void,
   ): Promise<number> {
     let evicted = 0;
-    const deferLeased = reason === 'external';
     await runInSlices(deadline => {
-      const walk = this.walk(reason, decide, deadline, deferLeased);
+      const walk = this.walk(reason, decide, deadline, reason === 'external');
       evicted += walk.evicted;
       return walk.isComplete;
     }, onSlice);
@@ -181,10 +181,6 @@ export class TenantEvictor {
       if (this.evict(tenantId, reason) !== undefined) evicted++;
     }
     return evicted;
-  }
-
-  get pendingCount(): number {
-    return this.pending.size;
   }
 
   private evictNow(scope: ModelScope, reason: EvictionReason): TenantEviction {

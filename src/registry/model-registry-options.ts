@@ -8,9 +8,8 @@ export interface ModelRegistryOptions {
    */
   disconnectTimeout?: number;
   /**
-   * Most live tenants: admitting one more first evicts the least recently
-   * used tenant without a lease; `Infinity` turns the cap off.
-   * @defaultValue 2000
+   * Most live tenants: admitting one more evicts the least recently used
+   * tenant without a lease; `Infinity` turns the cap off. @defaultValue 2000
    */
   maxTenants?: number;
   /**

@@ -275,7 +275,7 @@ export class ModelRegistry extends EventEmitter<Events> {
   /** The registry's counters (see {@link ModelRegistryStats}). */
   getStats(): ModelRegistryStats {
     return this.counters.snapshot(this.scopes, {
-      pendingEvictions: this.evictor.pendingCount,
+      pendingEvictions: this.evictor.pending.size,
       disconnectFailures: this.closer.failures,
       maxTenants: this.maxTenants,
     });

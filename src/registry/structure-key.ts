@@ -9,7 +9,6 @@ import {
 export interface StructureKeyOptions {
   /** Resolve a type name as juggler would: `'string'` keys as `String`. */
   resolveTypeName?: (name: string) => unknown;
-  /** The settings that change behaviour (`strict`). */
   settings?: {strict?: unknown};
 }
 

@@ -11,7 +11,6 @@ import {
 import {ModelScope, type ModelRecord} from './model-scope';
 import type {TenantRegistryInfo} from './registry-stats';
 
-/** A duration or an instant, in milliseconds. */
 export type Milliseconds = number;
 
 /** A source of time (a test seam). */
@@ -86,8 +85,7 @@ export class TenantScopes {
     model: ModelClassLike,
   ): void {
     const scope = this.getOrCreate(scopeId);
-    const record = scope.registerModel(builder, key, model);
-    this.recordsByModel.set(model, record);
+    this.recordsByModel.set(model, scope.registerModel(builder, key, model));
     this.modelsCreated++;
     this.touch(scope);
   }
@@ -159,10 +157,8 @@ export class TenantScopes {
   }
 
   /** One line per live tenant scope, at a cost of O(lines returned). */
-  info({
-    orderBy = 'lastAccessed',
-    limit = Infinity,
-  }: TenantInfoQuery = {}): TenantRegistryInfo[] {
+  info(query: TenantInfoQuery = {}): TenantRegistryInfo[] {
+    const {orderBy = 'lastAccessed', limit = Infinity} = query;
     const lines: TenantRegistryInfo[] = [];
     if (!(limit > 0)) return lines;
     const scopes =
