@@ -13,7 +13,7 @@ import {
 } from '../errors';
 import type {SuspendedTenants} from '../fleet/suspended-tenants';
 import type {AdmissionOptions} from '../options/tenant-registry-options';
-import type {Clock} from '../registry/clock';
+import type {Clock} from '../registry/tenant-scopes';
 import type {ModelRegistry} from '../registry/model-registry';
 import type {TenantRequest} from '../resolution/tenant-strategy';
 

@@ -2,36 +2,31 @@
 
 import debugFactory from 'debug';
 import {performance} from 'node:perf_hooks';
-import type {MemoryPressureSettings} from '../options/tenant-registry-options';
+import type {ResolvedTenantRegistryOptions as Options} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
-import {readHeapUsage, type HeapUsage} from './heap-usage';
 import {
   ESTIMATED_BYTES_PER_MODEL,
   MemoryPressurePolicy,
+  readHeapUsage,
+  type HeapUsage,
 } from './memory-pressure';
 import {usedBefore, type Decide} from './tenant-evictor';
 
 const debug = debugFactory('loopback:tenant-registry:cleanup');
 
 /** When a cleanup pass evicts (`memoryPressure`: off when `undefined`). */
-export interface CleanupSettings {
-  maxIdleTime: number;
-  maxTenants: number;
-  memoryPressure: MemoryPressureSettings | undefined;
-}
+type CleanupSettings = Pick<
+  Options,
+  'maxIdleTime' | 'maxTenants' | 'memoryPressure'
+>;
 
 /**
- * The cleanup passes of a registry, one at a time. A pass evicts, in order:
- * tenants whose eviction waited for their last lease; tenants idle longer
- * than `maxIdleTime`; over `maxTenants`, the least recently used; under
- * memory pressure, the least recently used until the estimate is under the
- * low watermark. It works in slices that yield the event loop; passes
- * (evict-all in slices included) never overlap; a failed pass is recorded
- * (`lastCleanup.error`, `cleanupFailures`), never rejected.
+ * A registry's cleanup passes (waiting, idle, capacity, then memory
+ * evictions), in slices that yield the event loop. Passes, evict-all in
+ * slices included, never overlap; a failed one is recorded, never rejected.
  */
 export class CleanupPasses {
   private running: Promise<number> | undefined;
-  /** Of the pass under way. */
   private longestSliceMs = 0;
   private readonly memory: MemoryPressurePolicy | undefined;
   private readonly onSlice = (ms: number) => {

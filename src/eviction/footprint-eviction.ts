@@ -74,10 +74,10 @@ export function evictModels(
 export function evictDataSourceModels(dataSource: DataSourceLike): void {
   const builder = dataSource.modelBuilder;
   if (builder === undefined) return;
+  const connectorModels = dataSource.connector?._models;
   for (const name of Object.keys(builder.models)) {
     deleteFromBuilder(builder, name);
-    const connectorModels = dataSource.connector?._models;
-    if (connectorModels !== undefined) delete connectorModels[name];
+    delete connectorModels?.[name];
   }
 }
 
@@ -119,9 +119,8 @@ function evictUnregisteredChildren(
 
 /** The model classes a model's properties use directly (array items too). */
 function* childModels(model: unknown): Generator<ModelClassLike> {
-  const properties = (model as ModelClassLike | undefined)?.definition
-    ?.properties;
-  if (properties === undefined || properties === null) return;
+  const definition = (model as ModelClassLike | undefined)?.definition;
+  const properties = definition?.properties ?? {};
   for (const name in properties) {
     const type = modelTypeOf(properties[name]);
     if (typeof type === 'function' && 'modelName' in type) {

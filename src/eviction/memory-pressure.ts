@@ -1,12 +1,24 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import {getHeapStatistics} from 'node:v8';
 import type {MemoryPressureSettings} from '../options/tenant-registry-options';
-import type {HeapUsage} from './heap-usage';
+
+/** Heap figures for the memory-pressure check, in bytes. */
+export interface HeapUsage {
+  usedBytes: number;
+  limitBytes: number;
+}
+
+export function readHeapUsage(): HeapUsage {
+  return {
+    usedBytes: process.memoryUsage().heapUsed,
+    limitBytes: getHeapStatistics().heap_size_limit,
+  };
+}
 
 /**
- * Heap held by one juggler model (docs/performance.md). The heap shrinks
- * only after the next GC, so a pass estimates what it frees from what it
- * evicts instead of reading the heap again.
+ * Heap held by one juggler model (docs/performance.md): the heap shrinks only
+ * after a GC, so a pass estimates what it frees from what it evicts.
  */
 export const ESTIMATED_BYTES_PER_MODEL = 11 * 1024;
 
@@ -23,9 +35,8 @@ export interface MemoryPressureState {
 }
 
 /**
- * When and how much to evict for memory: above the high watermark, the
- * least recently used tenants until the estimate is under the low one, at
- * most `maxEvictionsPerPass`. When evicting did not lower the heap
+ * Above the high watermark, evict until the estimate is under the low one
+ * (at most `maxEvictionsPerPass`); when evicting did not lower the heap
  * (something else holds it), skip 1, 2, 4 ... up to 16 passes.
  */
 export class MemoryPressurePolicy {

@@ -2,21 +2,17 @@
 
 import debugFactory from 'debug';
 import {performance} from 'node:perf_hooks';
+import {setImmediate as nextTurn} from 'node:timers/promises';
 import {isTenantLeased, onLeasesEnded} from '../context/tenant-lease';
 import type {DataSourceCloser} from '../datasources/datasource-closer';
 import type {ModelScope} from '../registry/model-scope';
 import type {EvictionReason, TenantEviction} from '../registry/registry-stats';
 import type {TenantScopes} from '../registry/tenant-scopes';
 import {evictDataSourceModels, evictModels} from './footprint-eviction';
-import {runInSlices} from './time-slices';
 
 const debug = debugFactory('loopback:tenant-registry:eviction');
 
-/**
- * What a walk does with a tenant: evict it, pass over it, or end the walk.
- * Evict-all in slices skips tenants created after it started: they may sit
- * before older tenants touched since, so `stop` would miss those.
- */
+/** What a walk does with a tenant: evict it, pass over it, or end the walk. */
 export type Decide = (scope: ModelScope) => 'evict' | 'skip' | 'stop';
 
 /** Evict the tenants last used before `cutoff`: the first used since stops. */
@@ -28,13 +24,43 @@ export function usedBefore(cutoff: number): Decide {
 // passing over a tenant (docs/performance.md).
 const SKIPS_PER_DEADLINE_CHECK = 32;
 
+/** How long one slice of a bulk job works before it yields, in ms. */
+export const SLICE_BUDGET_MS = 4;
+
 /**
- * Evicts tenants, one at a time or in least-recently-used walks (idle,
- * capacity, memory and "all" are walks). A leased tenant is never evicted:
- * an eviction asked for meanwhile waits for its last lease to end.
+ * Run `slice` until it says it is done, each time until `deadline`
+ * (`performance.now()`), the first now and each next after a `setImmediate`
+ * turn, so that I/O and timers go between; a throw ends the job.
+ */
+export async function runInSlices(
+  slice: (deadline: number) => boolean,
+  onSlice?: (ms: number) => void,
+): Promise<void> {
+  for (;;) {
+    const started = performance.now();
+    let isDone: boolean;
+    try {
+      isDone = slice(started + SLICE_BUDGET_MS);
+    } finally {
+      onSlice?.(performance.now() - started);
+    }
+    if (isDone) return;
+    await nextTurn();
+  }
+}
+
+/** Whether a job checking every `every` units is past `deadline` at `done`. */
+export function isPastDeadline(deadline: number, done: number, every = 1) {
+  return done % every === 0 && performance.now() >= deadline;
+}
+
+/**
+ * Evicts tenants, one at a time or in least-recently-used walks. A leased
+ * tenant is never evicted: an eviction asked for waits for its last lease.
  */
 export class TenantEvictor {
-  private readonly pending = new Map<string, EvictionReason>();
+  /** Tenants whose eviction waits for their last lease. */
+  readonly pending = new Map<string, EvictionReason>();
   private stopWaiting: (() => void) | undefined;
 
   constructor(
@@ -97,9 +123,8 @@ export class TenantEvictor {
     onSlice?: (ms: number) => void,
   ): Promise<number> {
     let evicted = 0;
-    const deferLeased = reason === 'external';
     await runInSlices(deadline => {
-      const walk = this.walk(reason, decide, deadline, deferLeased);
+      const walk = this.walk(reason, decide, deadline, reason === 'external');
       evicted += walk.evicted;
       return walk.isComplete;
     }, onSlice);
@@ -108,10 +133,11 @@ export class TenantEvictor {
 
   /** Evict the waiting tenants, then every tenant without a lease. */
   evictAll(reason: EvictionReason): number {
-    const deferLeased = reason === 'external';
     const pending = this.runPending();
-    const all = this.walk(reason, () => 'evict', Infinity, deferLeased);
-    return pending + all.evicted;
+    return (
+      pending +
+      this.walk(reason, () => 'evict', Infinity, reason === 'external').evicted
+    );
   }
 
   /** {@link TenantEvictor.evictAll} in slices, for the tenants live now. */
@@ -120,20 +146,18 @@ export class TenantEvictor {
     onSlice?: (ms: number) => void,
   ): Promise<number> {
     const pending = this.runPending();
+    // Tenants created since may sit before older ones touched since: skip
+    // them, where `stop` would miss those.
     const newest = this.scopes.lastSerial;
-    const evicted = await this.walkInSlices(
-      reason,
-      scope => (scope.serial <= newest ? 'evict' : 'skip'),
-      onSlice,
-    );
-    return pending + evicted;
+    const isLiveNow: Decide = scope =>
+      scope.serial <= newest ? 'evict' : 'skip';
+    return pending + (await this.walkInSlices(reason, isLiveNow, onSlice));
   }
 
   /**
-   * Make room for one more tenant under `maxTenants`, evicting (`capacity`)
-   * the least recently used not used within `protectionWindow` ms. Returns
-   * 0, or the ms until the oldest protected tenant leaves its window (1000
-   * when all are leased).
+   * Make room under `maxTenants`, evicting tenants unused within
+   * `protectionWindow`: 0, else ms until the oldest protected one leaves its
+   * window (1000 when all are leased).
    */
   makeRoom(protectionWindow = this.limits.protectionWindow): number {
     const {maxTenants} = this.limits;
@@ -157,10 +181,6 @@ export class TenantEvictor {
       if (this.evict(tenantId, reason) !== undefined) evicted++;
     }
     return evicted;
-  }
-
-  get pendingCount(): number {
-    return this.pending.size;
   }
 
   private evictNow(scope: ModelScope, reason: EvictionReason): TenantEviction {

@@ -1,6 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {isPastDeadline, runInSlices} from '../eviction/time-slices';
+import {isPastDeadline, runInSlices} from '../eviction/tenant-evictor';
 
 // An id costs about 0.1 us to add or look up: read the clock every 1024.
 const IDS_PER_DEADLINE_CHECK = 1024;

@@ -2,7 +2,7 @@
 
 import {DEFAULT_MAX_IDENTIFIER_BYTES} from '../context/tenant-identifier';
 import {parseOrigin} from '../controllers/same-origin';
-import {readHeapUsage} from '../eviction/heap-usage';
+import {readHeapUsage} from '../eviction/memory-pressure';
 import {
   checkGroup,
   count,

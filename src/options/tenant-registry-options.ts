@@ -1,8 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import type {Request} from '@loopback/rest';
-import type {HeapUsage} from '../eviction/heap-usage';
-import type {Clock, Milliseconds} from '../registry/clock';
+import type {HeapUsage} from '../eviction/memory-pressure';
+import type {Clock, Milliseconds} from '../registry/tenant-scopes';
 import type {DEFAULT_TENANT_REGISTRY_OPTIONS} from './resolve-options';
 
 /** Options of the `jwt` strategy: a `secret` or a `publicKey` is required. */

@@ -1,26 +1,21 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-/**
- * Options of a {@link ModelRegistry}: the component's options of the same
- * names, with the same defaults.
- */
+/** Options of a {@link ModelRegistry}: the component's, same defaults. */
 export interface ModelRegistryOptions {
   /**
-   * How long a tenant-owned DataSource may take to disconnect on eviction,
-   * in milliseconds, before it is counted as failed. @defaultValue 10000
+   * Milliseconds a tenant-owned DataSource may take to disconnect on
+   * eviction before it counts as failed. @defaultValue 10000
    */
   disconnectTimeout?: number;
   /**
-   * Most live tenants: admitting one more first evicts the least recently
-   * used tenant without a lease; `Infinity` turns the cap off.
-   * @defaultValue 2000
+   * Most live tenants: admitting one more evicts the least recently used
+   * tenant without a lease; `Infinity` turns the cap off. @defaultValue 2000
    */
   maxTenants?: number;
   /**
-   * The target database's identifier limit, in bytes: longer
-   * `defineTenantModel` names are shortened with a hash of the tenant id.
-   * 63 is PostgreSQL's limit (it silently cuts longer names) and fits MySQL
-   * (64), SQL Server and Oracle 12.2+ (128); set 30 for older Oracle.
+   * The database's identifier limit in bytes: longer `defineTenantModel`
+   * names are shortened with a hash of the tenant id. 63 is PostgreSQL's
+   * (it silently cuts longer names); set 30 for Oracle before 12.2.
    * @defaultValue 63
    */
   maxIdentifierBytes?: number;

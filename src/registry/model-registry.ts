@@ -9,30 +9,32 @@ import * as leases from '../context/tenant-lease';
 import {DataSourceCloser} from '../datasources/datasource-closer';
 import {TenantEvictor, usedBefore} from '../eviction/tenant-evictor';
 import {DEFAULT_TENANT_REGISTRY_OPTIONS as DEFAULTS} from '../options/resolve-options';
-import type {Clock} from './clock';
 import type {ModelRegistryOptions} from './model-registry-options';
 import {addReferrers, type ModelRecord} from './model-scope';
-import {RegistryCounters} from './registry-counters';
-import type * as stats from './registry-stats';
+import {
+  RegistryCounters,
+  type AdmissionResult,
+  type CleanupPassStats,
+  type EvictionReason,
+  type ModelRegistryEvents as Events,
+  type ModelRegistryStats,
+  type TenantRegistryInfo,
+} from './registry-stats';
 import {structureKeyIn} from './structure-key';
 import {defineTenantModel} from './tenant-models';
-import {TenantScopes, type TenantInfoQuery} from './tenant-scopes';
+import {TenantScopes, type Clock, type TenantInfoQuery} from './tenant-scopes';
 
 type Builder = juggler.ModelBuilderLike;
 type ModelClassLike = juggler.ModelClassLike;
-type EvictionReason = stats.EvictionReason;
-type Events = stats.ModelRegistryEvents;
 
 const debug = debugFactory('loopback:tenant-registry:registry');
 
 /**
  * The tenant-aware model registry: anonymous models per scope, found again
- * by structure; leases; eviction, which takes a tenant out of juggler.
- *
- * @remarks
- * A lookup acts in one scope (the tenant given, else the current tenant,
- * else `GLOBAL_TENANT`): it never searches another tenant's models, nor
- * creates a scope. Named models stay global unless marked with `trackModel`.
+ * by structure; leases; eviction, which takes a tenant out of juggler. A
+ * lookup acts in one scope (the tenant given, else the current tenant, else
+ * `GLOBAL_TENANT`): it never searches another tenant's models, nor creates a
+ * scope. Named models stay global unless marked with `trackModel`.
  */
 export class ModelRegistry extends EventEmitter<Events> {
   /** The cap on live tenants. */
@@ -108,9 +110,7 @@ export class ModelRegistry extends EventEmitter<Events> {
   /** The model last registered as `name` in the scope, else globally. */
   findModelByName(name: string, tenantId?: string): ModelClassLike | undefined {
     const scope = this.scopes.get(tenantId ?? getEffectiveScope());
-    return (
-      scope?.findModelByName(name) ?? this.scopes.global.findModelByName(name)
-    );
+    return (scope?.named(name) ?? this.scopes.global.named(name))?.model;
   }
 
   /** The bridge's lookup in one scope. @internal */
@@ -205,7 +205,7 @@ export class ModelRegistry extends EventEmitter<Events> {
   }
 
   /** Count an admission outcome. @internal */
-  recordAdmission(result: stats.AdmissionResult): void {
+  recordAdmission(result: AdmissionResult): void {
     this.counters.recordAdmission(result, this.clock.now());
   }
 
@@ -266,23 +266,23 @@ export class ModelRegistry extends EventEmitter<Events> {
   }
 
   /** Record a cleanup pass. @internal */
-  recordCleanupPass(pass: stats.CleanupPassStats): void {
+  recordCleanupPass(pass: CleanupPassStats): void {
     this.counters.lastCleanup = pass;
     if (pass.error !== undefined) this.counters.cleanupFailures++;
     this.safeEmit('cleanupPass', pass);
   }
 
   /** The registry's counters (see {@link ModelRegistryStats}). */
-  getStats(): stats.ModelRegistryStats {
+  getStats(): ModelRegistryStats {
     return this.counters.snapshot(this.scopes, {
-      pendingEvictions: this.evictor.pendingCount,
+      pendingEvictions: this.evictor.pending.size,
       disconnectFailures: this.closer.failures,
       maxTenants: this.maxTenants,
     });
   }
 
   /** One line per live tenant scope, ordered and limited by `query`. */
-  getTenantRegistryInfo(query?: TenantInfoQuery): stats.TenantRegistryInfo[] {
+  getTenantRegistryInfo(query?: TenantInfoQuery): TenantRegistryInfo[] {
     return this.scopes.info(query);
   }
 

@@ -9,7 +9,7 @@ import {
 } from '../bridge/juggler-shapes';
 import {GLOBAL_TENANT} from '../context/tenant-context';
 import type {TenantLease} from '../context/tenant-lease';
-import type {ModelTally} from './model-tally';
+import type {ModelTally} from './tenant-scopes';
 
 /** What the registry keeps about one anonymous model. */
 export interface ModelRecord {
@@ -19,10 +19,7 @@ export interface ModelRecord {
   /** The tenant id, or `GLOBAL_TENANT`. */
   readonly scope: string;
   readonly key: string;
-  /**
-   * Definitions whose properties use this model (tenant scopes only): a live
-   * named one among them keeps the model from being evicted.
-   */
+  /** Definitions using this model (tenant scopes): a live one pins it. */
   referrers: Set<ModelDefinitionLike> | undefined;
   /** Size at which dead referrers are next pruned (amortized O(1) adds). */
   pruneReferrersAt: number;
@@ -33,7 +30,7 @@ export function isStillMapped(record: ModelRecord): boolean {
   return record.builder.models[record.name] === record.model;
 }
 
-/** Record which tenant models a definition juggler built uses. */
+/** Record which tenant models a definition uses. */
 export function addReferrers(
   definition: ModelDefinitionLike,
   recordOf: (model: unknown) => ModelRecord | undefined,
@@ -47,7 +44,6 @@ export function addReferrers(
   }
 }
 
-/** Record that `definition` uses the record's model. */
 export function addReferrer(
   record: ModelRecord,
   definition: ModelDefinitionLike,
@@ -72,18 +68,12 @@ type RecordsByKey = Map<string, ModelRecord>;
 type Named = ModelRecord | WeakRef<ModelRecord>;
 
 /**
- * One scope's anonymous models (a tenant's, or the global scope's), found by
- * builder and structure key, or by name, and what else a tenant owns.
- *
- * @remarks
- * A tenant scope holds its records strongly: eviction walks them. The global
- * scope lives as long as the process, so it holds builders and names weakly
- * (a builder the application drops stays collectable). Tenant scopes,
- * created and evicted by the thousand, avoid weak structures: they cost the
- * collector.
+ * One scope's anonymous models, by builder and structure key or by name, and
+ * what else a tenant owns. The global scope lives as long as the process, so
+ * it holds builders and names weakly; tenant scopes, created and evicted by
+ * the thousand, hold them strongly: weak structures cost the collector.
  */
 export class ModelScope {
-  /** Clock milliseconds. */
   lastAccessed: number;
   /** The next older and newer tenant scope, in `TenantScopes`' order. */
   older: ModelScope | undefined = undefined;
@@ -92,11 +82,11 @@ export class ModelScope {
   lease: TenantLease | undefined = undefined;
   /** Creation order among tenant scopes (0 for the global one). */
   serial = 0;
-  /** Told when this scope's model counts change, while it is live. */
+  /** Told of count changes while the scope is live. */
   tally: ModelTally | undefined = undefined;
   hits = 0;
   misses = 0;
-  /** Anonymous models registered. */
+  /** Anonymous models. */
   size = 0;
   readonly dataSources = new Set<DataSourceLike>();
   /** Models from `defineTenantModel`, by name, with their definition's key. */
@@ -109,7 +99,8 @@ export class ModelScope {
     | WeakMap<ModelBuilderLike, RecordsByKey>;
   private readonly byName = new Map<string, Named>();
   private readonly weakBuilders: WeakBuilderList | undefined;
-  private readonly tracked = new Set<ModelClassLike>();
+  /** Named models this tenant owns (`ModelRegistry.trackModel`). */
+  readonly trackedModels = new Set<ModelClassLike>();
 
   constructor(
     readonly tenantId: string,
@@ -156,35 +147,28 @@ export class ModelScope {
     if (byKey?.get(record.key) !== record) return;
     byKey.delete(record.key);
     if (byKey.size === 0) this.byBuilder.delete(record.builder);
-    if (this.recordNamed(record.name) === record) {
-      this.byName.delete(record.name);
-    }
+    if (this.named(record.name) === record) this.byName.delete(record.name);
     this.size--;
     this.tally?.changed(this, this.ownedModels + 1, -1);
   }
 
-  /** Named models this tenant owns (`ModelRegistry.trackModel`). */
-  get trackedModels(): ReadonlySet<ModelClassLike> {
-    return this.tracked;
-  }
-
   trackModel(model: ModelClassLike): void {
-    if (this.tracked.has(model)) return;
-    this.tracked.add(model);
-    this.tally?.changed(this, this.ownedModels - 1, 0);
+    const from = this.ownedModels;
+    this.trackedModels.add(model);
+    this.tally?.changed(this, from, 0);
   }
 
   /** Stop owning a named model (`undefined`: all of them). */
   untrackModel(model?: ModelClassLike): void {
     const from = this.ownedModels;
-    if (model === undefined) this.tracked.clear();
-    else this.tracked.delete(model);
+    if (model === undefined) this.trackedModels.clear();
+    else this.trackedModels.delete(model);
     this.tally?.changed(this, from, 0);
   }
 
   /** Anonymous and tracked named models. */
   get ownedModels(): number {
-    return this.size + this.tracked.size;
+    return this.size + this.trackedModels.size;
   }
 
   /** The record for a key in a builder still mapping it (else unregistered). */
@@ -193,10 +177,6 @@ export class ModelScope {
     if (record === undefined || isStillMapped(record)) return record;
     this.unregister(record);
     return undefined;
-  }
-
-  findModelByName(name: string): ModelClassLike | undefined {
-    return this.recordNamed(name)?.model;
   }
 
   /** The live builders this scope has models in. */
@@ -209,15 +189,13 @@ export class ModelScope {
   records(): ModelRecord[] {
     const records: ModelRecord[] = [];
     if (!this.isTenantScope) return records;
-    for (const byKey of (
-      this.byBuilder as Map<unknown, RecordsByKey>
-    ).values()) {
-      for (const record of byKey.values()) records.push(record);
-    }
+    const byBuilder = this.byBuilder as Map<unknown, RecordsByKey>;
+    for (const byKey of byBuilder.values()) records.push(...byKey.values());
     return records;
   }
 
-  private recordNamed(name: string): ModelRecord | undefined {
+  /** The record last registered as `name`. */
+  named(name: string): ModelRecord | undefined {
     const entry = this.byName.get(name);
     return entry instanceof WeakRef ? entry.deref() : entry;
   }
@@ -239,11 +217,7 @@ class WeakBuilderList {
   }
 
   live(): ModelBuilderLike[] {
-    const live: ModelBuilderLike[] = [];
-    for (const ref of this.refs) {
-      const builder = ref.deref();
-      if (builder !== undefined) live.push(builder);
-    }
-    return live;
+    const builders = this.refs.map(ref => ref.deref());
+    return builders.filter((b): b is ModelBuilderLike => b !== undefined);
   }
 }

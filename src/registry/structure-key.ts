@@ -7,12 +7,8 @@ import {
 
 /** How to read the parts of a definition that depend on the model builder. */
 export interface StructureKeyOptions {
-  /**
-   * Resolve a type name as juggler would; a resolved type is keyed by
-   * identity, so `'string'`, `'String'` and `String` share a key.
-   */
+  /** Resolve a type name as juggler would: `'string'` keys as `String`. */
   resolveTypeName?: (name: string) => unknown;
-  /** The settings that change behaviour (`strict`). */
   settings?: {strict?: unknown};
 }
 
@@ -34,9 +30,8 @@ let nextIdentity = 1;
  * and other objects by identity, never by name), and the full canonical form,
  * so a map lookup on it is a full comparison. As in juggler's
  * `ModelBuilder.resolveType`, an object with a truthy `type` is a property
- * with options; any other plain object is a nested model.
- *
- * @throws UnkeyableStructureError for cyclic or symbol-valued definitions.
+ * with options; any other plain object is a nested model. Throws
+ * `UnkeyableStructureError` for cyclic or symbol-valued definitions.
  */
 export function computeStructureKey(
   properties: object,

@@ -8,43 +8,37 @@ import {
   isTenantLeased,
   type TenantLease,
 } from '../context/tenant-lease';
-import type {Clock} from './clock';
 import {ModelScope, type ModelRecord} from './model-scope';
-import {ModelTally} from './model-tally';
 import type {TenantRegistryInfo} from './registry-stats';
+
+export type Milliseconds = number;
+
+/** A source of time (a test seam). */
+export interface Clock {
+  now(): Milliseconds;
+}
 
 /** How `getTenantRegistryInfo` orders and limits its lines. */
 export interface TenantInfoQuery {
-  /**
-   * `lastAccessed`: the least recently used first; `models`: the most
-   * models (anonymous and tracked named ones) first.
-   * @defaultValue `'lastAccessed'`
-   */
+  /** LRU first, or the most models first. @defaultValue `'lastAccessed'` */
   orderBy?: 'lastAccessed' | 'models';
   /** At most this many lines. @defaultValue every live tenant */
   limit?: number;
 }
 
 /**
- * Every scope of a `ModelRegistry` (the global one, and tenant ones in
- * least-recently-used order), the reverse index from class to record, and
- * the lookup counts.
- *
- * @remarks
- * The order is a doubly linked list through the scopes themselves, beside
- * the lookup `Map`, whose delete-then-set leaves dead entries in a hot key's
- * hash chain (docs/performance.md). Walks in progress keep a cursor that
- * unlinking moves on.
+ * Every scope of a `ModelRegistry`, tenant ones in least-recently-used order,
+ * the reverse index from class to record, and the lookup counts. The order
+ * is a linked list through the scopes, not the `Map`'s: delete-then-set
+ * leaves dead entries in a hot key's hash chain (docs/performance.md).
  */
 export class TenantScopes {
-  /** Never evicted. */
   readonly global: ModelScope;
   readonly tally = new ModelTally();
-  /** Lookups that found a model, and that found none; models registered. */
   hits = 0;
   misses = 0;
   modelsCreated = 0;
-  /** The serial of the newest tenant scope created so far. */
+  /** The newest tenant scope's serial. */
   lastSerial = 0;
   private readonly tenants = new Map<string, ModelScope>();
   private oldest: ModelScope | undefined;
@@ -52,7 +46,6 @@ export class TenantScopes {
   private readonly cursors: {next: ModelScope | undefined}[] = [];
   private readonly recordsByModel = new WeakMap<object, ModelRecord>();
 
-  /** @param makeRoom - Called before a tenant scope is created. */
   constructor(
     readonly clock: Clock,
     private readonly makeRoom?: () => void,
@@ -74,7 +67,6 @@ export class TenantScopes {
     this.tenants.set(scopeId, scope);
     this.append(scope);
     this.tally.add(scope);
-    scope.tally = this.tally;
     return scope;
   }
 
@@ -93,8 +85,7 @@ export class TenantScopes {
     model: ModelClassLike,
   ): void {
     const scope = this.getOrCreate(scopeId);
-    const record = scope.registerModel(builder, key, model);
-    this.recordsByModel.set(model, record);
+    this.recordsByModel.set(model, scope.registerModel(builder, key, model));
     this.modelsCreated++;
     this.touch(scope);
   }
@@ -116,7 +107,9 @@ export class TenantScopes {
     scope.lastAccessed = this.clock.now();
     // The bridge touches on every lookup: skip the map when it can.
     if (scope === this.global || this.newest === scope) return;
-    if (this.tenants.get(scope.tenantId) === scope) this.moveToNewest(scope);
+    if (this.tenants.get(scope.tenantId) !== scope) return;
+    this.unlink(scope);
+    this.append(scope);
   }
 
   /** Lease and touch a live tenant in one lookup (the request path). */
@@ -124,7 +117,10 @@ export class TenantScopes {
     const scope = this.tenants.get(tenantId);
     if (scope === undefined) return undefined;
     scope.lastAccessed = this.clock.now();
-    this.moveToNewest(scope);
+    if (this.newest !== scope) {
+      this.unlink(scope);
+      this.append(scope);
+    }
     return (scope.lease = acquireLeaseOn(scope.lease, tenantId));
   }
 
@@ -135,7 +131,6 @@ export class TenantScopes {
       this.unlink(scope);
       scope.older = scope.newer = undefined;
       this.tally.remove(scope);
-      scope.tally = undefined;
     }
     for (const record of records) this.recordsByModel.delete(record.model);
   }
@@ -162,10 +157,8 @@ export class TenantScopes {
   }
 
   /** One line per live tenant scope, at a cost of O(lines returned). */
-  info({
-    orderBy = 'lastAccessed',
-    limit = Infinity,
-  }: TenantInfoQuery = {}): TenantRegistryInfo[] {
+  info(query: TenantInfoQuery = {}): TenantRegistryInfo[] {
+    const {orderBy = 'lastAccessed', limit = Infinity} = query;
     const lines: TenantRegistryInfo[] = [];
     if (!(limit > 0)) return lines;
     const scopes =
@@ -194,12 +187,6 @@ export class TenantScopes {
     return this.tenants.size;
   }
 
-  private moveToNewest(scope: ModelScope): void {
-    if (this.newest === scope) return;
-    this.unlink(scope);
-    this.append(scope);
-  }
-
   private append(scope: ModelScope): void {
     scope.older = this.newest;
     scope.newer = undefined;
@@ -217,5 +204,52 @@ export class TenantScopes {
     else scope.older.newer = scope.newer;
     if (scope.newer === undefined) this.newest = scope.older;
     else scope.newer.older = scope.older;
+  }
+}
+
+/**
+ * The live tenant scopes' model counts, kept as they change: the total of
+ * their anonymous models, and the scopes grouped by the models they own, so
+ * that a stats poll sorts the distinct counts, not every tenant.
+ */
+export class ModelTally {
+  anonymousModels = 0;
+  private readonly byCount = new Map<number, Set<ModelScope>>();
+
+  add(scope: ModelScope): void {
+    scope.tally = this;
+    this.anonymousModels += scope.size;
+    this.rank(scope, scope.ownedModels);
+  }
+
+  remove(scope: ModelScope): void {
+    scope.tally = undefined;
+    this.anonymousModels -= scope.size;
+    this.unrank(scope, scope.ownedModels);
+  }
+
+  /** A ranked scope's counts changed: it owned `from` models before. */
+  changed(scope: ModelScope, from: number, anonymousDelta: number) {
+    this.anonymousModels += anonymousDelta;
+    if (scope.ownedModels === from) return;
+    this.unrank(scope, from);
+    this.rank(scope, scope.ownedModels);
+  }
+
+  /** The most models first, equal counts in the order reached. */
+  *ranked(): IterableIterator<ModelScope> {
+    const counts = [...this.byCount.keys()].sort((a, b) => b - a);
+    for (const count of counts) yield* this.byCount.get(count) ?? [];
+  }
+
+  private rank(scope: ModelScope, count: number): void {
+    const scopes = this.byCount.get(count);
+    if (scopes === undefined) this.byCount.set(count, new Set([scope]));
+    else scopes.add(scope);
+  }
+
+  private unrank(scope: ModelScope, count: number): void {
+    const scopes = this.byCount.get(count);
+    if (scopes?.delete(scope) && scopes.size === 0) this.byCount.delete(count);
   }
 }

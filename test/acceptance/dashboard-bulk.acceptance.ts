@@ -6,7 +6,7 @@ import {
   TenantRegistryBindings,
   type ModelRegistry,
 } from '../../src';
-import {SLICE_BUDGET_MS} from '../../src/eviction/time-slices';
+import {SLICE_BUDGET_MS} from '../../src/eviction/tenant-evictor';
 import {
   builderOf,
   defineAnonymous,

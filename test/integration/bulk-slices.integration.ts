@@ -3,7 +3,7 @@
 import {expect} from '@loopback/testlab';
 import {ModelRegistry, runInTenant, type TenantEvents} from '../../src';
 import {SuspendedTenants} from '../../src/fleet/suspended-tenants';
-import {SLICE_BUDGET_MS} from '../../src/eviction/time-slices';
+import {SLICE_BUDGET_MS} from '../../src/eviction/tenant-evictor';
 import type {TenantEventsResync} from '../../src/fleet/tenant-event';
 import {RegistryManager} from '../../src/observers/registry-manager.observer';
 import {TenantEventsObserver} from '../../src/observers/tenant-events.observer';

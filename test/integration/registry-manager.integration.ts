@@ -11,7 +11,7 @@ import {
   type TenantRegistryOptions,
 } from '../../src';
 import {isJugglerBridgeInstalled} from '../../src/bridge/juggler-bridge';
-import type {HeapUsage} from '../../src/eviction/heap-usage';
+import type {HeapUsage} from '../../src/eviction/memory-pressure';
 import {ESTIMATED_BYTES_PER_MODEL} from '../../src/eviction/memory-pressure';
 import {
   defineAnonymous,
