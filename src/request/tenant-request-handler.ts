@@ -9,10 +9,7 @@ import {
   type ValueOrPromise,
 } from '@loopback/core';
 import type {ServerResponse} from 'node:http';
-import {
-  runInLeasedTenant,
-  runRequiringTenant,
-} from '../context/tenant-context';
+import {runInLeasedTenant, runRequiringTenant} from '../context/tenant-context';
 import type {TenantLease} from '../context/tenant-lease';
 import {invalidOptionError, tenantSuspendedError} from '../errors';
 import type {SuspendedTenants} from '../fleet/suspended-tenants';

@@ -154,15 +154,13 @@ describe('requireTenant in an app like the one `lb4 app` generates (acceptance)'
     created
       .bind(TenantRegistryBindings.DEFAULT_DATASOURCE)
       .to(new juggler.DataSource({name: 'default', connector: 'memory'}));
-    created
-      .bind(TenantRegistryBindings.DATASOURCE_FACTORY)
-      .to(
-        tenantId =>
-          new juggler.DataSource({
-            name: `tenant-${tenantId}`,
-            connector: 'memory',
-          }),
-      );
+    created.bind(TenantRegistryBindings.DATASOURCE_FACTORY).to(
+      tenantId =>
+        new juggler.DataSource({
+          name: `tenant-${tenantId}`,
+          connector: 'memory',
+        }),
+    );
     created.controller(PingController);
     created.controller(TenantController);
     await created.start();
