@@ -41,7 +41,10 @@ export interface JwtStrategyOptions {
 export interface HostStrategyOptions {
   /** Parent domain: `acme.example.com` under `example.com` is tenant `acme`. */
   domain?: string;
-  /** Host name to tenant id, checked before `domain`. */
+  /**
+   * Host name or IP address (`127.0.0.1`, `::1`) to tenant id, checked
+   * before `domain`; an IP address names a tenant only through this map.
+   */
   map?: Record<string, string>;
 }
 

@@ -111,8 +111,10 @@ export class TenantRequestHandler {
     next: () => ValueOrPromise<T>,
   ): ValueOrPromise<T> {
     if (tenantId === undefined) {
-      if (!this.options.requireTenant) return next();
-      return answering(runRequiringTenant(next), response);
+      const result = this.options.requireTenant
+        ? runRequiringTenant(next)
+        : next();
+      return answering(result, response);
     }
     if (this.suspended.has(tenantId)) {
       throw toHttpError(tenantSuspendedError(), response);

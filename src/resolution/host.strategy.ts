@@ -4,7 +4,10 @@ import {isIP} from 'node:net';
 import type {HostStrategyOptions} from '../options/tenant-registry-options';
 import type {TenantRequest, TenantResolutionStrategy} from './tenant-strategy';
 
-/** `map`, else the label before `domain` (not authenticated). @internal */
+/**
+ * `map` (names or IP addresses), else the label before `domain` (names
+ * only): not authenticated. @internal
+ */
 export class HostTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'host';
   private readonly map: Map<string, string>;
@@ -13,7 +16,7 @@ export class HostTenantStrategy implements TenantResolutionStrategy {
   constructor(options: HostStrategyOptions = {}) {
     this.map = new Map(
       Object.entries(options.map ?? {}).map(([host, tenantId]) => [
-        host.toLowerCase(),
+        host.replace(/^\[(.*)\]$/, '$1').toLowerCase(), // [::1] is ::1
         tenantId,
       ]),
     );
@@ -25,15 +28,17 @@ export class HostTenantStrategy implements TenantResolutionStrategy {
     if (host === undefined) return undefined;
     const mapped = this.map.get(host);
     if (mapped !== undefined || this.suffix === undefined) return mapped;
+    if (isIP(host) !== 0) return undefined;
     if (!host.endsWith(this.suffix)) return undefined;
     const label = host.slice(0, -this.suffix.length);
     return label.includes('.') || label === '' ? undefined : label;
   }
 }
 
+/** The host without its port; an IPv6 literal without its brackets. */
 function hostName(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  if (header.startsWith('[')) return undefined; // an IPv6 literal
-  const host = header.replace(/:\d*$/, '').toLowerCase();
-  return isIP(host) === 0 ? host : undefined;
+  const ipv6 = /^\[([^\]]*)\](?::\d*)?$/.exec(header);
+  if (ipv6) return ipv6[1].toLowerCase();
+  return header.replace(/:\d*$/, '').toLowerCase();
 }

@@ -137,8 +137,13 @@ describe('requireTenant in an app like the one `lb4 app` generates (acceptance)'
       expect((await client.get('/datasource').expect(200)).text).to.equal(
         'default',
       );
-      const refused = await client.get('/required').expect(400);
-      expect(refused.body.error.code).to.equal('TENANT_REQUIRED');
+      for (const route of ['/required', '/model']) {
+        const refused = await client.get(route).expect(400);
+        expect(refused.body.error).to.containDeep({
+          code: 'TENANT_REQUIRED',
+          name: 'BadRequestError',
+        });
+      }
     });
   });
 

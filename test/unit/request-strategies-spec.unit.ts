@@ -73,12 +73,23 @@ describe('header, query and host strategies (specification)', () => {
       }
     });
 
-    it('names no tenant for an IP address, even a mapped one', () => {
+    it('names the tenant of a mapped IP address, with or without a port', () => {
       const mapped = new HostTenantStrategy({
-        map: {'10.0.0.1': 'acme', '::1': 'acme'},
+        domain: 'example.com',
+        map: {'10.0.0.1': 'acme', '::1': 'globex', '[fe80::2]': 'initech'},
       });
-      expect(mapped.resolve(host('10.0.0.1:3000'))).to.be.undefined();
-      expect(mapped.resolve(host('10.0.0.1'))).to.be.undefined();
+      expect(mapped.resolve(host('10.0.0.1:3000'))).to.equal('acme');
+      expect(mapped.resolve(host('10.0.0.1'))).to.equal('acme');
+      expect(mapped.resolve(host('[::1]:3000'))).to.equal('globex');
+      expect(mapped.resolve(host('[::1]'))).to.equal('globex');
+      expect(mapped.resolve(host('[FE80::2]:80'))).to.equal('initech');
+    });
+
+    it('never derives a tenant from an IP address that is not mapped', () => {
+      const byDomain = new HostTenantStrategy({domain: '0.0.1'});
+      expect(byDomain.resolve(host('10.0.0.1'))).to.be.undefined();
+      expect(byDomain.resolve(host('[::1]:3000'))).to.be.undefined();
+      expect(strategy.resolve(host('10.0.0.1'))).to.be.undefined();
     });
   });
 });
