@@ -60,12 +60,18 @@ export const mochaHooks = {
     const activeMutant = stryker?.activeMutant;
     if (stryker) stryker.activeMutant = undefined;
     try {
-      for (const uninstall of uninstallers.splice(0)) uninstall();
+      // What a mutant handed out may be anything (a lease that is undefined,
+      // an uninstall that is not a function): this hook must never throw,
+      // or every later mutant would count as killed by it.
+      for (const uninstall of uninstallers.splice(0)) {
+        if (typeof uninstall === 'function') ignoringErrors(uninstall);
+      }
       // A mutant may have left a count above zero, or below it.
       for (const lease of leases) {
+        if (typeof lease !== 'object' || lease === null) continue;
         if (lease.count === 0) continue;
         lease.count = 1;
-        tenantLease.endLease(lease);
+        ignoringErrors(() => tenantLease.endLease(lease));
       }
       leases.clear();
       setTenantFallback(undefined);
@@ -74,3 +80,11 @@ export const mochaHooks = {
     }
   },
 };
+
+function ignoringErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // The next run starts clean either way.
+  }
+}
