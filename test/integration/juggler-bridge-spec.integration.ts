@@ -44,6 +44,29 @@ describe('installJugglerBridge() (specification, real juggler)', () => {
     expect(nestedOf(strict).settings.strict).to.be.true();
   });
 
+  it('installs a registry once however often it is installed: one uninstall removes it', () => {
+    const first = install();
+    install();
+    first();
+    expect(isJugglerBridgeInstalled()).to.be.false();
+  });
+
+  it('leaves properties that define no anonymous model to juggler: no lookup, nothing registered', () => {
+    install();
+    givenMemoryDataSource().createModel('Plain', {
+      name: String,
+      age: {type: Number, required: true},
+      tags: [String],
+    });
+    const {hits, misses, modelsCreated, bridgeFallbacks} = registry.getStats();
+    expect({hits, misses, modelsCreated, bridgeFallbacks}).to.deepEqual({
+      hits: 0,
+      misses: 0,
+      modelsCreated: 0,
+      bridgeFallbacks: 0,
+    });
+  });
+
   function install(): () => void {
     const uninstall = installJugglerBridge(registry);
     uninstalls.push(uninstall);

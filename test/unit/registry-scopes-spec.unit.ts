@@ -45,6 +45,13 @@ describe('ModelRegistry scopes (specification)', () => {
     });
   });
 
+  it('leases a tenant it has no scope for yet: acquire() keeps it from eviction until release()', () => {
+    registry.acquire('early');
+    expect(registry.isLeased('early')).to.be.true();
+    registry.release('early');
+    expect(registry.isLeased('early')).to.be.false();
+  });
+
   it('finds a global model in any of many builders when no builder is named', () => {
     const builders = Array.from({length: 12}, () => givenBuilder());
     const models = builders.map(builder => givenAnonymous(undefined, builder));
