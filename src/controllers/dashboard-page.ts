@@ -26,7 +26,7 @@ export function renderDashboardPage(basePath: string): string {
 <div class="cards">
   <div class="card">tenants<b id="tenants">-</b></div>
   <div class="card">leased<b id="leased">-</b></div>
-  <div class="card">models<b id="models">-</b></div>
+  <div class="card">anonymous models<b id="models">-</b></div>
   <div class="card">reuse rate<b id="reuse">-</b></div>
   <div class="card">evictions<b id="evictions">-</b></div>
   <div class="card">last eviction pass<b id="last-pass">-</b></div>
@@ -36,10 +36,10 @@ export function renderDashboardPage(basePath: string): string {
   <svg id="chart" width="640" height="160" viewBox="0 0 640 160" role="img" aria-label="models and tenants over time">
     <polyline id="line-models" fill="none" stroke="#0969da" stroke-width="2" points=""></polyline>
     <polyline id="line-tenants" fill="none" stroke="#bf3989" stroke-width="2" points=""></polyline>
-    <text x="8" y="16" fill="#0969da">models</text><text x="72" y="16" fill="#bf3989">tenants</text>
+    <text x="8" y="16" fill="#0969da">anonymous models</text><text x="140" y="16" fill="#bf3989">tenants</text>
   </svg>
 </section>
-<section><h2>Top tenants by models</h2><table id="top-models"></table></section>
+<section><h2>Top tenants by models they own (anonymous and named)</h2><table id="top-models"></table></section>
 <section><h2>Longest idle tenants</h2><table id="top-idle"></table></section>
 <script>
 (() => {
