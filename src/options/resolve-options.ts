@@ -15,6 +15,7 @@ import {
   text,
   type Check,
 } from './option-checks';
+import {checkOptionNames} from './option-names';
 import type {
   ResolvedTenantRegistryOptions as Resolved,
   TenantRegistryOptions as Options,
@@ -67,35 +68,8 @@ export const DEFAULT_TENANT_REGISTRY_OPTIONS = deepFreeze({
   dashboard: {enabled: false, path: '/tenant-registry/dashboard'},
 } as const);
 
-/** Options that are gone: set, each fails with what to do instead. */
-const REMOVED_OPTIONS: Record<string, string> = {
-  'health.maxTenants': 'its new name, `health.warnAtTenants`',
-  clock: 'no such option (removed: a test seam)',
-  heapUsage: 'no such option (removed: a test seam)',
-  'memoryPressure.maxEvictionsPerPass':
-    'no such option (removed: a pass stops at the low watermark)',
-};
-
 const NON_EMPTY = text(/\S/, 'a non-empty string');
 const PATH = text(/^\/[\w\-./]*$/, 'a path starting with "/"');
-
-/** The options each group has besides those `RULES` checks. */
-const UNCHECKED: Record<string, readonly string[]> = {
-  '': [
-    'admission',
-    'dataSources',
-    'memoryPressure',
-    'host',
-    'jwt',
-    'health',
-    'metrics',
-    'dashboard',
-  ],
-  jwt: ['secret', 'publicKey', 'issuer', 'audience'],
-  host: ['domain', 'map'],
-  memoryPressure: ['high', 'low'],
-  dashboard: ['token', 'authorize'],
-};
 
 /** How each option is checked, by group (`''`: the top level). */
 const RULES: Record<string, Record<string, Check>> = {
@@ -168,17 +142,7 @@ const RULES: Record<string, Record<string, Check>> = {
  */
 export function resolveOptions(options: Options = {}): Resolved {
   const given = checkGroup('(component options)', options) as Options;
-  for (const [name, instead] of Object.entries(REMOVED_OPTIONS)) {
-    const value = name
-      .split('.')
-      .reduce<unknown>((at, key) => (at as never)?.[key], given);
-    ensure(value === undefined, name, instead, value);
-  }
-  checkNames('', given);
-  for (const group of UNCHECKED['']) {
-    const value = (given as Record<string, unknown>)[group];
-    if (typeof value === 'object' && value !== null) checkNames(group, value);
-  }
+  checkOptionNames(given, RULES);
   const top = resolveGroup('', given);
   const strategies = [...(top.strategies as string[])];
   ensure(
@@ -220,51 +184,6 @@ function resolveGroup(group: string, value: unknown): Record<string, unknown> {
     resolved[key] = option;
   }
   return resolved;
-}
-
-/**
- * Refuse an option name the group does not have (a misspelling would
- * otherwise be ignored: LB4's `configure()` is untyped), suggesting the
- * closest one.
- */
-function checkNames(group: string, value: object): void {
-  const known = [
-    ...Object.keys(RULES[group] ?? {}),
-    ...(UNCHECKED[group] ?? []),
-  ];
-  for (const name of Object.keys(value)) {
-    if (known.includes(name)) continue;
-    const path = group ? `${group}.${name}` : name;
-    const closest = closestName(name, known);
-    const expected = closest
-      ? `a known option (did you mean \`${group ? `${group}.` : ''}${closest}\`?)`
-      : `one of the options of ${group || 'the component'}: ${known.join(', ')}`;
-    ensure(false, path, expected, (value as Record<string, unknown>)[name]);
-  }
-}
-
-/** The known name within two edits of `name` (case aside), if any. */
-function closestName(name: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 function resolveHost(value: unknown, strategies: string[]): object {
