@@ -6,19 +6,15 @@ import {runInNewContext} from 'node:vm';
 import {ModelRegistry, type TenantEviction} from '../../src';
 import {MemoryPressurePolicy} from '../../src/eviction/memory-pressure';
 import {EVICTION_REASONS} from '../../src/registry/registry-stats';
+import {givenManualClock, type ManualClock} from '../fixtures/manual-clock';
 
 describe('eviction (specification)', () => {
-  let clock: {time: number; now(): number};
+  let clock: ManualClock;
   let registry: ModelRegistry;
   let evictions: TenantEviction[];
 
   beforeEach(() => {
-    clock = {
-      time: 1000,
-      now() {
-        return this.time;
-      },
-    };
+    clock = givenManualClock();
     registry = new ModelRegistry({}, {clock});
     evictions = [];
     registry.on('tenantEvicted', eviction => evictions.push(eviction));

@@ -16,20 +16,16 @@ import {
   givenMemoryDataSource,
 } from '../fixtures/juggler';
 import {deferred} from '../fixtures/async';
+import {givenManualClock, type ManualClock} from '../fixtures/manual-clock';
 
 describe('ModelRegistry', () => {
   let registry: ModelRegistry;
   let builder: ModelBuilderLike;
-  let clock: {time: number; now(): number};
+  let clock: ManualClock;
   const ADDRESS = {street: String, city: String};
 
   beforeEach(() => {
-    clock = {
-      time: 1000,
-      now() {
-        return this.time;
-      },
-    };
+    clock = givenManualClock();
     registry = new ModelRegistry({}, {clock});
     builder = builderOf(givenMemoryDataSource());
   });

@@ -8,23 +8,19 @@ import {
   defineAnonymous,
   givenMemoryDataSource,
 } from '../fixtures/juggler';
+import {givenManualClock, type ManualClock} from '../fixtures/manual-clock';
 
 const ADDRESS = {street: String, city: String};
 const ITEM = {sku: String, qty: Number};
 
 describe('ModelRegistry statistics (specification)', () => {
-  let clock: {time: number; now(): number};
+  let clock: ManualClock;
   let registry: ModelRegistry;
   let builder: ModelBuilderLike;
 
   beforeEach(() => {
     // A whole number of 30-second windows since the epoch.
-    clock = {
-      time: 990_000,
-      now() {
-        return this.time;
-      },
-    };
+    clock = givenManualClock(990_000);
     registry = new ModelRegistry({}, {clock});
     builder = builderOf(givenMemoryDataSource());
   });

@@ -15,18 +15,14 @@ import {
 import {resolveOptions} from '../../src/options/resolve-options';
 import type {AdmissionOptions} from '../../src/options/tenant-registry-options';
 import {deferred} from '../fixtures/async';
+import {givenManualClock, type ManualClock} from '../fixtures/manual-clock';
 
 describe('TenantAdmission (specification)', () => {
-  let clock: {time: number; now(): number};
+  let clock: ManualClock;
   let registry: ModelRegistry;
 
   beforeEach(() => {
-    clock = {
-      time: 1_000_000,
-      now() {
-        return this.time;
-      },
-    };
+    clock = givenManualClock(1_000_000);
   });
 
   describe('with an admission check', () => {
