@@ -3,6 +3,7 @@
 import {
   asLifeCycleObserver,
   Binding,
+  BindingKey,
   BindingScope,
   config,
   Context,
@@ -15,7 +16,6 @@ import {
   resolveList,
   transformValueOrPromise,
   type BindingAddress,
-  type BindingKey,
   type Component,
   type Constructor,
   type ControllerClass,
@@ -31,7 +31,7 @@ import {
   createMetricsController,
 } from './controllers/observability.controller';
 import {TenantDataSourcePool} from './datasources/tenant-datasource-pool';
-import {tenantRequiredError} from './errors';
+import {configuredTooLateError, tenantRequiredError} from './errors';
 import {InProcessTenantEvents} from './fleet/tenant-event';
 import {SuspendedTenants} from './fleet/suspended-tenants';
 import {TenantRegistryBindings as keys} from './keys';
@@ -185,13 +185,34 @@ export class TenantRegistryComponent implements Component {
       this.bindings.push(createDashboardPathBinding(dashboard.path));
     }
     // strong-error-handler hides every field of a 5xx body but the status
-    // and a generic message; keep our stable `code` on 503s too, unless the
-    // application configured its own error writer options.
+    // and a generic message; keep our stable `code` on 503s too.
     const errorWriter = RestBindings.ERROR_WRITER_OPTIONS;
-    if (!application.isBound(errorWriter.key)) {
-      this.bindings.push(Binding.bind(errorWriter).to({safeFields: ['code']}));
-    }
+    this.bindings.push(Binding.bind(errorWriter).to({safeFields: ['code']}));
+    // What the application bound before app.component() wins over our
+    // defaults (a Redis TENANT_EVENTS, its own error writer options); what
+    // it binds later replaces ours the LoopBack way.
+    this.bindings = this.bindings.filter(b => !application.isBound(b.key));
+    refuseLateConfiguration(application);
   }
+}
+
+/**
+ * The options were read above, once: configuring the component later would
+ * silently do nothing, so it throws from `app.configure(...)` or `.to(...)`.
+ */
+function refuseLateConfiguration(application: Context): void {
+  const configKey = BindingKey.buildKeyForConfig(keys.COMPONENT).toString();
+  const refuse = () => {
+    throw configuredTooLateError();
+  };
+  application
+    .getBinding(configKey, {optional: true})
+    ?.on('changed', ({operation}) => {
+      if (operation === 'value') refuse();
+    });
+  application.on('bind', ({binding}) => {
+    if (binding.key === configKey) refuse();
+  });
 }
 
 function fromClass(

@@ -143,6 +143,15 @@ export const invalidTenantTokenError = (reason: string) =>
   make('INVALID_TENANT_TOKEN', `The tenant token was refused: ${reason}.`);
 
 /** `name` is the option's path, e.g. `jwt.algorithms`. */
+/** `app.configure(COMPONENT)` after `app.component()`, which read the options. */
+export const configuredTooLateError = () =>
+  make(
+    'INVALID_OPTION',
+    'TenantRegistryComponent read its options at app.component(): call ' +
+      'app.configure(TenantRegistryBindings.COMPONENT).to(...) before ' +
+      'app.component(TenantRegistryComponent), not after',
+  );
+
 export const invalidOptionError = (
   name: string,
   expected: string,
