@@ -44,6 +44,7 @@ import {resolveOptions} from './options/resolve-options';
 import type {TenantRegistryOptions} from './options/tenant-registry-options';
 import {ModelRegistry} from './registry/model-registry';
 import {toHttpError} from './request/http-errors';
+import {routeTenancyPolicy} from './request/tenancy.decorator';
 import {TenantRequestHandler} from './request/tenant-request-handler';
 import {TenantSpecEnhancer} from './request/tenant-spec.enhancer';
 import {HeaderTenantStrategy} from './resolution/header.strategy';
@@ -113,7 +114,12 @@ export class TenantRegistryComponent implements Component {
         keys.MIDDLEWARE,
         [keys.REQUEST_HANDLER],
         handler => (context, next) =>
-          handler.handle(context.request, context.response, next),
+          handler.handle(
+            context.request,
+            context.response,
+            next,
+            routeTenancyPolicy(context),
+          ),
       ).apply(
         asMiddleware({
           group: 'tenancy',

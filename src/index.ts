@@ -24,5 +24,6 @@ export * from './observability';
 export {RegistryManager} from './observers/registry-manager.observer';
 export type {TenantRegistryOptions} from './options/tenant-registry-options';
 export * from './registry';
+export {tenancy, type TenancyPolicy} from './request/tenancy.decorator';
 export * from './resolution';
 export * from './services';

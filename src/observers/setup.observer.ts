@@ -24,6 +24,7 @@ import {TenantRegistryBindings as keys} from '../keys';
 import type {TenantRegistryMetrics} from '../observability/tenant-metrics';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
+import {tenancyPolicyOf} from '../request/tenancy.decorator';
 import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**
@@ -94,7 +95,9 @@ function interceptorBinding(handler: TenantRequestHandler): Binding {
     const request = await invocationContext.get(REQUEST, optional);
     const response = await invocationContext.get(RESPONSE, optional);
     if (request === undefined || response === undefined) return next();
-    return handler.handle(request, response, next);
+    const {target, methodName} = invocationContext;
+    const policy = tenancyPolicyOf(target.constructor, methodName);
+    return handler.handle(request, response, next, policy);
   };
   return Binding.bind(keys.INTERCEPTOR)
     .to(interceptor)

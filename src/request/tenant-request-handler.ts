@@ -11,7 +11,11 @@ import {
 import type {ServerResponse} from 'node:http';
 import {runInLeasedTenant, runRequiringTenant} from '../context/tenant-context';
 import type {TenantLease} from '../context/tenant-lease';
-import {invalidOptionError, tenantSuspendedError} from '../errors';
+import {
+  invalidOptionError,
+  tenantRequiredError,
+  tenantSuspendedError,
+} from '../errors';
 import type {SuspendedTenants} from '../fleet/suspended-tenants';
 import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
@@ -22,6 +26,7 @@ import type {
   TenantResolutionStrategy,
 } from '../resolution/tenant-strategy';
 import {toHttpError} from './http-errors';
+import type {TenancyPolicy} from './tenancy.decorator';
 
 type Response = Pick<ServerResponse, 'setHeader' | 'headersSent'>;
 
@@ -52,16 +57,22 @@ export class TenantRequestHandler {
     this.ownPrefix = dashboard.enabled ? `${dashboard.path}/` : undefined;
   }
 
-  /** Run `next` in the request's tenant context; errors are HTTP errors. */
+  /**
+   * Run `next` in the request's tenant context; errors are HTTP errors.
+   * `policy` is the route's `@tenancy` override, if any.
+   */
   handle<T>(
     request: TenantRequest,
     response: Response,
     next: () => ValueOrPromise<T>,
+    policy?: TenancyPolicy,
   ): ValueOrPromise<T> {
-    if (this.isOwnPath(request.url)) return next();
+    if (policy === 'skip' || this.isOwnPath(request.url)) return next();
     const resolver = this.resolver;
     if (resolver === undefined) {
-      return this.prepare().then(() => this.handle(request, response, next));
+      return this.prepare().then(() =>
+        this.handle(request, response, next, policy),
+      );
     }
     let answer: string | undefined | Promise<string | undefined>;
     try {
@@ -71,13 +82,13 @@ export class TenantRequestHandler {
     }
     if (typeof answer === 'object') {
       return answer.then(
-        tenantId => this.enter(request, tenantId, response, next),
+        tenantId => this.enter(request, tenantId, response, next, policy),
         (error: unknown) => {
           throw toHttpError(error, response);
         },
       );
     }
-    return this.enter(request, answer, response, next);
+    return this.enter(request, answer, response, next, policy);
   }
 
   /** Find the configured strategies by name, once; `INVALID_OPTION` if not. */
@@ -109,11 +120,16 @@ export class TenantRequestHandler {
     tenantId: string | undefined,
     response: Response,
     next: () => ValueOrPromise<T>,
+    policy: TenancyPolicy | undefined,
   ): ValueOrPromise<T> {
     if (tenantId === undefined) {
-      const result = this.options.requireTenant
-        ? runRequiringTenant(next)
-        : next();
+      if (policy === 'required') {
+        throw toHttpError(tenantRequiredError(), response);
+      }
+      const result =
+        this.options.requireTenant && policy !== 'optional'
+          ? runRequiringTenant(next)
+          : next();
       return answering(result, response);
     }
     if (this.suspended.has(tenantId)) {
