@@ -13,6 +13,7 @@ import {
   type ProviderKey,
 } from '../fixtures/jwks-server';
 import {givenManualClock, type ManualClock} from '../fixtures/manual-clock';
+import {waitFor} from '../fixtures/async';
 
 const COOLDOWN = 30_000;
 const MAX_AGE = 600_000;
@@ -75,6 +76,7 @@ describe('JwtTenantStrategy with a jwksUrl (timing, integration)', () => {
     clock.time = MAX_AGE;
     // This request starts the fetch in the background and uses the keys at hand.
     expect(await strategy.resolve(old)).to.equal('acme');
+    await waitFor(() => provider.requests === 2);
     // A token with the new kid waits for that fetch.
     expect(await strategy.resolve(await bearer(next, 'globex'))).to.equal(
       'globex',
@@ -122,6 +124,20 @@ describe('JwtTenantStrategy with a jwksUrl (timing, integration)', () => {
     const tenants = await Promise.all(tokens.map(t => strategy.resolve(t)));
     expect(tenants).to.deepEqual(['a', 'b', 'c', 'd']);
     expect(provider.requests).to.equal(1);
+  });
+
+  it('verifies a token without a kid with the one key that fits, and refuses it (401) when several do', async () => {
+    const strategy = givenStrategy();
+    const token = await signToken(current, {tenant: 'acme'}, null);
+    const request = {headers: {authorization: `Bearer ${token}`}, url: '/'};
+    expect(await strategy.resolve(request)).to.equal('acme');
+    provider.published = [current, await givenProviderKey('RS256')];
+    clock.time = MAX_AGE;
+    await refusal(strategy, await bearer(next, 'globex')); // fetched again
+    expect((await refusal(strategy, token)).code).to.equal(
+      'INVALID_TENANT_TOKEN',
+    );
+    expect(provider.requests).to.equal(2);
   });
 
   function givenStrategy(jwt: Partial<JwtStrategyOptions> = {}) {
