@@ -147,7 +147,11 @@ describe('tokens from an identity provider (JWKS, acceptance)', () => {
       await signToken(unpublished, {tenant: 'acme'}),
       503,
     );
-    expect(res.body.error.code).to.equal('TENANT_KEYS_UNAVAILABLE');
+    expect(res.body.error).to.deepEqual({
+      statusCode: 503,
+      message: 'Service Unavailable',
+      code: 'TENANT_KEYS_UNAVAILABLE',
+    });
     expect(res.headers['retry-after']).to.equal('1');
     expect((await answer(cached)).body.method).to.equal('acme');
   });
