@@ -5,42 +5,32 @@ import type {HeapUsage} from '../eviction/memory-pressure';
 import type {Clock, Milliseconds} from '../registry/tenant-scopes';
 import type {DEFAULT_TENANT_REGISTRY_OPTIONS} from './resolve-options';
 
-/**
- * Options of the `jwt` strategy: a `secret`, a `publicKey` or a `jwksUrl` is
- * required (`jwksUrl` with neither of the others).
- */
+/** Options of the `jwt` strategy: a `secret`, `publicKey` or `jwksUrl` is required. */
 export interface JwtStrategyOptions {
   /** The HMAC secret (for `HS*` algorithms). Never logged or echoed. */
   secret?: string | Buffer;
   /** The public key in PEM (for `RS*`, `PS*`, `ES*` algorithms). */
   publicKey?: string | Buffer;
   /**
-   * The identity provider's JSON Web Key Set, e.g.
-   * `https://tenant.eu.auth0.com/.well-known/jwks.json`: an `https:` URL
-   * (`http:` only on a loopback host). Its keys are fetched on the first
-   * token, cached, and fetched again for a token whose `kid` is unknown (at
-   * most once per `jwksCooldown`); while it cannot be reached, cached keys
-   * keep working and a token that needs another key gets 503
+   * The identity provider's key set (`https:`; `http:` on a loopback host
+   * only), e.g. `https://shop.eu.auth0.com/.well-known/jwks.json`: fetched on
+   * the first token, cached, fetched again for an unknown `kid`. While it is
+   * down, cached keys keep working; other tokens get 503
    * `TENANT_KEYS_UNAVAILABLE`.
    */
   jwksUrl?: string;
   /**
-   * How long fetched keys are used before they are fetched again, in ms (at
-   * least 1); the request that finds them older fetches in the background
-   * and is verified with the keys at hand. @defaultValue 600000 (10 minutes)
+   * How long fetched keys are used before a background fetch, in ms (at
+   * least 1, or `Infinity`). @defaultValue 600000 (10 minutes)
    */
   jwksCacheMaxAge?: Milliseconds;
   /**
    * The shortest time between two fetches of the key set, in ms, whatever
-   * the outcome of the last one: tokens with unknown `kid`s, or a provider
-   * that is down, cause at most one fetch per cooldown. `0` allows a fetch
-   * for every unknown `kid`. @defaultValue 30000 (30 seconds)
+   * came of the last: unknown `kid`s or a provider that is down cause at
+   * most one fetch per cooldown. @defaultValue 30000 (30 seconds)
    */
   jwksCooldown?: Milliseconds;
-  /**
-   * How long one fetch of the key set may take, in ms (at least 1), before
-   * it counts as failed. @defaultValue 5000
-   */
+  /** How long one fetch may take, in ms (at least 1). @defaultValue 5000 */
   jwksTimeout?: Milliseconds;
   /**
    * The accepted algorithms, pinned; `none` is refused, and with `jwksUrl`

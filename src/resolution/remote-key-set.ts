@@ -29,7 +29,7 @@ export interface RemoteKeySetSettings {
  * An identity provider's JSON Web Key Set, fetched on first use, cached, and
  * fetched again when it is older than `cacheMaxAge` (in the background) or a
  * token names a `kid` it lacks, never twice within `cooldown`. A failed
- * fetch keeps the keys at hand; a token none of them verifies then gets 503
+ * fetch keeps the keys at hand; a token that needs another key then gets 503
  * `TENANT_KEYS_UNAVAILABLE`, never a 401 that blames the client.
  * @internal
  */
@@ -79,7 +79,8 @@ export class RemoteKeySet {
       await this.refresh();
       if (!this.hasKeys) throw this.unavailable();
     } else if (this.now() - this.lastSuccess >= this.settings.cacheMaxAge) {
-      void this.refresh(); // never rejects; this token uses the keys at hand
+      // In the background (it never rejects): this token uses the keys at hand.
+      this.refresh().catch(() => {});
     }
     try {
       return await this.remote(header, token);
@@ -155,7 +156,7 @@ function loadJose(): Jose {
     debug('loading jose failed: %s', error);
     throw invalidOptionError(
       'jwt.jwksUrl',
-      'a Node.js that can require() ES modules (20.19+, 22.12+ or 24+): jose, which fetches the keys, is one',
+      'a Node.js that can require() ES modules (20.19+, 22.12+ or 24+), as jose (which fetches the keys) is one',
       process.version,
     );
   }
