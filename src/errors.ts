@@ -33,6 +33,8 @@ export const TenantRegistryErrorCodes = {
   INVALID_OPTION: 'INVALID_OPTION',
   /** A prefix leaves no room for a tenant's name under the identifier limit (HTTP 500). */
   TENANT_IDENTIFIER_TOO_LONG: 'TENANT_IDENTIFIER_TOO_LONG',
+  /** The identity provider's keys (JWKS) could not be fetched to verify a token (HTTP 503). */
+  TENANT_KEYS_UNAVAILABLE: 'TENANT_KEYS_UNAVAILABLE',
 } as const;
 
 /** One of the {@link TenantRegistryErrorCodes}. */
@@ -54,6 +56,7 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   INVALID_PATH: 400,
   INVALID_OPTION: 500,
   TENANT_IDENTIFIER_TOO_LONG: 500,
+  TENANT_KEYS_UNAVAILABLE: 503,
 };
 
 /** The one error class of this package: branch on its stable `code`. */
@@ -233,4 +236,16 @@ export const tenantIdentifierTooLongError = (
   make(
     'TENANT_IDENTIFIER_TOO_LONG',
     `The name of tenant ${describeValue(tenantId)} with prefix ${describeValue(prefix)} does not fit in ${maxBytes} bytes: a shortened name needs the prefix and ${minimum} bytes. Use a prefix of at most ${maxBytes - minimum} bytes (or a larger limit, if your database has one).`,
+  );
+
+/** `retryAfter`: seconds until the keys are fetched again. */
+export const tenantKeysUnavailableError = (
+  retryAfter: number,
+  cause: unknown,
+) =>
+  make(
+    'TENANT_KEYS_UNAVAILABLE',
+    'The keys that verify tenant tokens could not be fetched from the identity provider; try again later.',
+    retryAfter,
+    cause,
   );

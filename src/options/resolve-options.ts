@@ -16,6 +16,7 @@ import {
   type Check,
 } from './option-checks';
 import {checkOptionNames} from './option-names';
+import {checkJwtKeySource, jwksUrl} from './jwt-checks';
 import type {
   ResolvedTenantRegistryOptions as Resolved,
   TenantRegistryOptions as Options,
@@ -51,6 +52,9 @@ export const DEFAULT_TENANT_REGISTRY_OPTIONS = deepFreeze({
     maxTokenLength: 8192,
     allowMissingExpiry: false,
     fallThroughWithoutToken: false,
+    jwksCacheMaxAge: 10 * 60 * 1000,
+    jwksCooldown: 30 * 1000,
+    jwksTimeout: 5 * 1000,
   },
   health: {
     enabled: true,
@@ -110,6 +114,10 @@ const RULES: Record<string, Record<string, Check>> = {
     maxTokenLength: count(),
     allowMissingExpiry: flag,
     fallThroughWithoutToken: flag,
+    jwksUrl,
+    jwksCacheMaxAge: ms(1, true),
+    jwksCooldown: ms(0),
+    jwksTimeout: ms(1),
   },
   health: {
     enabled: flag,
@@ -201,12 +209,7 @@ function resolveJwt(value: Options['jwt']): Record<string, unknown> {
   const given = checkGroup('jwt', value);
   const algorithms = given.algorithms ?? [given.secret ? 'HS256' : 'RS256'];
   const jwt = resolveGroup('jwt', {...given, algorithms});
-  ensure(
-    !!jwt.secret || !!jwt.publicKey,
-    'jwt',
-    'a `secret` or a `publicKey` when the jwt strategy is listed',
-    value,
-  );
+  checkJwtKeySource(jwt);
   return {...jwt, algorithms: [...(jwt.algorithms as string[])]};
 }
 

@@ -5,15 +5,38 @@ import type {HeapUsage} from '../eviction/memory-pressure';
 import type {Clock, Milliseconds} from '../registry/tenant-scopes';
 import type {DEFAULT_TENANT_REGISTRY_OPTIONS} from './resolve-options';
 
-/** Options of the `jwt` strategy: a `secret` or a `publicKey` is required. */
+/** Options of the `jwt` strategy: a `secret`, `publicKey` or `jwksUrl` is required. */
 export interface JwtStrategyOptions {
   /** The HMAC secret (for `HS*` algorithms). Never logged or echoed. */
   secret?: string | Buffer;
   /** The public key in PEM (for `RS*`, `PS*`, `ES*` algorithms). */
   publicKey?: string | Buffer;
   /**
-   * The accepted algorithms, pinned; `none` is refused.
+   * The identity provider's key set (`https:`; `http:` on a loopback host
+   * only), e.g. `https://shop.eu.auth0.com/.well-known/jwks.json`: fetched on
+   * the first token, cached, fetched again for an unknown `kid`. While it is
+   * down, cached keys keep working; other tokens get 503
+   * `TENANT_KEYS_UNAVAILABLE`.
+   */
+  jwksUrl?: string;
+  /**
+   * How long fetched keys are used before a background fetch, in ms (at
+   * least 1, or `Infinity`). @defaultValue 600000 (10 minutes)
+   */
+  jwksCacheMaxAge?: Milliseconds;
+  /**
+   * The shortest time between two fetches of the key set, in ms, whatever
+   * came of the last: unknown `kid`s or a provider that is down cause at
+   * most one fetch per cooldown. @defaultValue 30000 (30 seconds)
+   */
+  jwksCooldown?: Milliseconds;
+  /** How long one fetch may take, in ms (at least 1). @defaultValue 5000 */
+  jwksTimeout?: Milliseconds;
+  /**
+   * The accepted algorithms, pinned; `none` is refused, and with `jwksUrl`
+   * only asymmetric ones (`RS*`, `PS*`, `ES*`, `EdDSA`, `Ed25519`).
    * @defaultValue `['HS256']` with a secret, `['RS256']` with a public key
+   * or a `jwksUrl`
    */
   algorithms?: string[];
   /** The claim holding the tenant id. @defaultValue `'tenant'` */

@@ -2,8 +2,12 @@
 
 import debugFactory from 'debug';
 import jwt, {type Algorithm} from 'jsonwebtoken';
-import {invalidTenantTokenError as refused} from '../errors';
+import {
+  invalidTenantTokenError as refused,
+  TenantRegistryError,
+} from '../errors';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
+import {RemoteKeySet} from './remote-key-set';
 import type {
   TenantRequest,
   TenantResolutionStrategy,
@@ -23,22 +27,48 @@ export function bearerTokenOf(header: string | undefined): string | undefined {
 // No Authorization header: no tenant (later strategies are asked only with
 // `fallThroughWithoutToken`). Any other header that is not a verifiable token
 // is a 401, never a fall-through; its reason never names what was expected.
+// With a secret or a public key the answer is synchronous (jsonwebtoken);
+// with a `jwksUrl` it is a promise (jose, keys fetched from the provider).
 /** The tenant claim of a verified bearer token. @internal */
 export class JwtTenantStrategy implements TenantResolutionStrategy {
   readonly name = 'jwt';
-  private readonly key: string | Buffer;
+  private readonly key: string | Buffer | undefined;
+  private readonly keySet: RemoteKeySet | undefined;
   private readonly verifyOptions: jwt.VerifyOptions & {complete?: false};
 
-  constructor(private readonly options: JwtOptions) {
-    this.key = (options.secret ?? options.publicKey)!;
+  /** @param now - The key set's clock, in ms (a test seam). */
+  constructor(
+    private readonly options: JwtOptions,
+    now?: () => number,
+  ) {
+    this.key = options.secret ?? options.publicKey;
     this.verifyOptions = {
       algorithms: options.algorithms as Algorithm[],
       issuer: options.issuer,
       audience: options.audience,
     };
+    if (options.jwksUrl !== undefined) {
+      const {issuer, audience} = options;
+      this.keySet = new RemoteKeySet(
+        {
+          url: options.jwksUrl,
+          cacheMaxAge: options.jwksCacheMaxAge,
+          cooldown: options.jwksCooldown,
+          timeout: options.jwksTimeout,
+          verify: {
+            algorithms: [...options.algorithms],
+            ...(issuer === undefined ? {} : {issuer}),
+            ...(audience === undefined ? {} : {audience}),
+          },
+        },
+        now,
+      );
+    }
   }
 
-  resolve(request: TenantRequest): TenantStrategyAnswer {
+  resolve(
+    request: TenantRequest,
+  ): TenantStrategyAnswer | Promise<TenantStrategyAnswer> {
     const authorization = request.headers.authorization;
     if (authorization === undefined) {
       return this.options.fallThroughWithoutToken === true ? undefined : null;
@@ -51,13 +81,36 @@ export class JwtTenantStrategy implements TenantResolutionStrategy {
     if (token.length > maxLength) {
       throw refused(`it is longer than ${maxLength} characters`);
     }
+    if (this.keySet !== undefined) {
+      return this.resolveRemote(this.keySet, token);
+    }
     let payload: string | jwt.JwtPayload;
     try {
-      payload = jwt.verify(token, this.key, this.verifyOptions);
+      payload = jwt.verify(token, this.key!, this.verifyOptions);
     } catch (error: unknown) {
       debug('token refused: %s', error);
       throw refused(publicReason(error));
     }
+    return this.tenantOf(payload);
+  }
+
+  private async resolveRemote(
+    keySet: RemoteKeySet,
+    token: string,
+  ): Promise<string> {
+    let payload: jwt.JwtPayload;
+    try {
+      payload = await keySet.verify(token);
+    } catch (error: unknown) {
+      if (error instanceof TenantRegistryError) throw error; // keys: 503
+      debug('token refused: %s', error);
+      throw refused(publicReason(error));
+    }
+    return this.tenantOf(payload);
+  }
+
+  /** The tenant claim of a verified payload. */
+  private tenantOf(payload: string | jwt.JwtPayload): string {
     if (typeof payload !== 'object') {
       throw refused('its payload is not a JSON object');
     }
@@ -76,5 +129,11 @@ export class JwtTenantStrategy implements TenantResolutionStrategy {
 function publicReason(error: unknown): string {
   if (error instanceof jwt.TokenExpiredError) return 'it has expired';
   if (error instanceof jwt.NotBeforeError) return 'it is not valid yet';
+  // jose's errors, by their documented codes.
+  const {code, claim, reason} = (error ?? {}) as Record<string, unknown>;
+  if (code === 'ERR_JWT_EXPIRED') return 'it has expired';
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && claim === 'nbf') {
+    if (reason === 'check_failed') return 'it is not valid yet';
+  }
   return 'it could not be verified';
 }
