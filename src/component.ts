@@ -23,7 +23,7 @@ import {
 } from '@loopback/core';
 import {asMiddleware, RestBindings} from '@loopback/rest';
 import {TenantAdmission} from './admission/tenant-admission';
-import {getCurrentTenant} from './context/tenant-context';
+import {getCurrentTenant, getCurrentTenantInfo} from './context/tenant-context';
 import {createDashboardPathBinding} from './controllers/dashboard-path.middleware';
 import {createDashboardController} from './controllers/dashboard.controller';
 import {
@@ -92,6 +92,9 @@ export class TenantRegistryComponent implements Component {
         .inScope(TRANSIENT),
       Binding.bind(keys.REQUIRED_TENANT)
         .toDynamicValue(requiredTenant)
+        .inScope(TRANSIENT),
+      Binding.bind(keys.CURRENT_TENANT_INFO)
+        .toDynamicValue(() => getCurrentTenantInfo())
         .inScope(TRANSIENT),
       fromClass(SuspendedTenants, keys.SUSPENDED_TENANTS, SINGLETON),
       built(

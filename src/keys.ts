@@ -66,6 +66,21 @@ export namespace TenantRegistryBindings {
   export const REQUIRED_TENANT = key<string>('tenant-registry.required-tenant');
 
   /**
+   * The current tenant's record, as the admission check returned it (see
+   * `TenantAdmissionCheck`), cached with its "yes": no second lookup.
+   * `undefined` outside a tenant, or when the check answered `true` (or none
+   * is bound); under `requireTenant`, 400 `TENANT_REQUIRED` for a request
+   * that named no tenant, as `CURRENT_TENANT`. Type it at the injection.
+   * @example
+   * ```ts
+   * constructor(@inject(TenantRegistryBindings.CURRENT_TENANT_INFO) tenant?: MyTenant) {}
+   * ```
+   */
+  export const CURRENT_TENANT_INFO = key<object | undefined>(
+    'tenant-registry.current-tenant-info',
+  );
+
+  /**
    * The cleanup lifecycle observer: the eviction passes and their stats.
    * @example
    * ```ts

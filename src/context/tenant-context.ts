@@ -20,6 +20,10 @@ export type TenantFallback = () => string | undefined;
 // tenant throws.
 const NO_TENANT = Object.freeze({}) as TenantLease;
 const tenantStorage = new AsyncLocalStorage<TenantLease>();
+// A second store, run only for a tenant whose admission check returned a
+// record: tenants without one pay nothing. Tagged with its tenant id, so work
+// moved to another tenant (a nested runInTenant) never sees it.
+const infoStorage = new AsyncLocalStorage<TenantInfoEntry>();
 let fallback: TenantFallback = legacyLoopbackContextFallback;
 
 /**
@@ -38,10 +42,26 @@ export function runInTenant<T>(tenantId: string, fn: () => T): T {
   return runInLeasedTenant(acquireLease(validateTenantId(tenantId)), fn);
 }
 
-/** `runInTenant` for a lease already acquired; the lease ends with `fn`. */
-export function runInLeasedTenant<T>(lease: TenantLease, fn: () => T): T {
+/**
+ * What the admission check returned for a tenant (its record), tagged with
+ * the tenant's id. @internal
+ */
+export interface TenantInfoEntry {
+  readonly tenantId: string;
+  readonly info: object;
+}
+
+/**
+ * `runInTenant` for a lease already acquired; the lease ends with `fn`.
+ * `info`, when given, is what `getCurrentTenantInfo()` answers in `fn`.
+ */
+export function runInLeasedTenant<T>(
+  lease: TenantLease,
+  fn: () => T,
+  info?: TenantInfoEntry,
+): T {
   try {
-    return tenantStorage.run(lease, runLeased, fn);
+    return tenantStorage.run(lease, runLeased, fn, info);
   } catch (error: unknown) {
     endLease(lease);
     throw error;
@@ -51,8 +71,8 @@ export function runInLeasedTenant<T>(lease: TenantLease, fn: () => T): T {
 // A native promise gets one shared handler reading the lease from the context
 // its reaction runs in: no closure per request. The lease ends when it settles,
 // not when the response closes: a handler may answer first and work on.
-function runLeased<T>(fn: () => T): T {
-  const result = fn();
+function runLeased<T>(fn: () => T, info: TenantInfoEntry | undefined): T {
+  const result = info === undefined ? fn() : infoStorage.run(info, fn);
   if (
     result instanceof Promise &&
     Object.getPrototypeOf(result) === Promise.prototype
@@ -103,6 +123,33 @@ export function getCurrentTenant(): string | undefined {
   if (lease === undefined) return readTenantFallback();
   if (lease === NO_TENANT) throw tenantRequiredError();
   return lease.tenantId;
+}
+
+/**
+ * The current tenant's info: the record the admission check returned for it
+ * (see `TenantAdmissionCheck`), the same object for every request until the
+ * cached answer ends; treat it as read-only.
+ *
+ * @remarks `undefined` outside a tenant, when the check answered `true` or
+ * none is bound, and in `runInTenant()` (which skips admission; inside a
+ * request it keeps the request's info while the tenant stays the same).
+ * `TenantAdmission.runInTenant()` admits, so its `fn` has the info.
+ *
+ * @throws TenantRegistryError `TENANT_REQUIRED` where `getCurrentTenant()`
+ * throws it (a request that named no tenant, under `requireTenant`).
+ *
+ * @example
+ * ```ts
+ * const plan = getCurrentTenantInfo<MyTenant>()?.plan ?? 'free';
+ * ```
+ */
+export function getCurrentTenantInfo<T extends object = object>():
+  T | undefined {
+  const lease = tenantStorage.getStore();
+  if (lease === undefined) return undefined;
+  if (lease === NO_TENANT) throw tenantRequiredError();
+  const entry = infoStorage.getStore();
+  return entry?.tenantId === lease.tenantId ? (entry.info as T) : undefined;
 }
 
 export function hasTenantContext(): boolean {

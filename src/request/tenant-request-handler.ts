@@ -9,8 +9,7 @@ import {
   type ValueOrPromise,
 } from '@loopback/core';
 import type {ServerResponse} from 'node:http';
-import {runInLeasedTenant, runRequiringTenant} from '../context/tenant-context';
-import type {TenantLease} from '../context/tenant-lease';
+import {runRequiringTenant} from '../context/tenant-context';
 import {
   invalidOptionError,
   tenantRequiredError,
@@ -135,21 +134,13 @@ export class TenantRequestHandler {
     if (this.suspended.has(tenantId)) {
       throw toHttpError(tenantSuspendedError(), response);
     }
-    let admitted: TenantLease | Promise<TenantLease>;
+    let result: ValueOrPromise<T>;
     try {
-      admitted = this.admission.admit(tenantId, request);
+      result = this.admission.runAdmitted(tenantId, request, next);
     } catch (error: unknown) {
       throw toHttpError(error, response);
     }
-    if (!(admitted instanceof Promise)) {
-      return runAnswering(admitted, next, response);
-    }
-    return admitted.then(
-      lease => runAnswering(lease, next, response),
-      (error: unknown) => {
-        throw toHttpError(error, response);
-      },
-    );
+    return answering(result, response);
   }
 
   /** Whether `url` is one of our endpoints, compared in place. */
@@ -169,14 +160,6 @@ export class TenantRequestHandler {
 
 // A TenantRegistryError deep inside the request (a query that lost its
 // database) keeps its status, `code` and `Retry-After`.
-function runAnswering<T>(
-  lease: TenantLease,
-  next: () => ValueOrPromise<T>,
-  response: Response,
-): ValueOrPromise<T> {
-  return answering(runInLeasedTenant(lease, next), response);
-}
-
 function answering<T>(
   result: ValueOrPromise<T>,
   response: Response,

@@ -8,6 +8,7 @@ import {
   type supertest,
 } from '@loopback/testlab';
 import jwt from 'jsonwebtoken';
+import {TenantRegistryBindings} from '../../src';
 import {
   ExamplePortApplication,
   PORT_JWT_SECRET,
@@ -155,6 +156,30 @@ describe('the LB4 multi-tenancy example, ported (acceptance)', () => {
         .set('x-tenant-id', 'unknown')
         .expect(404);
       expect(res.body.error.code).to.equal('TENANT_NOT_FOUND');
+    });
+
+    it('hands UserController the example’s Tenant from the admission check, asking once per tenant', async () => {
+      await app.stop();
+      app = new ExamplePortApplication({
+        rest: givenHttpServerConfig({host: '127.0.0.1', port: 0}),
+      });
+      const check = app.getSync(TenantRegistryBindings.ADMISSION_CHECK);
+      const asked: string[] = [];
+      app.bind(TenantRegistryBindings.ADMISSION_CHECK).to(tenantId => {
+        asked.push(tenantId);
+        return check(tenantId);
+      });
+      await app.start();
+      client = createRestAppClient(app);
+      for (const name of ['Ann', 'Bob']) {
+        const res = await client
+          .post('/users')
+          .set('x-tenant-id', 'abc')
+          .send({name})
+          .expect(200);
+        expect(res.body).to.containDeep({name, tenantId: 'abc'});
+      }
+      expect(asked).to.deepEqual(['abc']);
     });
 
     it('answers 400 for an id that is not a valid tenant id', async () => {

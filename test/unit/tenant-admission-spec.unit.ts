@@ -83,7 +83,7 @@ describe('TenantAdmission (specification)', () => {
       expect(asked.length).to.equal(1);
     });
 
-    it('admits only on an answer of true, synchronous or not', async () => {
+    it('does not admit on a number or a string, synchronous or not', async () => {
       const answers: Record<string, unknown> = {
         sync: 1,
         async: Promise.resolve('yes'),
