@@ -33,6 +33,8 @@ export const TenantRegistryErrorCodes = {
   INVALID_OPTION: 'INVALID_OPTION',
   /** A prefix leaves no room for a tenant's name under the identifier limit (HTTP 500). */
   TENANT_IDENTIFIER_TOO_LONG: 'TENANT_IDENTIFIER_TOO_LONG',
+  /** The application bound something else at `datasources.tenant`, the key of `TENANT_DATASOURCE` (thrown at start, never HTTP). */
+  TENANT_DATASOURCE_KEY_TAKEN: 'TENANT_DATASOURCE_KEY_TAKEN',
 } as const;
 
 /** One of the {@link TenantRegistryErrorCodes}. */
@@ -54,6 +56,7 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   INVALID_PATH: 400,
   INVALID_OPTION: 500,
   TENANT_IDENTIFIER_TOO_LONG: 500,
+  TENANT_DATASOURCE_KEY_TAKEN: 500,
 };
 
 /** The one error class of this package: branch on its stable `code`. */
@@ -224,4 +227,11 @@ export const tenantIdentifierTooLongError = (
   make(
     'TENANT_IDENTIFIER_TOO_LONG',
     `The name of tenant ${describeValue(tenantId)} with prefix ${describeValue(prefix)} does not fit in ${maxBytes} bytes: a shortened name needs the prefix and ${minimum} bytes. Use a prefix of at most ${maxBytes - minimum} bytes (or a larger limit, if your database has one).`,
+  );
+
+/** `key` is `datasources.tenant`; nothing in the message is user input. */
+export const tenantDataSourceKeyTakenError = (key: string) =>
+  make(
+    'TENANT_DATASOURCE_KEY_TAKEN',
+    `The application bound its own value at "${key}", the key of TenantRegistryBindings.TENANT_DATASOURCE (the current tenant's DataSource): a DataSource named "tenant", or a DataSource class whose dataSourceName is "tenant"? Rename it (for example to "tenantdb"), or bind it at another key; repositories that want the tenant's DataSource inject TenantRegistryBindings.TENANT_DATASOURCE.`,
   );
