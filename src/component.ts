@@ -74,10 +74,12 @@ import {TenantAdminService} from './services/tenant-admin.service';
 export class TenantRegistryComponent implements Component {
   bindings: Binding[];
   controllers: ControllerClass[];
+  // The key check first: a failed start cannot be stopped, so it must fail
+  // before the bridge is installed.
   lifeCycleObservers: Constructor<LifeCycleObserver>[] = [
+    TenantDataSourceKeyObserver,
     SetupObserver,
     TenantEventsObserver,
-    TenantDataSourceKeyObserver,
   ];
 
   /**
