@@ -74,8 +74,7 @@ import {TenantAdminService} from './services/tenant-admin.service';
 export class TenantRegistryComponent implements Component {
   bindings: Binding[];
   controllers: ControllerClass[];
-  // The key check first: a failed start cannot be stopped, so it must fail
-  // before the bridge is installed.
+  // The key check first: fail before anything is set up.
   lifeCycleObservers: Constructor<LifeCycleObserver>[] = [
     TenantDataSourceKeyObserver,
     SetupObserver,
