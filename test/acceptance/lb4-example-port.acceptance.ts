@@ -162,6 +162,27 @@ describe('the LB4 multi-tenancy example, ported (acceptance)', () => {
       expect(res.body.error.code).to.equal('TENANT_NOT_FOUND');
     });
 
+    it('answers 404 once a tenant’s DataSource is gone, though admission still has the tenant cached, and 200 when it is back', async () => {
+      const registry = await app.get(TenantRegistryBindings.REGISTRY);
+      const key = tenantDataSourceKey('xyz');
+      const xyz = await app.get<juggler.DataSource>(key);
+      await client.get('/users').set('x-tenant-id', 'xyz').expect(200);
+      registry.evictTenant('xyz');
+      await waitFor(() => !registry.hasTenant('xyz'));
+      await registry.drain();
+      app.unbind(key);
+      const refusals = () => registry.getStats().admissions.notFound;
+      const refusedBefore = refusals();
+      const res = await client
+        .get('/users')
+        .set('x-tenant-id', 'xyz')
+        .expect(404);
+      expect(res.body.error.code).to.equal('TENANT_NOT_FOUND');
+      expect(refusals()).to.equal(refusedBefore); // the factory said 404
+      app.dataSource(xyz);
+      await client.get('/users').set('x-tenant-id', 'xyz').expect(200);
+    });
+
     it('answers 400 for an id that is not a valid tenant id', async () => {
       const res = await client.get('/users?tenant-id=..%2Fdb').expect(400);
       expect(res.body.error.code).to.equal('INVALID_TENANT_ID');
