@@ -39,6 +39,11 @@ import {checkHealth} from './observability/tenant-health';
 import {TenantRegistryMetrics} from './observability/tenant-metrics';
 import {RegistryManager} from './observers/registry-manager.observer';
 import {SetupObserver} from './observers/setup.observer';
+import {
+  checkTenantDataSourceKey,
+  TENANT_DATASOURCE_TAG,
+  TenantDataSourceKeyObserver,
+} from './observers/tenant-datasource-key.observer';
 import {TenantEventsObserver} from './observers/tenant-events.observer';
 import {resolveOptions} from './options/resolve-options';
 import type {TenantRegistryOptions} from './options/tenant-registry-options';
@@ -70,18 +75,24 @@ import {TenantAdminService} from './services/tenant-admin.service';
 export class TenantRegistryComponent implements Component {
   bindings: Binding[];
   controllers: ControllerClass[];
+  // The key check first: fail before anything is set up.
   lifeCycleObservers: Constructor<LifeCycleObserver>[] = [
+    TenantDataSourceKeyObserver,
     SetupObserver,
     TenantEventsObserver,
   ];
 
-  /** @throws TenantRegistryError `INVALID_OPTION` for a bad option. */
+  /**
+   * @throws TenantRegistryError `INVALID_OPTION` for a bad option,
+   * `TENANT_DATASOURCE_KEY_TAKEN` when the app bound `datasources.tenant`.
+   */
   constructor(
     @inject(CoreBindings.APPLICATION_INSTANCE)
     application: Context,
     @config() options: TenantRegistryOptions = {},
   ) {
     const resolved = resolveOptions(options);
+    checkTenantDataSourceKey(application); // else replaced silently
     const {SINGLETON, TRANSIENT} = BindingScope;
     this.bindings = [
       Binding.bind(keys.OPTIONS).to(resolved),
@@ -147,7 +158,8 @@ export class TenantRegistryComponent implements Component {
         .tag({[CoreTags.LIFE_CYCLE_OBSERVER_GROUP]: 'tenant-registry'}),
       Binding.bind(keys.TENANT_DATASOURCE)
         .toDynamicValue(({context}) => tenantDataSource(context))
-        .inScope(TRANSIENT),
+        .inScope(TRANSIENT)
+        .tag(TENANT_DATASOURCE_TAG),
       fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
       fromClass(TenantAdminService, keys.ADMIN),
       fromClass(RegistryManager, keys.REGISTRY_MANAGER, SINGLETON),

@@ -35,6 +35,8 @@ export const TenantRegistryErrorCodes = {
   TENANT_IDENTIFIER_TOO_LONG: 'TENANT_IDENTIFIER_TOO_LONG',
   /** The identity provider's keys (JWKS) could not be fetched to verify a token (HTTP 503). */
   TENANT_KEYS_UNAVAILABLE: 'TENANT_KEYS_UNAVAILABLE',
+  /** The application bound something else at `datasources.tenant`, the key of `TENANT_DATASOURCE` (thrown at start, never HTTP). */
+  TENANT_DATASOURCE_KEY_TAKEN: 'TENANT_DATASOURCE_KEY_TAKEN',
 } as const;
 
 /** One of the {@link TenantRegistryErrorCodes}. */
@@ -57,6 +59,7 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   INVALID_OPTION: 500,
   TENANT_IDENTIFIER_TOO_LONG: 500,
   TENANT_KEYS_UNAVAILABLE: 503,
+  TENANT_DATASOURCE_KEY_TAKEN: 500,
 };
 
 /** The one error class of this package: branch on its stable `code`. */
@@ -248,4 +251,11 @@ export const tenantKeysUnavailableError = (
     'The keys that verify tenant tokens could not be fetched from the identity provider; try again later.',
     retryAfter,
     cause,
+  );
+
+/** `key` is `datasources.tenant`; nothing in the message is user input. */
+export const tenantDataSourceKeyTakenError = (key: string) =>
+  make(
+    'TENANT_DATASOURCE_KEY_TAKEN',
+    `The application bound its own value at "${key}", the key of TenantRegistryBindings.TENANT_DATASOURCE (the current tenant's DataSource): a DataSource named "tenant", or a DataSource class whose dataSourceName is "tenant"? Rename it (for example to "tenantdb"), or bind it at another key; repositories that want the tenant's DataSource inject TenantRegistryBindings.TENANT_DATASOURCE.`,
   );

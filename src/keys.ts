@@ -155,7 +155,8 @@ export namespace TenantRegistryBindings {
   );
 
   /**
-   * Where the app binds its {@link TenantDataSourceFactory}.
+   * Where the app binds its {@link TenantDataSourceFactory}; it returns
+   * `{dataSource, owned: false}` for a DataSource the app owns.
    * @example
    * ```ts
    * app.bind(TenantRegistryBindings.DATASOURCE_FACTORY).to(tenantId =>
@@ -168,6 +169,10 @@ export namespace TenantRegistryBindings {
 
   /**
    * The current tenant's DataSource, for repositories; evicted with it.
+   * @remarks
+   * Its key is `datasources.tenant`, so `@repository(Order, 'tenant')` finds
+   * it too; an application DataSource named `tenant` fails start with
+   * `TENANT_DATASOURCE_KEY_TAKEN`.
    * @example
    * ```ts
    * constructor(@inject(TenantRegistryBindings.TENANT_DATASOURCE) ds: juggler.DataSource) {

@@ -1,42 +1,38 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
-import type {DataSourceLike} from '../bridge/juggler-shapes';
-import {TenantRegistryError, tenantDataSourceUnavailableError} from '../errors';
 import {evictDataSourceModels} from '../eviction/footprint-eviction';
-import {isConnectionError, isPoolBusyError} from './connection-errors';
 import {disconnectWithin} from './datasource-closer';
-import {pgPoolOf, PgPoolWatch} from './pg-pool';
+import {
+  watchDataSource,
+  type DataSourceUser,
+  type DataSourceWatch,
+  type WatchedDataSource,
+} from './datasource-watch';
+import type {PgPoolWatch} from './pg-pool';
 
 const debug = debugFactory('loopback:tenant-registry:datasource');
 
 type Callback = (error?: unknown) => void;
 
-interface JugglerDataSourceLike
-  extends
-    DataSourceLike,
-    Partial<Pick<NodeJS.EventEmitter, 'on' | 'once' | 'removeListener'>> {
+interface JugglerDataSourceLike extends WatchedDataSource {
   connected?: boolean;
   connecting?: boolean;
   settings?: {connectionTimeout?: number};
-  connector?: DataSourceLike['connector'] & {
-    observe?: (
-      operation: string,
-      hook: (context: {error?: unknown}, next: Callback) => void,
-    ) => void;
-  };
   connect?: (callback: Callback) => unknown;
 }
 
 /**
- * One DataSource of a `TenantDataSourcePool`. Connection errors mark it broken
- * (the next request gets a new one): juggler's `error` event (unheard, an
- * uncaught exception), the pg pool's, and the connector's `after execute
- * error` hook, which also answers 503 `TENANT_DATASOURCE_UNAVAILABLE`, not
- * 500. A wait for a busy pool answers 503 but keeps the DataSource: a new one
- * would open a second pool beside the busy one.
+ * One DataSource of a `TenantDataSourcePool`, lent from `open` until
+ * `close`. Its DataSource's watch marks it broken on a connection error (the
+ * next request gets a new one). Closing it drops the DataSource's models;
+ * one the pool owns is also disconnected, with its pg pool ended. Both wait
+ * while another entry still lends the same DataSource (the factory returned
+ * it again): the last one to close releases it.
  */
-export class TenantDataSourceEntry<DS extends object = object> {
+export class TenantDataSourceEntry<
+  DS extends object = object,
+> implements DataSourceUser {
   state: 'opening' | 'open' | 'closing' | 'disconnecting' | 'closed' =
     'opening';
   /** Responses holding it. */
@@ -50,28 +46,21 @@ export class TenantDataSourceEntry<DS extends object = object> {
   readonly closed: Promise<void>;
   private settleClosed: () => void = () => {};
   private timer: NodeJS.Timeout | undefined;
+  private readonly watch: DataSourceWatch;
   private readonly pgPool: PgPoolWatch | undefined;
 
+  /** `isOwned`: the pool disconnects it; else it only drops its models. */
   constructor(
     readonly tenantId: string,
     readonly dataSource: DS,
+    private readonly isOwned: boolean,
     private readonly disconnectTimeout: number,
     private readonly onClosed: (entry: TenantDataSourceEntry<DS>) => void,
   ) {
     this.closed = new Promise(resolve => (this.settleClosed = resolve));
-    const ds = dataSource as JugglerDataSourceLike;
-    ds.on?.('error', this.markBroken);
-    const pool = pgPoolOf(ds.connector);
-    this.pgPool =
-      pool && new PgPoolWatch(ds.connector as object, pool, this.markBroken);
-    ds.connector?.observe?.('after execute error', (context, next) => {
-      const error = context.error;
-      if (error instanceof TenantRegistryError || !isConnectionError(error)) {
-        return next();
-      }
-      if (!isPoolBusyError(error)) this.markBroken(error);
-      next(tenantDataSourceUnavailableError(tenantId, error));
-    });
+    this.watch = watchDataSource(dataSource);
+    this.watch.users.add(this);
+    this.pgPool = this.watch.pgPool();
   }
 
   get connections(): number {
@@ -127,7 +116,10 @@ export class TenantDataSourceEntry<DS extends object = object> {
     if (this.state === 'closing' && this.checkouts === 0) this.disconnect();
   }
 
-  /** Once closed: drop its models, end its pg pool, then disconnect. */
+  /**
+   * Once closed: drop its models, then, if owned, end its pg pool and
+   * disconnect; nothing while another entry lends the DataSource.
+   */
   disconnect(): void {
     if (this.state !== 'closing') return;
     clearTimeout(this.timer);
@@ -139,8 +131,12 @@ export class TenantDataSourceEntry<DS extends object = object> {
       this.onClosed(this);
       this.settleClosed();
     };
+    this.watch.users.delete(this);
+    const isLentStill = this.watch.users.size > 0;
     disconnectWithin(async () => {
+      if (isLentStill) return;
       evictDataSourceModels(ds);
+      if (!this.isOwned) return;
       const poolEnded = this.pgPool?.end();
       await ds.disconnect?.();
       await poolEnded;
@@ -150,10 +146,10 @@ export class TenantDataSourceEntry<DS extends object = object> {
     });
   }
 
-  private readonly markBroken = (error: unknown): void => {
+  markBroken(error: unknown): void {
     if (!this.isBroken) {
       debug('DataSource of %s broken: %s', this.tenantId, error);
     }
     this.isBroken = true;
-  };
+  }
 }

@@ -5,7 +5,12 @@ import {isTenantLeased, onLeasesEnded} from '../context/tenant-lease';
 import {tenantDataSourceUnavailableError} from '../errors';
 import type {ModelRegistry} from '../registry/model-registry';
 import {selfBounded} from './datasource-closer';
-import {resolveFactory, type FactorySource} from './tenant-datasource-factory';
+import {
+  isTenantNotFound,
+  resolveFactory,
+  unwrapFactoryResult,
+  type FactorySource,
+} from './tenant-datasource-factory';
 import {TenantDataSourceEntry as Entry} from './tenant-datasource-entry';
 
 export type {TenantDataSourceFactory} from './tenant-datasource-factory';
@@ -22,7 +27,8 @@ type Holder = Pick<NodeJS.EventEmitter, 'once'> & {readonly closed?: boolean};
  * from opening until closed). The registry tracks each through a handle whose
  * disconnect is this pool's close: evicting the tenant is the one close path,
  * but for a broken DataSource, one closed for room whose tenant the registry
- * does not know, and `stop()`.
+ * does not know, and `stop()`. Closing never disconnects a DataSource the
+ * factory lent (`{dataSource, owned: false}`); it drops its models.
  */
 export class TenantDataSourcePool<DS extends object = object> {
   // Recency is a counter stamped when lent, not the map's order: moving a key
@@ -37,6 +43,7 @@ export class TenantDataSourcePool<DS extends object = object> {
   private readonly counts = {
     creations: 0,
     failures: 0,
+    notFound: 0,
     replaced: 0,
     closedForRoom: 0,
     timeouts: 0,
@@ -63,7 +70,8 @@ export class TenantDataSourcePool<DS extends object = object> {
   /**
    * The tenant's DataSource, held until `holder` (the response) emits
    * `close`; throws `TENANT_DATASOURCE_UNAVAILABLE` when it cannot be opened
-   * or no slot frees up within `acquireTimeout`.
+   * or no slot frees up within `acquireTimeout`, and the factory's
+   * `TENANT_NOT_FOUND` as it is.
    */
   async get(tenantId: string, holder?: Holder): Promise<DS> {
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -120,10 +128,11 @@ export class TenantDataSourcePool<DS extends object = object> {
     });
     let entry: Entry<DS> | undefined;
     try {
-      const dataSource: DS = await factory(tenantId);
+      const made = unwrapFactoryResult(await factory(tenantId));
       const opened = new Entry<DS>(
         tenantId,
-        dataSource,
+        made.dataSource,
+        made.isOwned,
         this.limits.disconnectTimeout,
         closed => {
           this.closing.delete(closed);
@@ -147,10 +156,16 @@ export class TenantDataSourcePool<DS extends object = object> {
       this.counts.creations++;
       return opened;
     } catch (error: unknown) {
-      this.counts.failures++;
-      debug('opening the DataSource of %s failed: %s', tenantId, error);
       if (entry === undefined) this.releaseSlot();
       else this.close(entry);
+      // Not a failure of the database: a 404, asked again next time.
+      if (isTenantNotFound(error)) {
+        this.counts.notFound++;
+        debug('the factory does not know tenant %s', tenantId);
+        throw error;
+      }
+      this.counts.failures++;
+      debug('opening the DataSource of %s failed: %s', tenantId, error);
       throw tenantDataSourceUnavailableError(tenantId, error);
     }
   }

@@ -7,11 +7,15 @@ import {
   type Client,
   type supertest,
 } from '@loopback/testlab';
+import {juggler} from '@loopback/repository';
 import jwt from 'jsonwebtoken';
 import {TenantRegistryBindings} from '../../src';
+import {waitFor} from '../fixtures/async';
+import {builderOf} from '../fixtures/juggler';
 import {
   ExamplePortApplication,
   PORT_JWT_SECRET,
+  tenantDataSourceKey,
   type User,
 } from '../fixtures/lb4-example-port';
 
@@ -182,6 +186,27 @@ describe('the LB4 multi-tenancy example, ported (acceptance)', () => {
       expect(asked).to.deepEqual(['abc']);
     });
 
+    it('answers 404 once a tenant’s DataSource is gone, though admission still has the tenant cached, and 200 when it is back', async () => {
+      const registry = await app.get(TenantRegistryBindings.REGISTRY);
+      const key = tenantDataSourceKey('xyz');
+      const xyz = await app.get<juggler.DataSource>(key);
+      await client.get('/users').set('x-tenant-id', 'xyz').expect(200);
+      registry.evictTenant('xyz');
+      await waitFor(() => !registry.hasTenant('xyz'));
+      await registry.drain();
+      app.unbind(key);
+      const refusals = () => registry.getStats().admissions.notFound;
+      const refusedBefore = refusals();
+      const res = await client
+        .get('/users')
+        .set('x-tenant-id', 'xyz')
+        .expect(404);
+      expect(res.body.error.code).to.equal('TENANT_NOT_FOUND');
+      expect(refusals()).to.equal(refusedBefore); // the factory said 404
+      app.dataSource(xyz);
+      await client.get('/users').set('x-tenant-id', 'xyz').expect(200);
+    });
+
     it('answers 400 for an id that is not a valid tenant id', async () => {
       const res = await client.get('/users?tenant-id=..%2Fdb').expect(400);
       expect(res.body.error.code).to.equal('INVALID_TENANT_ID');
@@ -215,6 +240,33 @@ describe('the LB4 multi-tenancy example, ported (acceptance)', () => {
     });
   });
 
+  describe('the application’s own DataSources, lent to the component', () => {
+    it('are never disconnected and gain no listener, over 20 evictions and app.stop(); the tenant’s models go', async () => {
+      const registry = await app.get(TenantRegistryBindings.REGISTRY);
+      const abc = await app.get<juggler.DataSource>(tenantDataSourceKey('abc'));
+      const listUsers = () =>
+        client.get('/users').set('x-tenant-id', 'abc').expect(200);
+      await client
+        .post('/users')
+        .set('x-tenant-id', 'abc')
+        .send({name: 'John'})
+        .expect(200);
+      const listeners = listenersOf(abc);
+      for (let eviction = 0; eviction < 20; eviction++) {
+        registry.evictTenant('abc'); // once its request has ended
+        await waitFor(() => !registry.hasTenant('abc'));
+        await registry.drain();
+        expect(abc.connected).to.be.true();
+        expect(builderOf(abc).models).to.not.have.property('User');
+        const res = await listUsers();
+        expect(res.body.map((user: User) => user.name)).to.deepEqual(['John']);
+      }
+      expect(listenersOf(abc)).to.deepEqual(listeners);
+      await app.stop();
+      expect(abc.connected).to.be.true();
+    });
+  });
+
   async function givenExamplePortApp() {
     app = new ExamplePortApplication({
       rest: givenHttpServerConfig({host: '127.0.0.1', port: 0}),
@@ -234,4 +286,15 @@ function signedToken(claims: object): string {
 
 function base64url(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** The listeners and connector observers the component could add. */
+function listenersOf(dataSource: juggler.DataSource) {
+  const {_observers: observers} = dataSource.connector as unknown as {
+    _observers?: Record<string, unknown[]>;
+  };
+  return {
+    error: dataSource.listenerCount('error'),
+    afterExecuteError: observers?.['after execute error']?.length ?? 0,
+  };
 }

@@ -1,9 +1,13 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {juggler} from '@loopback/repository';
+import {inject} from '@loopback/core';
+import {DefaultCrudRepository, juggler, repository} from '@loopback/repository';
+import {get} from '@loopback/rest';
 import {expect, type Client} from '@loopback/testlab';
 import {
   TenantRegistryBindings,
+  TenantRegistryComponent,
+  TenantRegistryError,
   type ModelRegistry,
   type TenantRegistryOptions,
 } from '../../src';
@@ -20,8 +24,8 @@ import {
 import {anonymousModelNames, builderOf} from '../fixtures/juggler';
 import {
   givenTenantApp,
+  Note,
   probeHooks,
-  type Note,
   type TenantTestApp,
 } from '../fixtures/tenant-app';
 
@@ -32,11 +36,14 @@ describe('per-tenant DataSources (acceptance)', () => {
   /** Resolved to let the factory finish; open unless a test closes it. */
   let factoryGate: Promise<void>;
   let failNext: boolean;
+  /** Tenants the factory says do not exist (TENANT_NOT_FOUND). */
+  let unknownTenants: Set<string>;
 
   beforeEach(() => {
     resetConnectorCounts();
     factoryCalls = [];
     failNext = false;
+    unknownTenants = new Set();
     factoryGate = Promise.resolve();
   });
   afterEach(async () => {
@@ -56,6 +63,12 @@ describe('per-tenant DataSources (acceptance)', () => {
           if (failNext) {
             failNext = false;
             throw new Error('database unreachable: secret-host:5432');
+          }
+          if (unknownTenants.has(tenantId)) {
+            throw new TenantRegistryError(
+              'TENANT_NOT_FOUND',
+              'No such tenant.',
+            );
           }
           return givenCountingDataSource(`db_${tenantId}`);
         });
@@ -190,6 +203,36 @@ describe('per-tenant DataSources (acceptance)', () => {
       creations: 1,
       failures: 1,
     });
+  });
+
+  it('answers 404 TENANT_NOT_FOUND when the factory does not know the tenant, 200 once it does, and stays healthy', async () => {
+    await givenApp();
+    unknownTenants.add('later');
+    for (let i = 0; i < 3; i++) {
+      const res = await client
+        .get('/tenant-notes')
+        .set('x-tenant-id', 'later')
+        .expect(404);
+      expect(res.body.error.code).to.equal('TENANT_NOT_FOUND');
+    }
+    await client.get('/tenant-notes').set('x-tenant-id', 'known').expect(200);
+    unknownTenants.delete('later'); // the tenant is created
+    const created = await client
+      .get('/tenant-notes')
+      .set('x-tenant-id', 'later')
+      .expect(200);
+    expect(created.body.dataSource).to.equal('db_later');
+    expect(factoryCalls.filter(t => t === 'later')).to.have.length(4);
+    const pool = await app.get(TenantRegistryBindings.DATASOURCE_POOL);
+    expect(pool.getStats()).to.containDeep({
+      failures: 0,
+      notFound: 3,
+      creations: 2,
+      live: 2,
+      slots: 2,
+    });
+    const health = await client.get('/health/tenant-registry').expect(200);
+    expect(health.body.status).to.equal('healthy');
   });
 
   it('answers 400 TENANT_REQUIRED without a tenant, or uses a default DataSource', async () => {
@@ -334,6 +377,53 @@ describe('per-tenant DataSources (acceptance)', () => {
     expect(pool.getStats()).to.containDeep({replaced: 1, live: 1, slots: 1});
   });
 
+  describe('the key datasources.tenant (TENANT_DATASOURCE)', () => {
+    it("is where @repository(Model, 'tenant') and @inject('datasources.tenant') find the tenant’s DataSource", async () => {
+      await givenApp();
+      app.controller(DataSourceNameController);
+      for (const tenantId of ['a', 'b']) {
+        const res = await client
+          .get('/tenant-datasource-names')
+          .set('x-tenant-id', tenantId)
+          .expect(200);
+        expect(res.body).to.deepEqual({
+          repository: `db_${tenantId}`,
+          injected: `db_${tenantId}`,
+          notes: 0,
+        });
+      }
+    });
+
+    it('fails app.start() with TENANT_DATASOURCE_KEY_TAKEN when a DataSource class named tenant is bound after the component', async () => {
+      const started = givenTenantApp(
+        {},
+        {beforeStart: a => a.dataSource(TenantNamedDataSource)},
+      );
+      await expect(started).to.be.rejectedWith({
+        code: 'TENANT_DATASOURCE_KEY_TAKEN',
+        message: /datasources\.tenant.*Rename it/,
+      });
+    });
+
+    it('fails with TENANT_DATASOURCE_KEY_TAKEN when a DataSource named tenant was bound before the component', async () => {
+      const started = givenTenantApp(
+        {},
+        {
+          component: false,
+          beforeStart: a => {
+            a.dataSource(
+              new juggler.DataSource({name: 'tenant', connector: 'memory'}),
+            );
+            a.component(TenantRegistryComponent);
+          },
+        },
+      );
+      await expect(started).to.be.rejectedWith({
+        code: 'TENANT_DATASOURCE_KEY_TAKEN',
+      });
+    });
+  });
+
   /** Hold the first request of a tenant inside the controller. */
   function holdFirstRequestOf(tenantId: string) {
     const inside = deferred();
@@ -347,3 +437,34 @@ describe('per-tenant DataSources (acceptance)', () => {
     return {inside: inside.promise, release: () => release.resolve()};
   }
 });
+
+/** A DataSource class as `lb4 datasource tenant` would write it. */
+class TenantNamedDataSource extends juggler.DataSource {
+  static dataSourceName = 'tenant';
+  constructor() {
+    super({name: 'tenant', connector: 'memory'});
+  }
+}
+
+/** The tenant's DataSource found by its LB4 name, `tenant`. */
+class DataSourceNameController {
+  constructor(
+    @repository(Note, 'tenant')
+    private readonly notes: DefaultCrudRepository<Note, number, {}>,
+    @inject('datasources.tenant')
+    private readonly injected: juggler.DataSource,
+  ) {}
+
+  @get('/tenant-datasource-names', {
+    responses: {
+      '200': {content: {'application/json': {schema: {type: 'object'}}}},
+    },
+  })
+  async names(): Promise<object> {
+    return {
+      repository: this.notes.dataSource.name,
+      injected: this.injected.name,
+      notes: (await this.notes.count()).count,
+    };
+  }
+}
