@@ -19,7 +19,7 @@ export function isValidTenantId(value: unknown): value is string {
  * const tenantId = validateTenantId(request.headers['x-tenant-id']);
  * ```
  */
-export function validateTenantId(value: unknown, label?: string): string {
+export function validateTenantId(value: unknown): string {
   const reason = whyInvalid(value);
   if (reason === undefined) return value as string;
   throw invalidTenantIdError(value, reason);
