@@ -1,9 +1,8 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {execFile} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import path from 'node:path';
-import {promisify} from 'node:util';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const REPORT = 'etc/loopback4-tenant-registry.api.md';
@@ -28,7 +27,8 @@ describe('the public API report (api-extractor)', () => {
   }).timeout(60000);
 });
 
-async function runApiExtractor(): Promise<{exitCode: number; output: string}> {
+/** Its stdout and stderr interleaved as written, and its exit code. */
+function runApiExtractor(): Promise<{exitCode: number; output: string}> {
   const args = [
     'run',
     '--typescript-compiler-folder',
@@ -36,19 +36,23 @@ async function runApiExtractor(): Promise<{exitCode: number; output: string}> {
     '--print-api-report-diff',
   ];
   const bin = path.join(ROOT, 'node_modules/.bin/api-extractor');
-  try {
-    const {stdout, stderr} = await promisify(execFile)(bin, args, {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: {...process.env, FORCE_COLOR: '0'},
-      maxBuffer: 1 << 24,
-    });
-    return {exitCode: 0, output: plain(stdout + stderr)};
-  } catch (error) {
-    const failed = error as {code?: number; stdout?: string; stderr?: string};
-    const output = plain(`${failed.stdout ?? ''}${failed.stderr ?? ''}`);
-    return {exitCode: failed.code ?? 1, output};
-  }
+  const child = spawn(bin, args, {
+    cwd: ROOT,
+    env: {...process.env, FORCE_COLOR: '0'},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', exitCode =>
+      resolve({
+        exitCode: exitCode ?? 1,
+        output: plain(Buffer.concat(chunks).toString('utf8')),
+      }),
+    );
+  });
 }
 
 /** Without ANSI colors, whatever the terminal asked for. */
