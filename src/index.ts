@@ -23,6 +23,21 @@ export * from './keys';
 export * from './observability';
 export {RegistryManager} from './observers/registry-manager.observer';
 export type {TenantRegistryOptions} from './options/tenant-registry-options';
+// The option groups, so that the API reference documents their fields.
+export type {
+  AdmissionOptions,
+  DashboardOptions,
+  DataSourceOptions,
+  HealthOptions,
+  HealthThresholds,
+  HostStrategyOptions,
+  JwtStrategyOptions,
+  MemoryPressureOptions,
+  MetricsOptions,
+} from './options/tenant-registry-options';
+export type {Milliseconds} from './registry/tenant-scopes';
+export type {RedisConnectionOptions} from './fleet/redis-client';
+export type {TenantStrategyAnswer} from './resolution/tenant-strategy';
 export * from './registry';
 export {tenancy, type TenancyPolicy} from './request/tenancy.decorator';
 export * from './resolution';

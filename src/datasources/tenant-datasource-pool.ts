@@ -1,6 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import debugFactory from 'debug';
+import type {EventEmitter} from 'node:events';
 import {isTenantLeased, onLeasesEnded} from '../context/tenant-lease';
 import {tenantDataSourceUnavailableError} from '../errors';
 import type {ModelRegistry} from '../registry/model-registry';
@@ -19,7 +20,7 @@ const debug = debugFactory('loopback:tenant-registry:datasource');
 
 type Registry = Pick<ModelRegistry, 'trackDataSource' | 'evictTenant'>;
 /** Holds a DataSource until it emits `close`: an HTTP response. */
-type Holder = Pick<NodeJS.EventEmitter, 'once'> & {readonly closed?: boolean};
+type Holder = Pick<EventEmitter, 'once'> & {readonly closed?: boolean};
 
 /**
  * One DataSource per tenant, opened on first use (single flight), checked

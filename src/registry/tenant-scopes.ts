@@ -11,6 +11,7 @@ import {
 import {ModelScope, type ModelRecord} from './model-scope';
 import type {TenantRegistryInfo} from './registry-stats';
 
+/** A duration, or a time since the epoch (`Date.now()`), in milliseconds. */
 export type Milliseconds = number;
 
 /** A source of time (a test seam). */
