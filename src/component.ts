@@ -42,8 +42,7 @@ import {SetupObserver} from './observers/setup.observer';
 import {
   checkTenantDataSourceKey,
   TENANT_DATASOURCE_TAG,
-  TenantDataSourceKeyObserver,
-} from './observers/tenant-datasource-key.observer';
+} from './datasources/tenant-datasource-key';
 import {TenantEventsObserver} from './observers/tenant-events.observer';
 import {resolveOptions} from './options/resolve-options';
 import type {TenantRegistryOptions} from './options/tenant-registry-options';
@@ -77,7 +76,6 @@ export class TenantRegistryComponent implements Component {
   controllers: ControllerClass[];
   // The key check first: fail before anything is set up.
   lifeCycleObservers: Constructor<LifeCycleObserver>[] = [
-    TenantDataSourceKeyObserver,
     SetupObserver,
     TenantEventsObserver,
   ];

@@ -22,14 +22,16 @@ import {
 import {hasTenantContext} from '../context/tenant-context';
 import {TenantRegistryBindings as keys} from '../keys';
 import type {TenantRegistryMetrics} from '../observability/tenant-metrics';
+import {checkTenantDataSourceKey} from '../datasources/tenant-datasource-key';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
 import {tenancyPolicyOf} from '../request/tenancy.decorator';
 import type {TenantRequestHandler} from '../request/tenant-request-handler';
 
 /**
- * On start: resolves the strategies (an unknown name fails `app.start()`
- * first), installs the juggler bridge, binds the interceptor for legacy
+ * On start: checks that `TENANT_DATASOURCE` is still ours (an app DataSource
+ * named `tenant` fails `app.start()`), resolves the strategies (an unknown
+ * name fails it too), installs the juggler bridge, binds the interceptor for legacy
  * sequences and creates the metrics (whose histogram sees every cleanup
  * pass). Group `tenancy` starts before `tenant-registry` and stops after.
  */
@@ -50,6 +52,10 @@ export class SetupObserver implements LifeCycleObserver {
   ) {}
 
   async start(): Promise<void> {
+    // First, and before any await: observers of a group start together, and
+    // LoopBack cannot stop an app whose start failed, so a failed start must
+    // leave nothing installed.
+    checkTenantDataSourceKey(this.app);
     await this.handler.prepare();
     if (this.options.bridge && this.uninstallBridge === undefined) {
       this.uninstallBridge = installJugglerBridge(this.registry);

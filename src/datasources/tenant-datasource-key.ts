@@ -1,13 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {
-  BindingScope,
-  CoreBindings,
-  inject,
-  lifeCycleObserver,
-  type Context,
-  type LifeCycleObserver,
-} from '@loopback/core';
+import type {Context} from '@loopback/core';
 import {tenantDataSourceKeyTakenError} from '../errors';
 import {TenantRegistryBindings as keys} from '../keys';
 
@@ -32,22 +25,5 @@ export function checkTenantDataSourceKey(context: Context): void {
     !binding.tagNames.includes(TENANT_DATASOURCE_TAG)
   ) {
     throw tenantDataSourceKeyTakenError(keys.TENANT_DATASOURCE.key);
-  }
-}
-
-/**
- * Fails `app.start()` with `TENANT_DATASOURCE_KEY_TAKEN` when something
- * bound after the component (a booted DataSource class named `tenant`)
- * replaced `TENANT_DATASOURCE`; the component checks what was bound before.
- */
-@lifeCycleObserver('tenancy', {scope: BindingScope.SINGLETON})
-export class TenantDataSourceKeyObserver implements LifeCycleObserver {
-  constructor(
-    @inject(CoreBindings.APPLICATION_INSTANCE)
-    private readonly app: Context,
-  ) {}
-
-  start(): void {
-    checkTenantDataSourceKey(this.app);
   }
 }
