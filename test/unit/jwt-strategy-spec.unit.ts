@@ -125,7 +125,7 @@ describe('JwtTenantStrategy (specification)', () => {
     const foreign = sign({tenant: 'acme', exp: inOneMinute()}, {issuer: 'x'});
     const reasons = [expired, early, foreign].map(token => {
       try {
-        strategy.resolve(bearer(token));
+        strategy.resolve(bearer(token)) as string | undefined;
       } catch (error: unknown) {
         return (error as Error).message;
       }
