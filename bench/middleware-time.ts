@@ -44,9 +44,13 @@ const now = process.hrtime.bigint;
 function timeOwn(times: number[]) {
   return <F extends (...args: never[]) => unknown>(fn: F): F =>
     function timed(this: unknown, ...args: unknown[]) {
-      const next = args[args.length - 1] as () => unknown;
+      // `next` is the last function argument (the request handler takes an
+      // optional route policy after it).
+      let at = args.length - 1;
+      while (at > 0 && typeof args[at] !== 'function') at--;
+      const next = args[at] as () => unknown;
       let inner = 0n;
-      args[args.length - 1] = () => {
+      args[at] = () => {
         const entered = now();
         try {
           return next();
