@@ -77,7 +77,7 @@ export interface RedisClusterOptions {
  * template only (`duplicate()`), never connected, used or closed by us.
  */
 export interface RedisClusterClient {
-  readonly isCluster: true;
+  readonly isCluster: boolean;
   duplicate(startupNodes?: unknown[], options?: object): unknown;
 }
 
