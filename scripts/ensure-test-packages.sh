@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages some tests drive for real when they are missing:
-# chromium (the dashboard's browser test), redis-server (the fleet test) and
+# chromium (the dashboard's browser test), redis-server (the fleet tests,
+# Sentinel included: `redis-server --sentinel`), redis-tools (redis-cli, which
+# the Redis Cluster test creates its cluster with) and
 # postgresql (the per-tenant DataSource tests, which create their own
 # throwaway cluster with initdb/pg_ctl on 127.0.0.1 and remove it).
 # Never fails the build: where a package cannot be installed, its test skips.
@@ -8,6 +10,7 @@ has_postgres() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; }
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+[ -x /usr/bin/redis-cli ] || missing+=(redis-tools)
 has_postgres || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then

@@ -36,7 +36,12 @@ export type {
   MetricsOptions,
 } from './options/tenant-registry-options';
 export type {Milliseconds} from './registry/tenant-scopes';
-export type {RedisConnectionOptions} from './fleet/redis-client';
+export type {
+  RedisClusterClient,
+  RedisClusterOptions,
+  RedisConnection,
+  RedisConnectionOptions,
+} from './fleet/redis-connection';
 export type {TenantStrategyAnswer} from './resolution/tenant-strategy';
 export * from './registry';
 export {tenancy, type TenancyPolicy} from './request/tenancy.decorator';

@@ -15,6 +15,7 @@ import {
   WakeUp,
   type RedisClient,
 } from './redis-client';
+import {migrateLegacySuspended} from './redis-keys';
 import {
   compareStreamIds,
   findStreamGap,
@@ -41,6 +42,8 @@ const BATCH_SIZE = 100;
 export interface RedisEventReaderOptions {
   streamKey: string;
   suspendedKey: string;
+  /** Copied to `suspendedKey` on a first start on the new names. */
+  legacySuspendedKey?: string;
   signer: MessageSigner | undefined;
   blockTime: number;
   maxRetryDelay: number;
@@ -127,6 +130,10 @@ export class RedisEventReader {
     stream: StreamState | undefined,
     gap: StreamGapReason | undefined,
   ): Promise<void> {
+    // No stream yet: maybe a first start since the keys got a hash tag.
+    if (stream === undefined) {
+      await migrateLegacySuspended(client, this.options);
+    }
     // Read first: if it fails, the gap is found again on the next try.
     const suspendedTenantIds = await this.readSuspended(client);
     if (gap !== undefined) {

@@ -15,13 +15,13 @@ import {
   readSuspendedTenants,
   xaddCommand,
 } from './redis-store';
+import {execMulti, WakeUp, type RedisClient} from './redis-client';
 import {
   createRedisClient,
-  execMulti,
-  WakeUp,
-  type RedisClient,
-  type RedisConnectionOptions,
-} from './redis-client';
+  isCluster,
+  type RedisConnection,
+} from './redis-connection';
+import {fleetKeys, hasHashTag} from './redis-keys';
 import {RedisEventReader} from './redis-event-reader';
 import {
   INSTANCE_ID,
@@ -40,10 +40,18 @@ const COMMAND_TIMEOUT = 5000;
 
 /** Options of `RedisTenantEvents`. */
 export interface RedisTenantEventsOptions {
-  /** A Redis URL (`redis://127.0.0.1:6379`) or connection options. */
-  redis: string | RedisConnectionOptions;
   /**
-   * Prefix of the keys `<prefix>events` (stream) and `<prefix>suspended`.
+   * A Redis URL (`redis://127.0.0.1:6379`), connection options (one node, or
+   * a Sentinel group: `name` and `sentinels`), a cluster's nodes
+   * (`{cluster: [...]}`) or an ioredis `Cluster` (duplicated, never used).
+   */
+  redis: RedisConnection;
+  /**
+   * Prefix of the keys `<prefix>events` (stream) and `<prefix>suspended`
+   * (hash). Without a hash tag (`{...}`) it gets one, so that both keys
+   * share a Redis Cluster slot: `'shop:'` gives `{shop}:events` and
+   * `{shop}:suspended`; suspensions under the old `shop:suspended` are
+   * copied over once (see `docs/fleet.md`).
    * @defaultValue `'tenant-registry:'`
    */
   prefix?: string;
@@ -231,6 +239,12 @@ function resolveOptions(options: RedisTenantEventsOptions) {
   const isRedis =
     typeof redis === 'string' || (typeof redis === 'object' && redis !== null);
   ensure(isRedis, 'RedisTenantEvents.redis', 'a URL or an object', redis);
+  const nodes = (redis as {cluster?: unknown}).cluster;
+  const hasNodes =
+    (redis as {isCluster?: unknown}).isCluster === true ||
+    nodes === undefined ||
+    (Array.isArray(nodes) && nodes.length > 0);
+  ensure(hasNodes, 'RedisTenantEvents.redis.cluster', 'a list of nodes', nodes);
   const key =
     typeof signingKey === 'string' ? Buffer.from(signingKey) : signingKey;
   const isKey = key === undefined || (Buffer.isBuffer(key) && key.length >= 32);
@@ -241,11 +255,17 @@ function resolveOptions(options: RedisTenantEventsOptions) {
     'prefix',
     text(/^[^]{0,256}$/, 'a string of at most 256 characters'),
   );
+  const keys = fleetKeys(prefix);
+  const isOnCluster = isCluster(redis!);
+  const isOneSlot = !isOnCluster || hasHashTag(keys.streamKey);
+  const slotRule = 'on a Redis Cluster, a prefix whose keys share a hash tag';
+  ensure(isOneSlot, 'RedisTenantEvents.prefix', slotRule, prefix);
   return {
     redis: redis!,
     signer: key && new MessageSigner(key),
-    streamKey: `${prefix}events`,
-    suspendedKey: `${prefix}suspended`,
+    ...keys,
+    // The legacy keys could not have worked on a cluster (CROSSSLOT).
+    legacySuspendedKey: isOnCluster ? undefined : keys.legacySuspendedKey,
     maxStreamLength: read('maxStreamLength', count()),
     startTimeout: read('startTimeout', ms(0)),
     maxRetryDelay: read('maxRetryDelay', ms(1)),

@@ -30,7 +30,7 @@ describe('a suspended hash of 99,000 signed entries against a real Redis (integr
       for (let i = from; i < from + 1000; i++) {
         fields.push(`s${i}`, signer.sign('suspended', `s${i}`));
       }
-      await fleet.raw.hset('t:suspended', ...fields);
+      await fleet.raw.hset('{t}:suspended', ...fields);
     }
     const registry = new ModelRegistry();
     const builder = builderOf(givenMemoryDataSource());

@@ -9,7 +9,7 @@ import {
   type RecordedTransport,
 } from '../fixtures/redis-transport';
 
-const STREAM = 't:events';
+const STREAM = '{t}:events';
 
 // Every way the stream can lose what an instance did not read, each against
 // a real redis-server: the instance must call it a gap (and so evict every

@@ -14,35 +14,35 @@ describe('RedisTenantEvents: hostile or broken input from Redis (integration, on
 
   it('is out of sync, with the reason, while the stream key holds another type, and recovers', async () => {
     const {transport} = await fleet.givenTransport({connectionName: 'victim'});
-    await fleet.raw.set('t:events', 'not a stream');
+    await fleet.raw.set('{t}:events', 'not a stream');
     await killConnections(fleet.raw, 'victim:events');
     await waitFor(() => /WRONGTYPE/.test(transport.status().reason ?? ''));
     await expect(transport.publish(evict('acme'))).to.be.rejected();
-    await fleet.raw.del('t:events');
+    await fleet.raw.del('{t}:events');
     await waitFor(() => transport.isConnected(), 15000);
   });
 
   it('drops and counts malformed entries and never throws', async () => {
     const {transport, events} = await fleet.givenTransport();
     const good = JSON.stringify(evict('acme'));
-    await fleet.raw.xadd('t:events', '*', 'no-event', 'x');
-    await fleet.raw.xadd('t:events', '*', 'event', '{not json');
-    await fleet.raw.xadd('t:events', '*', 'event', 'x'.repeat(100_000));
+    await fleet.raw.xadd('{t}:events', '*', 'no-event', 'x');
+    await fleet.raw.xadd('{t}:events', '*', 'event', '{not json');
+    await fleet.raw.xadd('{t}:events', '*', 'event', 'x'.repeat(100_000));
     await fleet.raw.xadd(
-      't:events',
+      '{t}:events',
       '*',
       'event',
       good.replace('acme', '__proto__'),
     );
     await fleet.raw.xadd(
-      't:events',
+      '{t}:events',
       '*',
       'event',
       good.replace('evict', 'drop'),
     );
-    await fleet.raw.xadd('t:events', '*', ...Array(20).fill('event'));
-    await fleet.raw.hset('t:suspended', '__proto__', '1', 'ok', '1');
-    await fleet.raw.xadd('t:events', '*', 'event', good);
+    await fleet.raw.xadd('{t}:events', '*', ...Array(20).fill('event'));
+    await fleet.raw.hset('{t}:suspended', '__proto__', '1', 'ok', '1');
+    await fleet.raw.xadd('{t}:events', '*', 'event', good);
     await waitFor(() => events.length === 1);
     expect(transport.status().rejected).to.equal(6);
     expect(events[0].tenantId).to.equal('acme');
@@ -53,16 +53,16 @@ describe('RedisTenantEvents: hostile or broken input from Redis (integration, on
     const a = await fleet.givenTransport({signingKey: KEY});
     const b = await fleet.givenTransport({signingKey: Buffer.from(KEY)});
     const forged = JSON.stringify(evict('acme'));
-    await fleet.raw.xadd('t:events', '*', 'event', forged);
+    await fleet.raw.xadd('{t}:events', '*', 'event', forged);
     await fleet.raw.xadd(
-      't:events',
+      '{t}:events',
       '*',
       'event',
       forged,
       'sig',
       'x'.repeat(43),
     );
-    await fleet.raw.hset('t:suspended', 'evil', '1');
+    await fleet.raw.hset('{t}:suspended', 'evil', '1');
     await a.transport.publish({...evict('good'), type: 'suspend'});
     await waitFor(() => b.resyncs.length === 2);
     expect(b.resyncs[1].suspendedTenantIds).to.deepEqual(['good']);

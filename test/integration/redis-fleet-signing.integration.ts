@@ -33,13 +33,13 @@ describe('a fleet over Redis with signingKey (integration; skipped where redis-s
     const raw = await fleet.redisClient();
     const event = (type: string, tenantId: string) =>
       JSON.stringify({type, tenantId, instanceId: 'forger'});
-    await raw.xadd('fleet-test:events', '*', 'event', event('evict', 'acme'));
+    await raw.xadd('{fleet-test}:events', '*', 'event', event('evict', 'acme'));
     await raw.xadd(
-      'fleet-test:events',
+      '{fleet-test}:events',
       '*',
       ...['event', event('suspend', 'acme'), 'sig', 'A'.repeat(43)],
     );
-    await raw.hset('fleet-test:suspended', 'acme', 'forged');
+    await raw.hset('{fleet-test}:suspended', 'acme', 'forged');
 
     // A signed suspend after the forgeries: each instance reads the forged
     // events before it, then the hash (with the forged entry) after it.

@@ -1,7 +1,7 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import {createRedisClient} from '../../src/fleet/redis-client';
+import {createRedisClient} from '../../src/fleet/redis-connection';
 import {RedisEventReader} from '../../src/fleet/redis-event-reader';
 import {waitFor} from '../fixtures/async';
 import {evict, useRedisTransports} from '../fixtures/redis-transport';
@@ -11,7 +11,7 @@ describe('RedisTenantEvents: sync, replay and reconnects against a real Redis (i
   const fleet = useRedisTransports();
 
   it('starts in sync with the suspended tenants already in Redis', async () => {
-    await fleet.raw.hset('t:suspended', 'acme', '1');
+    await fleet.raw.hset('{t}:suspended', 'acme', '1');
     const {transport, resyncs} = await fleet.givenTransport();
     expect(transport.status()).to.containDeep({isInSync: true, resyncs: 1});
     expect(resyncs).to.deepEqual([
@@ -26,7 +26,7 @@ describe('RedisTenantEvents: sync, replay and reconnects against a real Redis (i
     await waitFor(() => b.resyncs.length === 2);
     expect(b.events.map(e => e.type)).to.deepEqual(['suspend']);
     expect(b.resyncs[1].suspendedTenantIds).to.deepEqual(['acme']);
-    expect(await fleet.raw.hkeys('t:suspended')).to.deepEqual(['acme']);
+    expect(await fleet.raw.hkeys('{t}:suspended')).to.deepEqual(['acme']);
     await a.transport.publish({...evict('acme'), type: 'resume'});
     await waitFor(() => b.resyncs.length === 3);
     expect(b.resyncs[2].suspendedTenantIds).to.deepEqual([]);
@@ -45,7 +45,7 @@ describe('RedisTenantEvents: sync, replay and reconnects against a real Redis (i
     await expect(late.transport.suspendedTenants()).to.be.rejected();
     await fleet.redis.restart();
     fleet.reconnectRaw();
-    await fleet.raw.hset('t:suspended', 'acme', '1');
+    await fleet.raw.hset('{t}:suspended', 'acme', '1');
     await waitFor(() => late.transport.isConnected(), 15000);
     expect(late.resyncs[0].suspendedTenantIds).to.deepEqual(['acme']);
   });
@@ -71,7 +71,7 @@ describe('RedisTenantEvents: sync, replay and reconnects against a real Redis (i
     await waitFor(() => away.events.length === 1);
     fleet.proxies[0].cut();
     await publisher.transport.publish(evict('globex'));
-    await fleet.raw.xtrim('t:events', 'MAXLEN', 0);
+    await fleet.raw.xtrim('{t}:events', 'MAXLEN', 0);
     fleet.proxies[0].restore();
     await waitFor(() => away.resyncs.length === 2, 15000);
     expect(away.resyncs[1].hasMissedEvictions).to.be.true();
@@ -80,7 +80,7 @@ describe('RedisTenantEvents: sync, replay and reconnects against a real Redis (i
   it('trims the stream to about maxStreamLength', async () => {
     const {transport} = await fleet.givenTransport({maxStreamLength: 10});
     for (let i = 0; i < 300; i++) await transport.publish(evict(`t${i}`));
-    expect(await fleet.raw.xlen('t:events')).to.be.below(300);
+    expect(await fleet.raw.xlen('{t}:events')).to.be.below(300);
   });
 
   it('drops a connection that stopped answering (half-open) and resyncs on a new one', async () => {
@@ -96,8 +96,8 @@ describe('RedisTenantEvents: sync, replay and reconnects against a real Redis (i
     );
     client.on('error', () => {});
     const reader = new RedisEventReader({
-      streamKey: 't:events',
-      suspendedKey: 't:suspended',
+      streamKey: '{t}:events',
+      suspendedKey: '{t}:suspended',
       signer: undefined,
       blockTime: 100,
       maxRetryDelay: 100,

@@ -85,7 +85,7 @@ describe('tenant events across a fleet over Redis (integration; skipped where re
     const raw = await fleet!.redisClient();
     const forged = (type: string, tenantId: string) =>
       raw.xadd(
-        'fleet-test:events',
+        '{fleet-test}:events',
         '*',
         'event',
         JSON.stringify({type, tenantId, instanceId: 'forger'}),
@@ -110,20 +110,20 @@ describe('tenant events across a fleet over Redis (integration; skipped where re
   it('drops and counts malformed messages on every instance without acting on them', async () => {
     await loadEverywhere(fleet!, 'acme');
     const raw = await fleet!.redisClient();
-    await raw.xadd('fleet-test:events', '*', 'event', 'not json');
+    await raw.xadd('{fleet-test}:events', '*', 'event', 'not json');
     await raw.xadd(
-      'fleet-test:events',
+      '{fleet-test}:events',
       '*',
       'event',
       '{"type":"evict","tenantId":"__proto__","instanceId":"x"}',
     );
     await raw.xadd(
-      'fleet-test:events',
+      '{fleet-test}:events',
       '*',
       'event',
       '{"type":"drop-table","tenantId":"acme","instanceId":"x"}',
     );
-    await raw.xadd('fleet-test:events', '*', 'event', 'x'.repeat(1 << 20));
+    await raw.xadd('{fleet-test}:events', '*', 'event', 'x'.repeat(1 << 20));
     await fleet!.waitForAll(
       async i => (await i.call('status')).status.rejected === 4,
     );

@@ -10,6 +10,7 @@ import {
   readSuspendedTenants,
 } from '../../src/fleet/redis-store';
 import type {RedisClient} from '../../src/fleet/redis-client';
+import {fleetKeys} from '../../src/fleet/redis-keys';
 
 const REDIS = 'redis://127.0.0.1:1';
 
@@ -151,4 +152,35 @@ describe('readSuspendedTenants()', () => {
     };
     return client as typeof client & RedisClient;
   }
+});
+
+describe('fleetKeys()', () => {
+  const cases: [string, string, string | undefined][] = [
+    ['tenant-registry:', '{tenant-registry}:', 'tenant-registry:suspended'],
+    ['shop', '{shop}', 'shopsuspended'],
+    ['app:{shop}:', 'app:{shop}:', undefined],
+    // `{}` is no hash tag: it gets one around it.
+    ['{}:', '{{}}:', '{}:suspended'],
+    ['', '', undefined],
+  ];
+  for (const [prefix, tagged, legacy] of cases) {
+    it(`gives prefix ${JSON.stringify(prefix)} the keys ${tagged}events and ${tagged}suspended`, () => {
+      expect(fleetKeys(prefix)).to.deepEqual({
+        streamKey: `${tagged}events`,
+        suspendedKey: `${tagged}suspended`,
+        legacySuspendedKey: legacy,
+      });
+    });
+  }
+
+  it('refuses, naming the option, a cluster with a prefix whose keys share no hash tag or no nodes', () => {
+    const cluster = {cluster: [{host: '127.0.0.1', port: 1}]};
+    expect(() => new RedisTenantEvents({redis: cluster, prefix: ''})).to.throw(
+      /`RedisTenantEvents.prefix`: expected on a Redis Cluster/,
+    );
+    expect(() => new RedisTenantEvents({redis: {cluster: []}})).to.throw(
+      /`RedisTenantEvents.redis.cluster`: expected a list of nodes/,
+    );
+    expect(() => new RedisTenantEvents({redis: cluster})).to.not.throw();
+  });
 });
