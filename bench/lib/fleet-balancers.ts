@@ -177,7 +177,10 @@ export class RunningBalancer {
 
   /** Stop sending to instance `name` (it may then be stopped). */
   remove(name: string): Promise<void> {
-    return this.setServers(this.servers.filter(s => s.name !== name), name);
+    return this.setServers(
+      this.servers.filter(s => s.name !== name),
+      name,
+    );
   }
 
   /** Send to instance `name` again (its address is unchanged). */

@@ -62,7 +62,10 @@ export class FleetInstance {
     const child = fork(
       script,
       [String(port), String(maxTenants), String(protectionWindow)],
-      {execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc']},
+      {
+        execArgv: ['--expose-gc'],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      },
     );
     return new Promise((resolve, reject) => {
       child.once('message', (message: {port: number}) =>

@@ -57,7 +57,8 @@ export class FleetLoad {
     let next = 0;
     await Promise.all(
       Array.from({length: this.connections}, async () => {
-        while (next < this.tenants.length) await this.send(this.tenants[next++]);
+        while (next < this.tenants.length)
+          await this.send(this.tenants[next++]);
       }),
     );
   }

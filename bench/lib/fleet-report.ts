@@ -6,10 +6,8 @@
  * summary. Counts are differences of the instances' own health counters.
  */
 
-import type {FleetPlan} from '../fleet';
 import {countsBetween, type InstanceCounts} from './fleet-instances';
 import {quantile, type LoadWindow} from './fleet-load';
-import {printTable} from './report';
 
 /** One instance (or the total) over the measured window. */
 export interface InstanceFigures extends InstanceCounts {
@@ -24,6 +22,8 @@ export interface InstanceFigures extends InstanceCounts {
 export interface ModeFigures {
   balancer: string;
   routing: string;
+  /** The instances' `protectionWindow`, ms. */
+  protectionWindow: number;
   seconds: number;
   requests: number;
   requestsPerSecond: number;
@@ -87,6 +87,7 @@ function latencyFigures(latencies: number[]) {
 export function steadyFigures(input: {
   balancer: string;
   routing: string;
+  protectionWindow: number;
   names: string[];
   window: LoadWindow;
   before: InstanceCounts[];
@@ -111,6 +112,7 @@ export function steadyFigures(input: {
   return {
     balancer: input.balancer,
     routing: input.routing,
+    protectionWindow: input.protectionWindow,
     seconds: window.seconds,
     requests: window.requests,
     requestsPerSecond: window.requests / window.seconds,
@@ -227,105 +229,4 @@ function churn(
     churnSeconds: churnEnd - start,
     tailChurnPerSecond: tail / Math.min(5, end - start),
   };
-}
-
-const ms = (value: number) => value.toFixed(1);
-const mb = (value: number) => value.toFixed(1);
-
-/** The table of one balancer and routing. */
-export function printMode(figures: ModeFigures, plan: FleetPlan): void {
-  printTable(
-    `fleet: ${figures.balancer}, ${figures.routing}: ${plan.tenants} active tenants (uniform), maxTenants ${plan.maxTenants}, protectionWindow ${plan.protectionWindow} ms, ${plan.connections} connections; counts over ${figures.seconds.toFixed(0)} s after the warm-up (${figures.requestsPerSecond.toFixed(0)} req/s)`,
-    [
-      'instance',
-      'tenants held',
-      'capacity evictions',
-      'models built',
-      '503 TENANT_CAPACITY',
-      'requests',
-      'p50 ms',
-      'p99 ms',
-      'heap MB',
-    ],
-    [...figures.instances, figures.total].map(row => [
-      row.name,
-      row.tenants,
-      row.capacityEvictions,
-      row.modelsBuilt,
-      row.capacityRefusals,
-      row.requests,
-      ms(row.p50Ms),
-      ms(row.p99Ms),
-      mb(row.heapMB),
-    ]),
-  );
-}
-
-/** The removal and return of i3, for a hashing mode. */
-export function printChange(figures: ModeFigures, plan: FleetPlan): void {
-  const {removed, restored} = figures.change!;
-  const each = (
-    step: StepFigures,
-    key: Exclude<keyof InstanceCounts, 'admitted'>,
-  ) => step.instances.map(i => `${i.name} ${i[key]}`).join(', ');
-  const errors = (step: StepFigures) =>
-    Object.entries(step.statuses)
-      .filter(([status]) => status !== '200' && status !== '503')
-      .reduce((total, [, count]) => total + count, 0);
-  printTable(
-    `fleet: ${figures.balancer}, ${figures.routing}: i3 removed from the balancer and stopped, then a fresh i3 added back at its address; each step watched ${plan.changeSeconds} s`,
-    [
-      'step',
-      'tenants moved',
-      'moved between the others',
-      'back where they were',
-      'tenants held at the end',
-      'models built',
-      'capacity evictions',
-      '503 TENANT_CAPACITY',
-      'other errors',
-      'churn lasted s',
-      'churn at the end /s',
-    ],
-    [removed, restored].map(step => [
-      step.step,
-      step.movedTenants,
-      step.movedElsewhere,
-      step.sameAsBefore ?? '',
-      each(step, 'tenants'),
-      each(step, 'modelsBuilt'),
-      each(step, 'capacityEvictions'),
-      each(step, 'capacityRefusals'),
-      errors(step),
-      step.churnSeconds.toFixed(1),
-      step.tailChurnPerSecond.toFixed(1),
-    ]),
-  );
-}
-
-/** Every mode side by side. */
-export function printSummary(modes: ModeFigures[], plan: FleetPlan): void {
-  const rows: [string, (mode: ModeFigures) => string | number][] = [
-    ['requests/s', m => m.requestsPerSecond.toFixed(0)],
-    [
-      'tenants held per instance',
-      m => m.instances.map(i => i.tenants).join(' / '),
-    ],
-    ['tenants held, total', m => m.total.tenants],
-    ['capacity evictions', m => m.total.capacityEvictions],
-    ['models built', m => m.total.modelsBuilt],
-    [
-      '503 TENANT_CAPACITY (% of requests)',
-      m =>
-        `${m.total.capacityRefusals} (${((100 * m.total.capacityRefusals) / m.requests).toFixed(1)}%)`,
-    ],
-    ['p50 ms', m => ms(m.total.p50Ms)],
-    ['p99 ms', m => ms(m.total.p99Ms)],
-    ['heap MB, total', m => mb(m.total.heapMB)],
-  ];
-  printTable(
-    `fleet: side by side, 3 instances, ${plan.tenants} active tenants, maxTenants ${plan.maxTenants}, protectionWindow ${plan.protectionWindow} ms; counts over ${plan.seconds} s after the warm-up`,
-    ['', ...modes.map(m => `${m.balancer} ${m.routing}`)],
-    rows.map(([label, read]) => [label, ...modes.map(read)]),
-  );
 }
