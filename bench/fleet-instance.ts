@@ -5,8 +5,8 @@
  * example store (each tenant's Order model with a nested address and items,
  * built on its first request) admitting any tenant, on the port given
  * (0 = any), with `maxTenants` and `protectionWindow` as given. Reports its
- * port over IPC, then answers `heap` (heapUsed after a full GC, with
- * --expose-gc) and `stop`.
+ * port over IPC, then answers `stats` (heapUsed after a full GC, with
+ * --expose-gc, and its CPU time in microseconds) and `stop`.
  *
  *   node --expose-gc dist/bench/fleet-instance.js <port> <maxTenants> <protectionWindowMs>
  */
@@ -32,9 +32,13 @@ async function main(): Promise<void> {
   await app.start();
   const gc = (globalThis as {gc?: () => void}).gc;
   process.on('message', (message: string) => {
-    if (message === 'heap') {
+    if (message === 'stats') {
       gc?.();
-      process.send!({heapUsed: process.memoryUsage().heapUsed});
+      const cpu = process.cpuUsage();
+      process.send!({
+        heapUsed: process.memoryUsage().heapUsed,
+        cpuMicros: cpu.user + cpu.system,
+      });
     } else if (message === 'stop') {
       app.stop().then(
         () => process.exit(0),

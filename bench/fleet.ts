@@ -145,9 +145,10 @@ async function removeAndRestore(
     plan.protectionWindow,
   );
   await sampler.sample();
-  instances.push(fresh);
-  await balancer.restore(fresh.name);
   const restoredAt = sampler.now();
+  await balancer.restore(fresh.name);
+  // Sampled from now on, from zero: none of its counts precede the return.
+  instances.push(fresh);
   await sleep(plan.changeSeconds * 1000);
   await sampler.sample();
   sampler.stop();
@@ -189,6 +190,7 @@ async function runMode(
   let balancer: RunningBalancer | undefined;
   let load: FleetLoad | undefined;
   try {
+    const atStart = await Promise.all(instances.map(i => i.stats()));
     balancer = await RunningBalancer.start(kind, binary, routing, instances);
     const tenants = Array.from(
       {length: plan.tenants},
@@ -199,11 +201,12 @@ async function runMode(
     load.start();
     await sleep(plan.warmupSeconds * 1000);
     const before = await countsOf(instances);
+    const cpuBefore = await Promise.all(instances.map(i => i.stats()));
     load.take();
     await sleep(plan.seconds * 1000);
     const window = load.take();
     const after = await countsOf(instances);
-    const heaps = await Promise.all(instances.map(i => i.heap()));
+    const atEnd = await Promise.all(instances.map(i => i.stats()));
     const figures = steadyFigures({
       balancer: kind,
       routing,
@@ -212,7 +215,7 @@ async function runMode(
       window,
       before,
       after,
-      heaps,
+      processes: [atStart, cpuBefore, atEnd],
       upstreamName: upstream => nameOf(instances, upstream),
     });
     printMode(figures, plan);

@@ -25,6 +25,12 @@ export interface InstanceCounts {
   admitted: number;
 }
 
+/** An instance process's heap and CPU time. */
+export interface ProcessStats {
+  heapUsed: number;
+  cpuMicros: number;
+}
+
 /** The counts from `before` to `after`; `tenants` is `after`'s. */
 export function countsBetween(
   before: InstanceCounts,
@@ -91,13 +97,11 @@ export class FleetInstance {
     };
   }
 
-  /** heapUsed after a full GC, in bytes. */
-  heap(): Promise<number> {
+  /** heapUsed after a full GC (bytes) and CPU time used (microseconds). */
+  stats(): Promise<ProcessStats> {
     return new Promise(resolve => {
-      this.child.once('message', (message: {heapUsed: number}) =>
-        resolve(message.heapUsed),
-      );
-      this.child.send('heap');
+      this.child.once('message', resolve);
+      this.child.send('stats');
     });
   }
 

@@ -4,7 +4,9 @@
  * The fleet suite's load: a fixed number of keep-alive connections to the
  * balancer, each sending `GET /orders` for a tenant drawn uniformly at
  * random (seeded) from the active set, one request at a time. Per instance
- * (the balancer's `x-upstream` header) it keeps the latencies and statuses;
+ * (the balancer's `x-upstream` header) it counts the responses and keeps
+ * the latencies of the 200s (a 503 is answered without the work, so mixing
+ * them in would make refusals look like speed); overall, the statuses;
  * per tenant, the instance that answered it last.
  */
 
@@ -18,7 +20,9 @@ export interface LoadWindow {
   statuses: Record<string, number>;
   /** 503 responses whose body's `error.code` is `TENANT_CAPACITY`. */
   capacityRefusals: number;
-  /** Latencies in ms by the instance that answered (`x-upstream`). */
+  /** Responses by the instance that answered (`x-upstream`). */
+  responses: Map<string, number>;
+  /** Latencies in ms of the 200 responses, by the instance that answered. */
   latencies: Map<string, number[]>;
 }
 
@@ -147,6 +151,8 @@ export class FleetLoad {
     ) {
       window.capacityRefusals++;
     }
+    window.responses.set(upstream, (window.responses.get(upstream) ?? 0) + 1);
+    if (status !== 200) return;
     let latencies = window.latencies.get(upstream);
     if (latencies === undefined) {
       latencies = [];
@@ -161,6 +167,7 @@ export class FleetLoad {
       requests: 0,
       statuses: {},
       capacityRefusals: 0,
+      responses: new Map(),
       latencies: new Map(),
     };
   }

@@ -6,16 +6,27 @@
  * summary. Counts are differences of the instances' own health counters.
  */
 
-import {countsBetween, type InstanceCounts} from './fleet-instances';
+import {
+  countsBetween,
+  type InstanceCounts,
+  type ProcessStats,
+} from './fleet-instances';
 import {quantile, type LoadWindow} from './fleet-load';
 
 /** One instance (or the total) over the measured window. */
 export interface InstanceFigures extends InstanceCounts {
   name: string;
+  /** Responses, any status. */
   requests: number;
+  /** Latency percentiles of the 200 responses. */
   p50Ms: number;
   p99Ms: number;
+  /** The instance's CPU time (user + system) per response, microseconds. */
+  cpuMicrosPerRequest: number;
+  /** heapUsed after a full GC at the end of the window. */
   heapMB: number;
+  /** heapUsed after a full GC once started, before any request. */
+  heapAtStartMB: number;
 }
 
 /** One balancer and routing. */
@@ -77,7 +88,6 @@ const ZERO: InstanceCounts = {
 
 function latencyFigures(latencies: number[]) {
   return {
-    requests: latencies.length,
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
   };
@@ -92,7 +102,8 @@ export function steadyFigures(input: {
   window: LoadWindow;
   before: InstanceCounts[];
   after: InstanceCounts[];
-  heaps: number[];
+  /** Each instance's heap and CPU once started, before and after the window. */
+  processes: ProcessStats[][];
   upstreamName: (upstream: string) => string;
 }): ModeFigures {
   const {window} = input;
@@ -101,14 +112,25 @@ export function steadyFigures(input: {
     const name = input.upstreamName(upstream);
     byName.set(name, [...(byName.get(name) ?? []), ...latencies]);
   }
+  const responses = new Map<string, number>();
+  for (const [upstream, count] of window.responses) {
+    const name = input.upstreamName(upstream);
+    responses.set(name, (responses.get(name) ?? 0) + count);
+  }
+  const [atStart, before, after] = input.processes;
   const instances = input.names.map((name, i) => ({
     name,
     ...countsBetween(input.before[i], input.after[i]),
+    requests: responses.get(name) ?? 0,
     ...latencyFigures(byName.get(name) ?? []),
-    heapMB: input.heaps[i] / 2 ** 20,
+    cpuMicrosPerRequest:
+      (after[i].cpuMicros - before[i].cpuMicros) / (responses.get(name) ?? 0),
+    heapMB: after[i].heapUsed / 2 ** 20,
+    heapAtStartMB: atStart[i].heapUsed / 2 ** 20,
   }));
-  const sum = (key: keyof InstanceCounts | 'heapMB') =>
-    instances.reduce((total, instance) => total + instance[key], 0);
+  const sum = (
+    key: keyof InstanceCounts | 'heapMB' | 'heapAtStartMB' | 'requests',
+  ) => instances.reduce((total, instance) => total + instance[key], 0);
   return {
     balancer: input.balancer,
     routing: input.routing,
@@ -126,11 +148,18 @@ export function steadyFigures(input: {
       modelsBuilt: sum('modelsBuilt'),
       capacityRefusals: sum('capacityRefusals'),
       admitted: sum('admitted'),
+      requests: sum('requests'),
       ...latencyFigures([...window.latencies.values()].flat()),
+      cpuMicrosPerRequest:
+        (sumOf(after) - sumOf(before)) / Math.max(1, sum('requests')),
       heapMB: sum('heapMB'),
+      heapAtStartMB: sum('heapAtStartMB'),
     },
   };
 }
+
+const sumOf = (stats: ProcessStats[]) =>
+  stats.reduce((total, s) => total + s.cpuMicros, 0);
 
 /** The figures of the removal and the return of i3. */
 export function changeFigures(input: {

@@ -33,9 +33,9 @@ export function printMode(figures: ModeFigures, plan: FleetPlan): void {
       'models built',
       '503 TENANT_CAPACITY',
       'requests',
-      'p50 ms',
-      'p99 ms',
-      'heap MB',
+      'p50 / p99 ms (200s)',
+      'CPU us/request',
+      'heap MB (at start)',
     ],
     [...figures.instances, figures.total].map(row => [
       row.name,
@@ -44,9 +44,9 @@ export function printMode(figures: ModeFigures, plan: FleetPlan): void {
       row.modelsBuilt,
       row.capacityRefusals,
       row.requests,
-      ms(row.p50Ms),
-      ms(row.p99Ms),
-      mb(row.heapMB),
+      `${ms(row.p50Ms)} / ${ms(row.p99Ms)}`,
+      row.cpuMicrosPerRequest.toFixed(0),
+      `${mb(row.heapMB)} (${mb(row.heapAtStartMB)})`,
     ]),
   );
 }
@@ -96,7 +96,11 @@ export function printChange(figures: ModeFigures, plan: FleetPlan): void {
 /** Every mode side by side. */
 export function printSummary(modes: ModeFigures[], plan: FleetPlan): void {
   const rows: [string, (mode: ModeFigures) => string | number][] = [
-    ['requests/s', m => m.requestsPerSecond.toFixed(0)],
+    [
+      'responses/s (200s/s)',
+      m =>
+        `${m.requestsPerSecond.toFixed(0)} (${((m.statuses['200'] ?? 0) / m.seconds).toFixed(0)})`,
+    ],
     [
       'tenants held per instance',
       m => m.instances.map(i => i.tenants).join(' / '),
@@ -109,9 +113,13 @@ export function printSummary(modes: ModeFigures[], plan: FleetPlan): void {
       m =>
         `${m.total.capacityRefusals} (${((100 * m.total.capacityRefusals) / m.requests).toFixed(1)}%)`,
     ],
-    ['p50 ms', m => ms(m.total.p50Ms)],
-    ['p99 ms', m => ms(m.total.p99Ms)],
-    ['heap MB, total', m => mb(m.total.heapMB)],
+    ['p50 ms (200s)', m => ms(m.total.p50Ms)],
+    ['p99 ms (200s)', m => ms(m.total.p99Ms)],
+    ['CPU us per request', m => m.total.cpuMicrosPerRequest.toFixed(0)],
+    [
+      'heap MB, total (at start)',
+      m => `${mb(m.total.heapMB)} (${mb(m.total.heapAtStartMB)})`,
+    ],
   ];
   printTable(
     `fleet: side by side, 3 instances, ${plan.tenants} active tenants, maxTenants ${plan.maxTenants}, protectionWindow ${plan.protectionWindow} ms; counts over ${plan.seconds} s after the warm-up`,
