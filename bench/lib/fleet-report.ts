@@ -21,8 +21,11 @@ export interface InstanceFigures extends InstanceCounts {
   /** Latency percentiles of the 200 responses. */
   p50Ms: number;
   p99Ms: number;
-  /** The instance's CPU time (user + system) per response, microseconds. */
-  cpuMicrosPerRequest: number;
+  /**
+   * The instance's CPU time (user + system) per 200 response, microseconds:
+   * what serving a request costs, its share of refusals and rebuilds included.
+   */
+  cpuMicrosPer200: number;
   /** heapUsed after a full GC at the end of the window. */
   heapMB: number;
   /** heapUsed after a full GC once started, before any request. */
@@ -123,8 +126,9 @@ export function steadyFigures(input: {
     ...countsBetween(input.before[i], input.after[i]),
     requests: responses.get(name) ?? 0,
     ...latencyFigures(byName.get(name) ?? []),
-    cpuMicrosPerRequest:
-      (after[i].cpuMicros - before[i].cpuMicros) / (responses.get(name) ?? 0),
+    cpuMicrosPer200:
+      (after[i].cpuMicros - before[i].cpuMicros) /
+      (byName.get(name)?.length ?? 0),
     heapMB: after[i].heapUsed / 2 ** 20,
     heapAtStartMB: atStart[i].heapUsed / 2 ** 20,
   }));
@@ -150,8 +154,8 @@ export function steadyFigures(input: {
       admitted: sum('admitted'),
       requests: sum('requests'),
       ...latencyFigures([...window.latencies.values()].flat()),
-      cpuMicrosPerRequest:
-        (sumOf(after) - sumOf(before)) / Math.max(1, sum('requests')),
+      cpuMicrosPer200:
+        (sumOf(after) - sumOf(before)) / (window.statuses['200'] ?? 0),
       heapMB: sum('heapMB'),
       heapAtStartMB: sum('heapAtStartMB'),
     },

@@ -34,7 +34,7 @@ export function printMode(figures: ModeFigures, plan: FleetPlan): void {
       '503 TENANT_CAPACITY',
       'requests',
       'p50 / p99 ms (200s)',
-      'CPU us/request',
+      'CPU us per 200',
       'heap MB (at start)',
     ],
     [...figures.instances, figures.total].map(row => [
@@ -45,7 +45,7 @@ export function printMode(figures: ModeFigures, plan: FleetPlan): void {
       row.capacityRefusals,
       row.requests,
       `${ms(row.p50Ms)} / ${ms(row.p99Ms)}`,
-      row.cpuMicrosPerRequest.toFixed(0),
+      row.cpuMicrosPer200.toFixed(0),
       `${mb(row.heapMB)} (${mb(row.heapAtStartMB)})`,
     ]),
   );
@@ -115,7 +115,7 @@ export function printSummary(modes: ModeFigures[], plan: FleetPlan): void {
     ],
     ['p50 ms (200s)', m => ms(m.total.p50Ms)],
     ['p99 ms (200s)', m => ms(m.total.p99Ms)],
-    ['CPU us per request', m => m.total.cpuMicrosPerRequest.toFixed(0)],
+    ['instance CPU us per 200', m => m.total.cpuMicrosPer200.toFixed(0)],
     [
       'heap MB, total (at start)',
       m => `${mb(m.total.heapMB)} (${mb(m.total.heapAtStartMB)})`,
