@@ -158,8 +158,11 @@ export class RunningBalancer {
     const file = path.join(dir, `${kind}.conf`);
     const write = kind === 'nginx' ? nginxConfig : haproxyConfig;
     writeFileSync(file, write(dir, port, servers, routing));
+    // `-e`: nginx opens its error log before reading the config.
     const args =
-      kind === 'nginx' ? ['-p', dir, '-c', file] : ['-db', '-f', file];
+      kind === 'nginx'
+        ? ['-p', dir, '-e', path.join(dir, 'error.log'), '-c', file]
+        : ['-db', '-f', file];
     const child = spawn(binary, args, {stdio: ['ignore', 'ignore', 'pipe']});
     let stderr = '';
     child.stderr!.on('data', chunk => (stderr += chunk));
