@@ -11,6 +11,7 @@ import {runBulkSuite} from './bulk';
 import {runCleanupSuite} from './cleanup';
 import {runContextSuite} from './context';
 import {runDataSourcesSuite} from './datasources';
+import {runFleetSuite} from './fleet';
 import {runHttpSuite} from './http';
 import {isQuick, RESULTS_FILE} from './lib/report';
 import {runMemorySuite} from './memory';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   await runAdmissionSuite();
   await runBulkSuite();
   await runDataSourcesSuite();
+  await runFleetSuite();
   process.stdout.write(`\nFigures written to ${RESULTS_FILE}\n`);
 }
 
