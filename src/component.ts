@@ -57,6 +57,7 @@ import {JwtTenantStrategy} from './resolution/jwt.strategy';
 import {QueryTenantStrategy} from './resolution/query.strategy';
 import {asTenantStrategy} from './resolution/tenant-strategy';
 import {TenantAdminService} from './services/tenant-admin.service';
+import {TenantSchemas} from './schemas/tenant-schemas.service';
 
 /**
  * Wires the tenant registry into a LoopBack 4 application: the registry, the
@@ -158,6 +159,18 @@ export class TenantRegistryComponent implements Component {
         .toDynamicValue(({context}) => tenantDataSource(context))
         .inScope(TRANSIENT)
         .tag(TENANT_DATASOURCE_TAG),
+      built(
+        keys.TENANT_SCHEMAS,
+        [
+          keys.REGISTRY,
+          keys.DATASOURCE_POOL,
+          keys.OPTIONS,
+          keys.TENANT_MIGRATION,
+          keys.ADMIN,
+        ],
+        (registry, pool, o, migration, admin) =>
+          new TenantSchemas(registry, pool, o, migration, admin),
+      ),
       fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
       fromClass(TenantAdminService, keys.ADMIN),
       fromClass(RegistryManager, keys.REGISTRY_MANAGER, SINGLETON),
