@@ -165,12 +165,19 @@ export class TenantRegistryComponent implements Component {
           keys.REGISTRY,
           keys.DATASOURCE_POOL,
           keys.OPTIONS,
-          keys.TENANT_MIGRATION,
           keys.ADMIN,
         ],
-        (registry, pool, o, migration, admin) =>
-          new TenantSchemas(registry, pool, o, migration, admin),
-      ),
+        (registry, pool, o, admin, context) => {
+          const migration = {
+            get: () => context.get(keys.TENANT_MIGRATION, {optional: true}),
+          };
+          return new TenantSchemas(registry, pool, o, migration, admin);
+        },
+      )
+        .apply(asLifeCycleObserver)
+        // Its stop() waits for the tenants in progress; groups stop in
+        // reverse alphabetical order: before the pool's `tenant-registry`.
+        .tag({[CoreTags.LIFE_CYCLE_OBSERVER_GROUP]: 'tenant-schemas'}),
       fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
       fromClass(TenantAdminService, keys.ADMIN),
       fromClass(RegistryManager, keys.REGISTRY_MANAGER, SINGLETON),

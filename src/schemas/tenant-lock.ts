@@ -42,8 +42,8 @@ export function pgPoolOfDataSource(dataSource: object): PgLockPool | undefined {
 
 /**
  * Take the tenant's session advisory lock on a client of the DataSource's
- * own pool, trying again with backoff until `timeout` ms have passed:
- * `undefined` when another session still holds it.
+ * own pool, trying again with backoff until `timeout` ms have passed (or
+ * `signal` aborts): `undefined` when another session still holds it.
  *
  * @remarks
  * The client stays checked out while the lock is held (the migration uses
@@ -79,6 +79,10 @@ export async function acquirePgLock(
       });
     }
   } catch (error: unknown) {
+    if (signal?.aborted === true) {
+      client.release();
+      return undefined; // stopping: given up, as if still held
+    }
     client.release(error instanceof Error ? error : true);
     throw error;
   }

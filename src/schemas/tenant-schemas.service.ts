@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import type {LifeCycleObserver} from '@loopback/core';
 import {DefaultCrudRepository, type juggler} from '@loopback/repository';
 import debugFactory from 'debug';
 import {EventEmitter} from 'node:events';
@@ -50,6 +51,11 @@ interface TenantDataSource extends StampDataSource {
   execute(sql: string): Promise<unknown>;
 }
 
+/** The bound migration, looked up when a tenant is migrated. */
+type MigrationSource = {
+  get(): Promise<TenantMigration | undefined> | TenantMigration | undefined;
+};
+
 /** Holds the tenant's DataSource in the pool until `close()`. */
 class MigrationHolder extends EventEmitter {
   closed = false;
@@ -80,13 +86,18 @@ class MigrationHolder extends EventEmitter {
  * if (summary.failed.length > 0) process.exitCode = 1;
  * ```
  */
-export class TenantSchemas {
+export class TenantSchemas implements LifeCycleObserver {
   /** The stamp of a current tenant: `schemas.version` and the models' checksum. */
   readonly stamp: SchemaStamp;
   private readonly locks = new InProcessTenantLocks();
   private readonly results = new Map<string, TenantMigrationResult>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private stopping = new AbortController();
 
-  /** @throws TenantRegistryError `INVALID_OPTION`: a migration without a version. */
+  /**
+   * @param migration - The bound `TENANT_MIGRATION` (read when a tenant is
+   * migrated: it may be bound after start), or `undefined` for autoupdate.
+   */
   constructor(
     private readonly registry: Pick<
       ModelRegistry,
@@ -94,18 +105,26 @@ export class TenantSchemas {
     >,
     private readonly pool: Pick<TenantDataSourcePool, 'get'>,
     private readonly settings: Settings,
-    private readonly migration?: TenantMigration,
+    private readonly migration: MigrationSource = {get: () => undefined},
     private readonly admin?: Pick<TenantAdminService, 'evictTenantEverywhere'>,
   ) {
     const {version, models} = settings.schemas;
-    if (migration !== undefined && version === '') {
-      throw invalidOptionError(
-        'schemas.version',
-        'a non-empty version when a migration function is bound at TenantRegistryBindings.TENANT_MIGRATION',
-        version,
-      );
-    }
     this.stamp = {version, checksum: modelsChecksum(models)};
+  }
+
+  /** Accept migrations again after a `stop()`. */
+  start(): void {
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
+  }
+
+  /**
+   * Stop: runs take no more tenants, lock waits give up (`locked`), and it
+   * resolves once the tenants in progress are done, before the DataSource
+   * pool (which stops after it) closes their DataSources under them.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight);
   }
 
   /**
@@ -133,7 +152,10 @@ export class TenantSchemas {
     let isDone = false;
     const work = async () => {
       while (!isDone) {
-        if (signal?.aborted === true) return void (summary.aborted = true);
+        const isStopping = this.stopping.signal.aborted;
+        if (signal?.aborted === true || isStopping) {
+          return void (summary.aborted = true);
+        }
         const next = await iterator.next();
         if (next.done === true) return void (isDone = true);
         const result = await this.migrateTenant(next.value, {createSchema});
@@ -175,8 +197,12 @@ export class TenantSchemas {
       const tenant = typeof tenantId === 'string' ? tenantId : String(tenantId);
       return {tenantId: tenant, result: 'failed', error, durationMs: 0};
     }
-    const outcome = await this.locks
-      .run(id, () => this.migrateNow(id, options.createSchema === true))
+    const migrating = this.locks.run(id, () =>
+      this.migrateNow(id, options.createSchema === true),
+    );
+    this.inFlight.add(migrating);
+    const outcome = await migrating
+      .finally(() => this.inFlight.delete(migrating))
       .then(
         result => ({result}),
         (error: unknown) => {
@@ -256,6 +282,10 @@ export class TenantSchemas {
     id: string,
     createSchema: boolean,
   ): Promise<TenantMigrationOutcome> {
+    if (this.stopping.signal.aborted) {
+      throw new Error('the application is stopping');
+    }
+    const migration = await this.migrationToRun();
     return this.withDataSource(id, async ds => {
       const model = stampModelOf(ds);
       if (isSameStamp(await readStamp(model), this.stamp)) return 'up-to-date';
@@ -271,7 +301,7 @@ export class TenantSchemas {
           return 'up-to-date';
         }
         await ds.autoupdate([STAMP_MODEL]);
-        await this.runMigration(ds, id);
+        await this.runMigration(ds, id, migration);
         await writeStamp(model, this.stamp);
         return 'migrated';
       } finally {
@@ -280,9 +310,27 @@ export class TenantSchemas {
     });
   }
 
-  private async runMigration(ds: TenantDataSource, id: string): Promise<void> {
+  /** The bound migration; with one, a version is required. */
+  private async migrationToRun(): Promise<TenantMigration | undefined> {
+    const migration = await this.migration.get();
+    const {version} = this.settings.schemas;
+    if (migration !== undefined && version === '') {
+      throw invalidOptionError(
+        'schemas.version',
+        'a non-empty version when a migration function is bound at TenantRegistryBindings.TENANT_MIGRATION',
+        version,
+      );
+    }
+    return migration;
+  }
+
+  private async runMigration(
+    ds: TenantDataSource,
+    id: string,
+    migration: TenantMigration | undefined,
+  ): Promise<void> {
     const dataSource = ds as unknown as juggler.DataSource;
-    if (this.migration !== undefined) return this.migration(dataSource, id);
+    if (migration !== undefined) return migration(dataSource, id);
     // As a repository does: each model defined and attached on the DataSource.
     const names = this.settings.schemas.models.map(model => {
       new DefaultCrudRepository(model, dataSource);
@@ -295,7 +343,8 @@ export class TenantSchemas {
   private lock(ds: object, id: string): Promise<TenantLock | undefined> {
     const pgPool = pgPoolOfDataSource(ds);
     if (pgPool === undefined) return Promise.resolve({release: async () => {}});
-    return acquirePgLock(pgPool, id, this.settings.schemas.lockTimeout);
+    const {lockTimeout} = this.settings.schemas;
+    return acquirePgLock(pgPool, id, lockTimeout, this.stopping.signal);
   }
 
   /**
