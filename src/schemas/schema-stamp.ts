@@ -21,8 +21,10 @@ export interface StampModel {
 
 /** The parts of a juggler DataSource used here. */
 export interface StampDataSource {
+  connector?: {name?: string; tableEscaped?(model: string): string};
   getModel(name: string): unknown;
   createModel(name: string, properties: object, settings: object): unknown;
+  execute(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
 /** An LB4 model class: its `definition` is what the checksum covers. */
@@ -51,16 +53,13 @@ export function stampModelOf(dataSource: StampDataSource): StampModel {
 
 /** The tenant's stamp, or `undefined` when it has none (no table yet). */
 export async function readStamp(
-  model: StampModel,
+  dataSource: StampDataSource,
 ): Promise<SchemaStamp | undefined> {
-  try {
-    const row = await model.findById(1);
-    if (typeof row?.version !== 'string') return undefined;
-    return {version: row.version, checksum: String(row.checksum)};
-  } catch (error: unknown) {
-    if (isMissingRelation(error)) return undefined;
-    throw error;
-  }
+  const model = stampModelOf(dataSource);
+  if (!(await hasStampTable(dataSource))) return undefined;
+  const row = await model.findById(1);
+  if (typeof row?.version !== 'string') return undefined;
+  return {version: row.version, checksum: String(row.checksum)};
 }
 
 export function writeStamp(model: StampModel, stamp: SchemaStamp) {
@@ -96,11 +95,14 @@ function canonicalJson(value: unknown): string {
   });
 }
 
-// PostgreSQL's undefined_table (also for a schema that does not exist yet)
-// and invalid_schema_name: a tenant never migrated.
-const MISSING_RELATION_CODES = new Set(['42P01', '3F000']);
-
-function isMissingRelation(error: unknown): boolean {
-  const code = (error as {code?: unknown} | undefined)?.code;
-  return typeof code === 'string' && MISSING_RELATION_CODES.has(code);
+// Asked first rather than caught: loopback-connector-postgresql releases a
+// client whose query failed as broken, and pg-pool opens its replacement
+// before the old session has ended (one session over the pool's max).
+async function hasStampTable(dataSource: StampDataSource): Promise<boolean> {
+  const {connector} = dataSource;
+  if (connector?.name !== 'postgresql' || !connector.tableEscaped) return true;
+  const table = connector.tableEscaped(STAMP_MODEL); // "schema"."table"
+  const sql = 'SELECT to_regclass($1) IS NOT NULL AS found';
+  const rows = (await dataSource.execute(sql, [table])) as {found: boolean}[];
+  return rows[0]?.found === true;
 }

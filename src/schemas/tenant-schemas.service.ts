@@ -48,7 +48,6 @@ type Settings = Pick<
 interface TenantDataSource extends StampDataSource {
   settings?: {schema?: unknown};
   autoupdate(models: string[]): Promise<unknown>;
-  execute(sql: string): Promise<unknown>;
 }
 
 /** The bound migration, looked up when a tenant is migrated. */
@@ -217,7 +216,7 @@ export class TenantSchemas implements LifeCycleObserver {
   /** Whether the tenant's stamp is current (reads it from its schema). */
   isCurrent(tenantId: string): Promise<boolean> {
     return this.withDataSource(this.normalize(tenantId), async ds =>
-      isSameStamp(await readStamp(stampModelOf(ds)), this.stamp),
+      isSameStamp(await readStamp(ds), this.stamp),
     );
   }
 
@@ -287,8 +286,7 @@ export class TenantSchemas implements LifeCycleObserver {
     }
     const migration = await this.migrationToRun();
     return this.withDataSource(id, async ds => {
-      const model = stampModelOf(ds);
-      if (isSameStamp(await readStamp(model), this.stamp)) return 'up-to-date';
+      if (isSameStamp(await readStamp(ds), this.stamp)) return 'up-to-date';
       const lock = await this.lock(ds, id);
       if (lock === undefined) return 'locked';
       try {
@@ -297,12 +295,12 @@ export class TenantSchemas implements LifeCycleObserver {
           await ds.execute(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         }
         // Another migrator may have finished it while this one waited.
-        if (isSameStamp(await readStamp(model), this.stamp)) {
+        if (isSameStamp(await readStamp(ds), this.stamp)) {
           return 'up-to-date';
         }
         await ds.autoupdate([STAMP_MODEL]);
         await this.runMigration(ds, id, migration);
-        await writeStamp(model, this.stamp);
+        await writeStamp(stampModelOf(ds), this.stamp);
         return 'migrated';
       } finally {
         await lock.release();
