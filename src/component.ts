@@ -161,12 +161,7 @@ export class TenantRegistryComponent implements Component {
         .tag(TENANT_DATASOURCE_TAG),
       built(
         keys.TENANT_SCHEMAS,
-        [
-          keys.REGISTRY,
-          keys.DATASOURCE_POOL,
-          keys.OPTIONS,
-          keys.ADMIN,
-        ],
+        [keys.REGISTRY, keys.DATASOURCE_POOL, keys.OPTIONS, keys.ADMIN],
         (registry, pool, o, admin, context) => {
           const migration = {
             get: () => context.get(keys.TENANT_MIGRATION, {optional: true}),

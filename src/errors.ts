@@ -264,7 +264,10 @@ export const tenantDataSourceKeyTakenError = (key: string) =>
   );
 
 /** `reason` is ours, never user input; the tenant id is escaped. */
-export const tenantSchemaDropRefusedError = (tenantId: string, reason: string) =>
+export const tenantSchemaDropRefusedError = (
+  tenantId: string,
+  reason: string,
+) =>
   make(
     'TENANT_SCHEMA_DROP_REFUSED',
     `The schema of tenant ${describeValue(tenantId)} was not dropped: ${reason}.`,

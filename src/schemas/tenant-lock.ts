@@ -119,9 +119,12 @@ export class InProcessTenantLocks {
     const result = previous.then(fn, fn);
     const tail = result.catch(() => {});
     this.tails.set(tenantId, tail);
-    void tail.then(() => {
-      if (this.tails.get(tenantId) === tail) this.tails.delete(tenantId);
-    });
+    tail.then(
+      () => {
+        if (this.tails.get(tenantId) === tail) this.tails.delete(tenantId);
+      },
+      () => {},
+    );
     return result;
   }
 }

@@ -30,17 +30,17 @@ export type TenantMigration = (
  * it for longer than `schemas.lockTimeout`; nothing was done).
  */
 export type TenantMigrationOutcome =
-  | 'migrated'
-  | 'up-to-date'
-  | 'failed'
-  | 'locked';
+  'migrated' | 'up-to-date' | 'failed' | 'locked';
 
 /** One tenant's migration, as `migrate()` reports it. */
 export interface TenantMigrationResult {
+  /** The tenant, as validated (lower-cased under `tenantIdCase: 'lowercase'`). */
   readonly tenantId: string;
+  /** What happened. */
   readonly result: TenantMigrationOutcome;
   /** Why it failed (`result: 'failed'` only). */
   readonly error?: unknown;
+  /** How long it took, lock wait included, in ms. */
   readonly durationMs: Milliseconds;
 }
 
@@ -56,6 +56,7 @@ export interface TenantMigrationSummary {
   locked: string[];
   /** Whether the signal stopped the run before every tenant was taken. */
   aborted: boolean;
+  /** How long the run took, in ms. */
   durationMs: Milliseconds;
 }
 

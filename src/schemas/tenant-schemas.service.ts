@@ -1,13 +1,10 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import type {LifeCycleObserver} from '@loopback/core';
-import {DefaultCrudRepository, type juggler} from '@loopback/repository';
 import debugFactory from 'debug';
-import {EventEmitter} from 'node:events';
-import {runInTenant} from '../context/tenant-context';
 import {validateTenantId} from '../context/tenant-id';
 import type {TenantDataSourcePool} from '../datasources/tenant-datasource-pool';
-import {invalidOptionError, tenantSchemaDropRefusedError} from '../errors';
+import {tenantSchemaDropRefusedError} from '../errors';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
 import type {TenantAdminService} from '../services/tenant-admin.service';
@@ -18,12 +15,18 @@ import {
   stampModelOf,
   STAMP_MODEL,
   writeStamp,
-  type SchemaStamp,
-  type StampDataSource,
 } from './schema-stamp';
+import {checkedSchemaName, quoted} from './schema-name';
+import {
+  boundMigration,
+  checkedConcurrency,
+  runMigrations,
+  runTenantMigration,
+  type MigrationSource,
+} from './migration-run';
+import {withTenantDataSource} from './tenant-datasource-use';
 import type {
   TenantMigrateOptions,
-  TenantMigration,
   TenantMigrationOutcome,
   TenantMigrationResult,
   TenantMigrationSummary,
@@ -44,26 +47,6 @@ type Settings = Pick<
   ResolvedTenantRegistryOptions,
   'schemas' | 'dataSources' | 'tenantIdCase' | 'maxIdentifierBytes'
 >;
-
-interface TenantDataSource extends StampDataSource {
-  settings?: {schema?: unknown};
-  autoupdate(models: string[]): Promise<unknown>;
-}
-
-/** The bound migration, looked up when a tenant is migrated. */
-type MigrationSource = {
-  get(): Promise<TenantMigration | undefined> | TenantMigration | undefined;
-};
-
-/** Holds the tenant's DataSource in the pool until `close()`. */
-class MigrationHolder extends EventEmitter {
-  closed = false;
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.emit('close');
-  }
-}
 
 /**
  * Migrates tenants' schemas through their DataSources in the pool: `autoupdate`
@@ -87,15 +70,18 @@ class MigrationHolder extends EventEmitter {
  */
 export class TenantSchemas implements LifeCycleObserver {
   /** The stamp of a current tenant: `schemas.version` and the models' checksum. */
-  readonly stamp: SchemaStamp;
+  readonly stamp: {readonly version: string; readonly checksum: string};
   private readonly locks = new InProcessTenantLocks();
   private readonly results = new Map<string, TenantMigrationResult>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = new AbortController();
 
   /**
-   * @param migration - The bound `TENANT_MIGRATION` (read when a tenant is
-   * migrated: it may be bound after start), or `undefined` for autoupdate.
+   * Built by the component (bound at `TENANT_SCHEMAS`).
+   *
+   * @param migration - Where the bound `TENANT_MIGRATION` is read, when a
+   * tenant is migrated (it may be bound after start).
+   * @internal
    */
   constructor(
     private readonly registry: Pick<
@@ -137,47 +123,17 @@ export class TenantSchemas implements LifeCycleObserver {
     tenantIds: Iterable<string> | AsyncIterable<string>,
     options: TenantMigrateOptions = {},
   ): Promise<TenantMigrationSummary> {
-    const started = Date.now();
-    const concurrency = this.concurrencyOf(options.concurrency);
-    const summary: TenantMigrationSummary = {
-      ...{migrated: 0, upToDate: 0, failed: [], locked: []},
-      ...{aborted: false, durationMs: 0},
-    };
-    const iterator =
-      Symbol.asyncIterator in tenantIds
-        ? tenantIds[Symbol.asyncIterator]()
-        : tenantIds[Symbol.iterator]();
-    const {signal, onResult, createSchemas: createSchema} = options;
-    let isDone = false;
-    const work = async () => {
-      while (!isDone) {
-        const isStopping = this.stopping.signal.aborted;
-        if (signal?.aborted === true || isStopping) {
-          return void (summary.aborted = true);
-        }
-        const next = await iterator.next();
-        if (next.done === true) return void (isDone = true);
-        const result = await this.migrateTenant(next.value, {createSchema});
-        countResult(summary, result);
-        try {
-          onResult?.(result);
-        } catch (error: unknown) {
-          debug('onResult threw for %s: %s', result.tenantId, error);
-        }
-      }
-    };
-    const workers = Array.from({length: concurrency}, () =>
-      work().catch((error: unknown) => {
-        isDone = true; // the list failed: the others stop taking tenants
-        throw error;
-      }),
+    const concurrency = checkedConcurrency(
+      options.concurrency ?? this.settings.schemas.concurrency,
+      this.settings.dataSources.maxOpen,
     );
-    const settled = await Promise.allSettled(workers);
-    for (const worker of settled) {
-      if (worker.status === 'rejected') throw worker.reason;
-    }
-    summary.durationMs = Date.now() - started;
-    return summary;
+    const createSchema = options.createSchemas === true;
+    return runMigrations(tenantIds, {
+      ...options,
+      concurrency,
+      stopping: this.stopping.signal,
+      migrateTenant: id => this.migrateTenant(id, {createSchema}),
+    });
   }
 
   /**
@@ -215,8 +171,11 @@ export class TenantSchemas implements LifeCycleObserver {
 
   /** Whether the tenant's stamp is current (reads it from its schema). */
   isCurrent(tenantId: string): Promise<boolean> {
-    return this.withDataSource(this.normalize(tenantId), async ds =>
-      isSameStamp(await readStamp(ds), this.stamp),
+    return withTenantDataSource(
+      this.registry,
+      this.pool,
+      this.normalize(tenantId),
+      async ds => isSameStamp(await readStamp(ds), this.stamp),
     );
   }
 
@@ -252,12 +211,12 @@ export class TenantSchemas implements LifeCycleObserver {
     }
     await this.evictEverywhere(id);
     await this.locks.run(id, () =>
-      this.withDataSource(id, async ds => {
+      withTenantDataSource(this.registry, this.pool, id, async ds => {
         const pgPool = pgPoolOfDataSource(ds);
         if (pgPool === undefined) {
           throw refuse('its DataSource is not a PostgreSQL one');
         }
-        const schema = this.schemaOf(ds, id);
+        const schema = checkedSchemaName(this.settings, ds, id);
         const timeout = this.settings.schemas.lockTimeout;
         const lock = await acquirePgLock(pgPool, id, timeout);
         if (lock === undefined) throw refuse('a migration holds it');
@@ -284,14 +243,15 @@ export class TenantSchemas implements LifeCycleObserver {
     if (this.stopping.signal.aborted) {
       throw new Error('the application is stopping');
     }
-    const migration = await this.migrationToRun();
-    return this.withDataSource(id, async ds => {
+    const {version, models} = this.settings.schemas;
+    const migration = await boundMigration(this.migration, version);
+    return withTenantDataSource(this.registry, this.pool, id, async ds => {
       if (isSameStamp(await readStamp(ds), this.stamp)) return 'up-to-date';
       const lock = await this.lock(ds, id);
       if (lock === undefined) return 'locked';
       try {
         if (createSchema && pgPoolOfDataSource(ds) !== undefined) {
-          const schema = quoted(this.schemaOf(ds, id));
+          const schema = quoted(checkedSchemaName(this.settings, ds, id));
           await ds.execute(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
         }
         // Another migrator may have finished it while this one waited.
@@ -299,7 +259,7 @@ export class TenantSchemas implements LifeCycleObserver {
           return 'up-to-date';
         }
         await ds.autoupdate([STAMP_MODEL]);
-        await this.runMigration(ds, id, migration);
+        await runTenantMigration(ds, id, migration ?? models);
         await writeStamp(stampModelOf(ds), this.stamp);
         return 'migrated';
       } finally {
@@ -308,81 +268,12 @@ export class TenantSchemas implements LifeCycleObserver {
     });
   }
 
-  /** The bound migration; with one, a version is required. */
-  private async migrationToRun(): Promise<TenantMigration | undefined> {
-    const migration = await this.migration.get();
-    const {version} = this.settings.schemas;
-    if (migration !== undefined && version === '') {
-      throw invalidOptionError(
-        'schemas.version',
-        'a non-empty version when a migration function is bound at TenantRegistryBindings.TENANT_MIGRATION',
-        version,
-      );
-    }
-    return migration;
-  }
-
-  private async runMigration(
-    ds: TenantDataSource,
-    id: string,
-    migration: TenantMigration | undefined,
-  ): Promise<void> {
-    const dataSource = ds as unknown as juggler.DataSource;
-    if (migration !== undefined) return migration(dataSource, id);
-    // As a repository does: each model defined and attached on the DataSource.
-    const names = this.settings.schemas.models.map(model => {
-      new DefaultCrudRepository(model, dataSource);
-      return model.definition.name;
-    });
-    if (names.length > 0) await ds.autoupdate(names);
-  }
-
   /** PostgreSQL's advisory lock; elsewhere the in-process one only. */
   private lock(ds: object, id: string): Promise<TenantLock | undefined> {
     const pgPool = pgPoolOfDataSource(ds);
     if (pgPool === undefined) return Promise.resolve({release: async () => {}});
     const {lockTimeout} = this.settings.schemas;
     return acquirePgLock(pgPool, id, lockTimeout, this.stopping.signal);
-  }
-
-  /**
-   * `fn` with the tenant's DataSource, inside the tenant (a lease: not
-   * evicted meanwhile). A DataSource opened for this goes after, so that
-   * migrating a fleet does not push traffic's idle tenants out of the pool.
-   */
-  private async withDataSource<T>(
-    id: string,
-    fn: (ds: TenantDataSource) => Promise<T>,
-  ): Promise<T> {
-    const holder = new MigrationHolder();
-    const wasLive = this.registry.hasTenant(id);
-    try {
-      return await runInTenant(id, async () =>
-        fn((await this.pool.get(id, holder)) as TenantDataSource),
-      );
-    } finally {
-      holder.close();
-      if (!wasLive && !this.registry.isLeased(id)) {
-        this.registry.evictTenant(id, 'manual');
-      }
-    }
-  }
-
-  /** The schema to create or drop, checked against the DataSource's own. */
-  private schemaOf(ds: TenantDataSource, id: string): string {
-    const name = this.settings.schemas.schemaName(id);
-    const maxBytes = this.settings.maxIdentifierBytes;
-    const own = ds.settings?.schema;
-    const fits = typeof name === 'string' && name !== '';
-    if (!fits || Buffer.byteLength(name) > maxBytes || name.includes('\0')) {
-      const expected = `a schema name of 1 to ${maxBytes} bytes`;
-      throw invalidOptionError('schemas.schemaName', expected, name);
-    }
-    if (own !== undefined && own !== name) {
-      const expected = `the schema of the tenant's DataSource, ${JSON.stringify(own)}`;
-      throw invalidOptionError('schemas.schemaName', expected, name);
-    }
-    return name;
   }
 
   private async evictEverywhere(id: string): Promise<void> {
@@ -395,20 +286,6 @@ export class TenantSchemas implements LifeCycleObserver {
     return this.settings.tenantIdCase === 'lowercase' ? id.toLowerCase() : id;
   }
 
-  private concurrencyOf(given: number | undefined): number {
-    const concurrency = given ?? this.settings.schemas.concurrency;
-    const {maxOpen} = this.settings.dataSources;
-    if (
-      !Number.isInteger(concurrency) ||
-      concurrency < 1 ||
-      concurrency > maxOpen
-    ) {
-      const expected = `a positive integer of at most dataSources.maxOpen (${maxOpen})`;
-      throw invalidOptionError('concurrency', expected, concurrency);
-    }
-    return concurrency;
-  }
-
   private record(result: TenantMigrationResult): TenantMigrationResult {
     this.results.delete(result.tenantId);
     this.results.set(result.tenantId, result);
@@ -417,19 +294,4 @@ export class TenantSchemas implements LifeCycleObserver {
     }
     return result;
   }
-}
-
-function countResult(
-  summary: TenantMigrationSummary,
-  {tenantId, result, error}: TenantMigrationResult,
-): void {
-  if (result === 'migrated') summary.migrated++;
-  else if (result === 'up-to-date') summary.upToDate++;
-  else if (result === 'locked') summary.locked.push(tenantId);
-  else summary.failed.push({tenantId, error});
-}
-
-/** An SQL identifier, quoted (any `"` doubled). */
-function quoted(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }

@@ -13,7 +13,10 @@ import {
   stampedTenants,
   tenantIds,
 } from '../fixtures/schemas-app';
-import {startMigrator, type MigratorProcess} from '../fixtures/schemas-migrator';
+import {
+  startMigrator,
+  type MigratorProcess,
+} from '../fixtures/schemas-migrator';
 
 const describePg = POSTGRES_SKIP_REASON ? describe.skip : describe;
 const SKIPPED = POSTGRES_SKIP_REASON

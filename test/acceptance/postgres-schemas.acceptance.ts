@@ -91,6 +91,8 @@ describePg(
       expect(results).to.have.length(TENANTS.length + 1);
       // Every session but the test's own, starting ones included.
       expect(peak.app).to.be.belowOrEqual(MAX_OPEN * POOL_SIZE);
+      // The bound was reached: the pools used their second connection.
+      expect(peak.tenant).to.be.above(MAX_OPEN);
       expect(peak.samples).to.be.above(10);
       // Traffic kept its share of the slots: every request answered.
       expect([...statuses.keys()]).to.deepEqual([200]);
@@ -181,7 +183,9 @@ describePg(
       const loops = TRAFFIC.slice(0, 2).map(async (_, worker) => {
         for (let i = worker; isRunning; i++) {
           const tenantId = TRAFFIC[i % TRAFFIC.length];
-          const res = await client.get('/pg-notes').set('x-tenant-id', tenantId);
+          const res = await client
+            .get('/pg-notes')
+            .set('x-tenant-id', tenantId);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         }
       });
@@ -195,7 +199,9 @@ describePg(
     }
 
     /** Sample pg_stat_activity as fast as it answers until `stop()`. */
-    function samplePeak(): {stop(): Promise<{app: number; samples: number}>} {
+    function samplePeak(): {
+      stop(): Promise<{app: number; tenant: number; samples: number}>;
+    } {
       const peak = {app: 0, tenant: 0, samples: 0};
       let isRunning = true;
       const loop = (async () => {
