@@ -37,7 +37,7 @@ export const TenantRegistryErrorCodes = {
   TENANT_KEYS_UNAVAILABLE: 'TENANT_KEYS_UNAVAILABLE',
   /** The application bound something else at `datasources.tenant`, the key of `TENANT_DATASOURCE` (thrown at start, never HTTP). */
   TENANT_DATASOURCE_KEY_TAKEN: 'TENANT_DATASOURCE_KEY_TAKEN',
-  /** `dropTenantSchema` refused: `schemas.allowDrop` is off, the confirmation is wrong, the connector has no schemas or a migration holds the tenant (never HTTP). */
+  /** `dropTenantSchema` refused: `schemas.allowDrop` is off, the confirmation is wrong, the connector has no schemas or a migration holds the tenant (thrown in code, never HTTP). */
   TENANT_SCHEMA_DROP_REFUSED: 'TENANT_SCHEMA_DROP_REFUSED',
 } as const;
 
@@ -62,7 +62,7 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   TENANT_IDENTIFIER_TOO_LONG: 500,
   TENANT_KEYS_UNAVAILABLE: 503,
   TENANT_DATASOURCE_KEY_TAKEN: 500,
-  TENANT_SCHEMA_DROP_REFUSED: 403,
+  TENANT_SCHEMA_DROP_REFUSED: 500,
 };
 
 /** The one error class of this package: branch on its stable `code`. */
