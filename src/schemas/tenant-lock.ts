@@ -27,9 +27,13 @@ const LOCK_NAMESPACE = int32Of('loopback4-tenant-registry:schemas');
 const FIRST_BACKOFF = 25;
 const MAX_BACKOFF = 1000;
 
-/** The second key: a stable 32-bit hash of the tenant id. */
-export function tenantLockKey(tenantId: string): number {
-  return int32Of(tenantId);
+/**
+ * The two int4 keys of the tenant's advisory lock: the package's namespace
+ * and a stable 32-bit hash of the tenant id (for `pg_locks`, or to hold a
+ * tenant off by hand: `SELECT pg_advisory_lock($1, $2)`).
+ */
+export function tenantLockKeys(tenantId: string): [number, number] {
+  return [LOCK_NAMESPACE, int32Of(tenantId)];
 }
 
 /** The node-postgres pool of a loopback-connector-postgresql DataSource. */
@@ -63,7 +67,7 @@ export async function acquirePgLock(
       `migrating needs a DataSource pool of at least 2 connections (one holds the tenant's lock), and its max is ${max}`,
     );
   }
-  const keys = [LOCK_NAMESPACE, tenantLockKey(tenantId)];
+  const keys = tenantLockKeys(tenantId);
   const client = await pool.connect();
   const deadline = Date.now() + timeout;
   try {

@@ -1,10 +1,23 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
 import {expect} from '@loopback/testlab';
-import type {TenantMigration, TenantMigrationResult} from '../../src';
+import type {
+  TenantMigration,
+  TenantMigrationResult,
+  TenantSchemaOptions,
+} from '../../src';
+import {tenantLockKeys} from '../../src/schemas/tenant-lock';
 import {deferred} from '../fixtures/async';
-import {POSTGRES_SKIP_REASON, PostgresCluster} from '../fixtures/postgres';
-import {givenSharedDatabase, type PgApp} from '../fixtures/postgres-app';
+import {
+  pgClient,
+  POSTGRES_SKIP_REASON,
+  PostgresCluster,
+} from '../fixtures/postgres';
+import {
+  givenSharedDatabase,
+  SHARED_DATABASE,
+  type PgApp,
+} from '../fixtures/postgres-app';
 import {
   countingMigration,
   givenMigrationRuns,
@@ -131,10 +144,42 @@ describePg(
       for (const tenantId of tenants) expect(runs.get(tenantId)).to.equal(1);
     }).timeout(60000);
 
-    async function givenApp(migration: TenantMigration) {
+    it('reports a tenant another session holds as locked after lockTimeout, and migrates it once free', async () => {
+      const [held, free] = tenantIds('held', 2);
+      const {schemas} = await givenApp(countingMigration, {lockTimeout: 0});
+      const holder = pgClient({
+        ...{host: cluster.host, port: cluster.port, user: cluster.user},
+        database: SHARED_DATABASE,
+      });
+      await holder.connect();
+      try {
+        const keys = tenantLockKeys(held);
+        await holder.query('SELECT pg_advisory_lock($1, $2)', keys);
+
+        const first = await schemas.migrate([held, free], {
+          createSchemas: true,
+        });
+        expect(first).to.containDeep({migrated: 1, locked: [held], failed: []});
+
+        await holder.query('SELECT pg_advisory_unlock($1, $2)', keys);
+        const second = await schemas.migrate([held, free], {
+          createSchemas: true,
+        });
+        expect(second).to.containDeep({migrated: 1, upToDate: 1, locked: []});
+      } finally {
+        await holder.end();
+      }
+      const runs = await migrationRuns(cluster);
+      expect([runs.get(held), runs.get(free)]).to.deepEqual([1, 1]);
+    });
+
+    async function givenApp(
+      migration: TenantMigration,
+      schemas: TenantSchemaOptions = {},
+    ) {
       const given = await givenSchemasApp(
         cluster,
-        {schemas: {version: VERSION}},
+        {schemas: {version: VERSION, ...schemas}},
         migration,
       );
       apps.push(given);

@@ -5,7 +5,7 @@ import {expect} from '@loopback/testlab';
 import {tenantIdentifier} from '../../src';
 import {resolveOptions} from '../../src/options/resolve-options';
 import {modelsChecksum} from '../../src/schemas/schema-stamp';
-import {tenantLockKey} from '../../src/schemas/tenant-lock';
+import {tenantLockKeys} from '../../src/schemas/tenant-lock';
 
 describe('schemas options (unit)', () => {
   it('defaults to half the DataSource slots, autoupdate of no models, no drop', () => {
@@ -95,12 +95,15 @@ describe('modelsChecksum() (unit)', () => {
   });
 });
 
-describe('tenantLockKey() (unit)', () => {
-  it('is a stable 32-bit integer per tenant id', () => {
-    const key = tenantLockKey('acme');
-    expect(key).to.equal(tenantLockKey('acme'));
-    expect(key).to.not.equal(tenantLockKey('acme2'));
-    expect(Number.isInteger(key)).to.be.true();
-    expect(key).to.be.within(-(2 ** 31), 2 ** 31 - 1);
+describe('tenantLockKeys() (unit)', () => {
+  it('is the package namespace and a stable 32-bit integer per tenant id', () => {
+    const [namespace, key] = tenantLockKeys('acme');
+    expect(tenantLockKeys('acme')).to.deepEqual([namespace, key]);
+    expect(tenantLockKeys('acme2')[0]).to.equal(namespace);
+    expect(tenantLockKeys('acme2')[1]).to.not.equal(key);
+    for (const int4 of [namespace, key]) {
+      expect(Number.isInteger(int4)).to.be.true();
+      expect(int4).to.be.within(-(2 ** 31), 2 ** 31 - 1);
+    }
   });
 });
