@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import type {juggler} from '@loopback/repository';
 import {expect} from '@loopback/testlab';
 import {
   TenantRegistryBindings,
@@ -27,6 +28,12 @@ import {
   tenantIds,
 } from '../fixtures/schemas-app';
 import type {PgApp} from '../fixtures/postgres-app';
+
+/** The parts of a node-postgres pool the session test watches. */
+interface PgPoolInternals {
+  Client: new (config: object) => object;
+  on(event: 'remove', listener: () => void): void;
+}
 
 const describePg = POSTGRES_SKIP_REASON ? describe.skip : describe;
 const SKIPPED = POSTGRES_SKIP_REASON
@@ -173,6 +180,34 @@ describePg(
       expect(created.result).to.equal('migrated');
       expect(await itemColumns(tenantId)).to.have.length(4);
     }).timeout(60000);
+
+    it("opens no replacement session before a failed query's session has ended (the connector errs on purpose in createTable)", async () => {
+      const given = await givenSchemasApp(cluster, {});
+      pgApp = given;
+      const pool = await given.app.get(TenantRegistryBindings.DATASOURCE_POOL);
+      const ds = (await pool.get(TRAFFIC[7])) as juggler.DataSource;
+      const pg = (ds.connector as unknown as {pg: PgPoolInternals}).pg;
+      const events: string[] = [];
+      pg.on('remove', () => events.push('ended'));
+      const Client = pg.Client;
+      pg.Client = class extends Client {
+        constructor(config: object) {
+          super(config);
+          events.push('connecting');
+        }
+      };
+
+      // Both connections busy, one failing: the next query needs another.
+      const busy = ds.execute('SELECT pg_sleep(0.2)');
+      const failing = ds.execute('SELECT 1/0');
+      await expect(failing).to.be.rejectedWith(/division by zero/);
+      await ds.execute('SELECT 1');
+      await busy;
+
+      // pg-pool destroys a client whose query failed; the one after it
+      // connects once that session is gone, never beside it.
+      expect(events.slice(-2)).to.deepEqual(['ended', 'connecting']);
+    });
 
     /** Requests for the traffic tenants, back to back, until `stop()`. */
     function sendTraffic({client}: PgApp): {
