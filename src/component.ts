@@ -57,6 +57,7 @@ import {JwtTenantStrategy} from './resolution/jwt.strategy';
 import {QueryTenantStrategy} from './resolution/query.strategy';
 import {asTenantStrategy} from './resolution/tenant-strategy';
 import {TenantAdminService} from './services/tenant-admin.service';
+import {TenantSchemas} from './schemas/tenant-schemas.service';
 
 /**
  * Wires the tenant registry into a LoopBack 4 application: the registry, the
@@ -158,6 +159,20 @@ export class TenantRegistryComponent implements Component {
         .toDynamicValue(({context}) => tenantDataSource(context))
         .inScope(TRANSIENT)
         .tag(TENANT_DATASOURCE_TAG),
+      built(
+        keys.TENANT_SCHEMAS,
+        [keys.REGISTRY, keys.DATASOURCE_POOL, keys.OPTIONS, keys.ADMIN],
+        (registry, pool, o, admin, context) => {
+          const migration = {
+            get: () => context.get(keys.TENANT_MIGRATION, {optional: true}),
+          };
+          return new TenantSchemas(registry, pool, o, migration, admin);
+        },
+      )
+        .apply(asLifeCycleObserver)
+        // Its stop() waits for the tenants in progress; groups stop in
+        // reverse alphabetical order: before the pool's `tenant-registry`.
+        .tag({[CoreTags.LIFE_CYCLE_OBSERVER_GROUP]: 'tenant-schemas'}),
       fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
       fromClass(TenantAdminService, keys.ADMIN),
       fromClass(RegistryManager, keys.REGISTRY_MANAGER, SINGLETON),

@@ -37,6 +37,8 @@ export const TenantRegistryErrorCodes = {
   TENANT_KEYS_UNAVAILABLE: 'TENANT_KEYS_UNAVAILABLE',
   /** The application bound something else at `datasources.tenant`, the key of `TENANT_DATASOURCE` (thrown at start, never HTTP). */
   TENANT_DATASOURCE_KEY_TAKEN: 'TENANT_DATASOURCE_KEY_TAKEN',
+  /** `dropTenantSchema` refused: `schemas.allowDrop` is off, the confirmation is wrong, the connector has no schemas or a migration holds the tenant (thrown in code, never HTTP). */
+  TENANT_SCHEMA_DROP_REFUSED: 'TENANT_SCHEMA_DROP_REFUSED',
 } as const;
 
 /** One of the {@link TenantRegistryErrorCodes}. */
@@ -60,6 +62,7 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   TENANT_IDENTIFIER_TOO_LONG: 500,
   TENANT_KEYS_UNAVAILABLE: 503,
   TENANT_DATASOURCE_KEY_TAKEN: 500,
+  TENANT_SCHEMA_DROP_REFUSED: 500,
 };
 
 /** The one error class of this package: branch on its stable `code`. */
@@ -258,4 +261,14 @@ export const tenantDataSourceKeyTakenError = (key: string) =>
   make(
     'TENANT_DATASOURCE_KEY_TAKEN',
     `The application bound its own value at "${key}", the key of TenantRegistryBindings.TENANT_DATASOURCE (the current tenant's DataSource): a DataSource named "tenant", or a DataSource class whose dataSourceName is "tenant"? Rename it (for example to "tenantdb"), or bind it at another key; repositories that want the tenant's DataSource inject TenantRegistryBindings.TENANT_DATASOURCE.`,
+  );
+
+/** `reason` is ours, never user input; the tenant id is escaped. */
+export const tenantSchemaDropRefusedError = (
+  tenantId: string,
+  reason: string,
+) =>
+  make(
+    'TENANT_SCHEMA_DROP_REFUSED',
+    `The schema of tenant ${describeValue(tenantId)} was not dropped: ${reason}.`,
   );

@@ -35,6 +35,7 @@ export type {
   MemoryPressureOptions,
   MetricsOptions,
 } from './options/tenant-registry-options';
+export type {TenantSchemaOptions} from './options/tenant-registry-options';
 export type {Milliseconds} from './registry/tenant-scopes';
 export type {
   RedisClusterClient,
@@ -46,4 +47,5 @@ export type {TenantStrategyAnswer} from './resolution/tenant-strategy';
 export * from './registry';
 export {tenancy, type TenancyPolicy} from './request/tenancy.decorator';
 export * from './resolution';
+export * from './schemas';
 export * from './services';

@@ -19,6 +19,8 @@ import type {ResolvedTenantRegistryOptions} from './options/tenant-registry-opti
 import type {ModelRegistry} from './registry/model-registry';
 import type {TenantRequestHandler} from './request/tenant-request-handler';
 import type {TenantAdminService} from './services/tenant-admin.service';
+import type {TenantMigration} from './schemas/tenant-migration';
+import type {TenantSchemas} from './schemas/tenant-schemas.service';
 
 /** Binding keys of `loopback4-tenant-registry`. */
 export namespace TenantRegistryBindings {
@@ -229,6 +231,33 @@ export namespace TenantRegistryBindings {
    */
   export const TENANT_EVENTS = key<TenantEvents>(
     'tenant-registry.tenant-events',
+  );
+
+  /**
+   * Tenant schema migrations: migrate a fleet of tenants, create and drop a
+   * tenant's schema (see the `schemas` options).
+   * @example
+   * ```ts
+   * const schemas = await app.get(TenantRegistryBindings.TENANT_SCHEMAS);
+   * const {failed} = await schemas.migrate(['acme', 'globex']);
+   * ```
+   */
+  export const TENANT_SCHEMAS = key<TenantSchemas>(
+    'tenant-registry.tenant-schemas',
+  );
+
+  /**
+   * Where the app binds its own migration of one tenant, used instead of
+   * `autoupdate` of `schemas.models` (set `schemas.version` with it).
+   * @example
+   * ```ts
+   * app.bind(TenantRegistryBindings.TENANT_MIGRATION).to(async (ds, tenantId) => {
+   *   await ds.execute('CREATE INDEX IF NOT EXISTS orders_day ON orders (day)');
+   * });
+   * ```
+   */
+  export const TENANT_MIGRATION = key<TenantMigration>(
+    'tenant-registry.tenant-migration',
   );
 
   /** The resolved component options (read-only). @internal */

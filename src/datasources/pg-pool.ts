@@ -8,6 +8,13 @@ interface PgPoolLike {
   on(event: string, listener: (...args: never[]) => void): unknown;
 }
 
+/** pg-pool 3's own parts the session count uses. */
+interface PgPoolInternals {
+  _isFull?: () => boolean;
+  _clients?: unknown[];
+  options?: {max?: number};
+}
+
 /** loopback-connector-postgresql keeps its pool at `pg`. */
 type PgConnectorLike = {pg?: unknown};
 
@@ -45,6 +52,7 @@ export class PgPoolWatch {
     private readonly pool: PgPoolLike,
     onError: (error: unknown) => void,
   ) {
+    this.countEndingClients(pool as PgPoolInternals);
     pool.on('error', onError);
     pool.on('connect', (client: {on(e: 'error', l: typeof onError): void}) => {
       client.on('error', onError);
@@ -58,6 +66,26 @@ export class PgPoolWatch {
 
   get connections(): number {
     return this.clients.size;
+  }
+
+  // pg-pool stops counting a client when it starts ending it (after a query
+  // error: loopback-connector-postgresql's createTable errs on purpose with
+  // 42P06 for a schema that exists) and may connect the replacement before
+  // the old session is gone: one session over `max` for a moment. Its
+  // `remove` comes once the server closed the socket, after the backend
+  // left pg_stat_activity; the pool pulses its queue right after.
+  private countEndingClients(pool: PgPoolInternals): void {
+    const isFull = pool._isFull;
+    const clients = pool._clients;
+    if (typeof isFull !== 'function' || !Array.isArray(clients)) return;
+    pool._isFull = () => {
+      if (isFull.call(pool)) return true;
+      let ending = 0;
+      for (const client of this.clients) {
+        if (!pool._clients!.includes(client)) ending++;
+      }
+      return pool._clients!.length + ending >= (pool.options?.max ?? 10);
+    };
   }
 
   /** End the pool; resolves once its sockets are closed. */

@@ -22,6 +22,7 @@ const OTHER_OPTIONS: Record<string, readonly string[]> = {
     'health',
     'metrics',
     'dashboard',
+    'schemas',
   ],
   jwt: ['secret', 'publicKey', 'issuer', 'audience'],
   host: ['domain', 'map'],

@@ -1,6 +1,9 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {DEFAULT_MAX_IDENTIFIER_BYTES} from '../context/tenant-identifier';
+import {
+  DEFAULT_MAX_IDENTIFIER_BYTES,
+  tenantIdentifier,
+} from '../context/tenant-identifier';
 import {parseOrigin} from '../controllers/same-origin';
 import {readHeapUsage} from '../eviction/memory-pressure';
 import {
@@ -70,6 +73,7 @@ export const DEFAULT_TENANT_REGISTRY_OPTIONS = deepFreeze({
     prefix: 'tenant_registry_',
   },
   dashboard: {enabled: false, path: '/tenant-registry/dashboard'},
+  schemas: {version: '', lockTimeout: 30 * 1000, allowDrop: false},
 } as const);
 
 const NON_EMPTY = text(/\S/, 'a non-empty string');
@@ -134,6 +138,17 @@ const RULES: Record<string, Record<string, Check>> = {
     registerGlobally: flag,
     prefix: text(/^([a-z_:][\w:]*)?$/i, 'a metric prefix'),
   },
+  schemas: {
+    models: is(
+      v => Array.isArray(v) && v.every(m => typeof m === 'function'),
+      'an array of model classes',
+    ),
+    version: is(v => typeof v === 'string', 'a string'),
+    concurrency: count(),
+    lockTimeout: ms(0),
+    schemaName: is(v => typeof v === 'function', 'a function'),
+    allowDrop: flag,
+  },
   dashboard: {
     enabled: flag,
     path: PATH,
@@ -172,6 +187,7 @@ export function resolveOptions(options: Options = {}): Resolved {
     health: resolveGroup('health', given.health),
     metrics: {...metrics, path: metrics.path || undefined}, // false: none
     dashboard: resolveDashboard(given.dashboard),
+    schemas: resolveSchemas(given.schemas, given.dataSources?.maxOpen),
     clock: Date,
     heapUsage: readHeapUsage,
   };
@@ -245,6 +261,28 @@ function resolveDashboard(value: unknown): Record<string, unknown> {
     dashboard,
   );
   return dashboard;
+}
+
+/** Concurrency defaults to half the DataSource slots, leaving the rest to traffic. */
+function resolveSchemas(value: unknown, maxOpen = Infinity) {
+  const schemas = resolveGroup('schemas', value);
+  const fallback =
+    maxOpen === Infinity ? 4 : Math.max(1, Math.floor(maxOpen / 2));
+  const concurrency = (schemas.concurrency as number | undefined) ?? fallback;
+  ensure(
+    concurrency <= maxOpen,
+    'schemas.concurrency',
+    `at most dataSources.maxOpen (${maxOpen}): each tenant migrated holds a DataSource slot`,
+    concurrency,
+  );
+  return {
+    ...schemas,
+    models: [...((schemas.models as unknown[] | undefined) ?? [])],
+    concurrency,
+    schemaName:
+      schemas.schemaName ??
+      ((tenantId: string) => tenantIdentifier('tenant', tenantId)),
+  };
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -1,5 +1,6 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
+import type {Entity} from '@loopback/repository';
 import type {Request} from '@loopback/rest';
 import type {HeapUsage} from '../eviction/memory-pressure';
 import type {Clock, Milliseconds} from '../registry/tenant-scopes';
@@ -169,6 +170,46 @@ export interface DataSourceOptions {
   acquireTimeout?: Milliseconds;
 }
 
+/**
+ * Options of tenant schema migrations (`TenantRegistryBindings.TENANT_SCHEMAS`).
+ */
+export interface TenantSchemaOptions {
+  /**
+   * The LB4 entity classes migrated on each tenant's DataSource (juggler's
+   * `autoupdate`), unless a migration function is bound at
+   * `TenantRegistryBindings.TENANT_MIGRATION`. @defaultValue `[]`
+   */
+  models?: (typeof Entity)[];
+  /**
+   * The schema version the app bumps for a change the model definitions do
+   * not show; a tenant is current when its stamp has this version and the
+   * checksum of `models`' definitions (a new property changes it). Required
+   * with a migration function. @defaultValue `''`
+   */
+  version?: string;
+  /**
+   * Tenants migrated at once (a positive integer, at most
+   * `dataSources.maxOpen`): each holds one DataSource slot.
+   * @defaultValue half of `dataSources.maxOpen` (at least 1), or 4 when it
+   * is `Infinity`, leaving the other slots to traffic
+   */
+  concurrency?: number;
+  /**
+   * How long a migration waits for a tenant another migrator is migrating,
+   * in ms, before it reports the tenant `locked`; `0` skips it at once.
+   * @defaultValue 30000
+   */
+  lockTimeout?: Milliseconds;
+  /**
+   * A tenant's PostgreSQL schema, for `createTenantSchema` and
+   * `dropTenantSchema`; it must be the `schema` your DataSource factory
+   * gives the tenant. @defaultValue `tenantIdentifier('tenant', tenantId)`
+   */
+  schemaName?: (tenantId: string) => string;
+  /** Let `dropTenantSchema` drop schemas. @defaultValue false */
+  allowDrop?: boolean;
+}
+
 /** Memory-pressure eviction, as fractions of the heap limit. */
 export interface MemoryPressureOptions {
   /** Start evicting above this fraction of the heap limit, in (0, 1]. */
@@ -271,6 +312,8 @@ export interface TenantRegistryOptions {
   metrics?: MetricsOptions;
   /** The operator dashboard (off unless enabled, and then protected). */
   dashboard?: DashboardOptions;
+  /** Tenant schema migrations (`TenantRegistryBindings.TENANT_SCHEMAS`). */
+  schemas?: TenantSchemaOptions;
 }
 
 type Defaults = typeof DEFAULT_TENANT_REGISTRY_OPTIONS;
@@ -284,11 +327,12 @@ export interface MemoryPressureSettings extends Required<MemoryPressureOptions> 
 }
 
 type Group = 'memoryPressure' | 'jwt' | 'admission' | 'dataSources';
+type MigrationGroup = 'schemas';
 type EndpointGroup = 'health' | 'metrics' | 'dashboard';
 
 /** Options with every default filled in, plus the test seams (tests rebind them). */
 export type ResolvedTenantRegistryOptions = Required<
-  Omit<TenantRegistryOptions, Group | EndpointGroup>
+  Omit<TenantRegistryOptions, Group | EndpointGroup | MigrationGroup>
 > & {
   clock: Clock;
   heapUsage: () => HeapUsage;
@@ -300,6 +344,7 @@ export type ResolvedTenantRegistryOptions = Required<
     | undefined;
   admission: Required<AdmissionOptions>;
   dataSources: Required<DataSourceOptions>;
+  schemas: Required<TenantSchemaOptions>;
   health: WithDefaults<HealthOptions, keyof Defaults['health']>;
   /** `path` is `undefined` for no endpoint. */
   metrics: Required<Omit<MetricsOptions, 'path'>> & {path: string | undefined};
