@@ -120,7 +120,7 @@ describe('TenantRegistryComponent wiring: configuration order and bindings the a
       await app.start();
       const admin = await app.get(TenantRegistryBindings.ADMIN);
       await admin.suspendTenantEverywhere('acme');
-      expect(await fleet.raw.hkeys('wired:suspended')).to.deepEqual(['acme']);
+      expect(await fleet.raw.hkeys('{wired}:suspended')).to.deepEqual(['acme']);
       const peer = await fleet.givenTransport({prefix: 'wired:'});
       expect(await peer.transport.suspendedTenants()).to.deepEqual(['acme']);
     });
