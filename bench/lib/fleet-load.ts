@@ -11,6 +11,7 @@
  */
 
 import {Agent, request} from 'node:http';
+import {seededRandom} from './http-interleaved';
 
 /** What the load saw since the last `take()`. */
 export interface LoadWindow {
@@ -24,18 +25,6 @@ export interface LoadWindow {
   responses: Map<string, number>;
   /** Latencies in ms of the 200 responses, by the instance that answered. */
   latencies: Map<string, number[]>;
-}
-
-/** A seeded uniform generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Load on a balancer; `start()`, then `take()` windows, then `stop()`. */
@@ -71,7 +60,7 @@ export class FleetLoad {
   start(): void {
     this.running = true;
     this.workers = Array.from({length: this.connections}, (_, i) =>
-      this.work(random(this.seed + i)),
+      this.work(seededRandom(this.seed + i)),
     );
   }
 

@@ -112,7 +112,7 @@ export function recordServiceTimes(server: Server, times: number[]): void {
 }
 
 /** Mulberry32: a small seeded generator, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,14 +1,9 @@
 // Copyright loopback4-tenant-registry contributors. MIT License.
 
-import {Application} from '@loopback/core';
 import {expect} from '@loopback/testlab';
-import {
-  TenantRegistryBindings,
-  TenantRegistryComponent,
-  TenantRegistryError,
-  TenantRegistryErrorCodes,
-} from '../../src';
+import {TenantRegistryBindings, TenantRegistryErrorCodes} from '../../src';
 import {resolveOptions} from '../../src/options/resolve-options';
+import {mount, refusal} from '../fixtures/component-options';
 
 const URL = 'https://idp.example/.well-known/jwks.json';
 
@@ -120,20 +115,3 @@ describe('jwt options with a jwksUrl (unit)', () => {
     expect(jwt?.algorithms).to.deepEqual(['HS256']);
   });
 });
-
-function mount(options: object): Application {
-  const app = new Application();
-  app.configure(TenantRegistryBindings.COMPONENT).to(options);
-  app.component(TenantRegistryComponent);
-  return app;
-}
-
-function refusal(options: object): TenantRegistryError {
-  try {
-    mount(options);
-  } catch (error: unknown) {
-    expect(error).to.be.instanceOf(TenantRegistryError);
-    return error as TenantRegistryError;
-  }
-  throw new Error(`expected ${JSON.stringify(options)} to be refused`);
-}

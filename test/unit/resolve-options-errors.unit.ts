@@ -5,7 +5,6 @@ import {expect} from '@loopback/testlab';
 import {
   TenantRegistryBindings,
   TenantRegistryComponent,
-  TenantRegistryError,
   TenantRegistryErrorCodes,
   type TenantRegistryOptions,
 } from '../../src';
@@ -13,25 +12,7 @@ import {
   DEFAULT_TENANT_REGISTRY_OPTIONS,
   resolveOptions,
 } from '../../src/options/resolve-options';
-
-/** Mount the component with `options`, as an application would. */
-function mount(options: unknown): Application {
-  const app = new Application();
-  app.configure(TenantRegistryBindings.COMPONENT).to(options);
-  app.component(TenantRegistryComponent);
-  return app;
-}
-
-/** The error mounting the component with `options` throws. */
-function refusal(options: unknown): TenantRegistryError {
-  try {
-    mount(options);
-  } catch (error: unknown) {
-    expect(error).to.be.instanceOf(TenantRegistryError);
-    return error as TenantRegistryError;
-  }
-  throw new Error(`expected ${JSON.stringify(options)} to be refused`);
-}
+import {mount, refusal} from '../fixtures/component-options';
 
 describe('component options that are refused (unit)', () => {
   const cases: [string, unknown, string][] = [
