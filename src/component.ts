@@ -58,6 +58,15 @@ import {QueryTenantStrategy} from './resolution/query.strategy';
 import {asTenantStrategy} from './resolution/tenant-strategy';
 import {TenantAdminService} from './services/tenant-admin.service';
 import {TenantSchemas} from './schemas/tenant-schemas.service';
+import {
+  FirstUseMigrations,
+  firstUseTimeout,
+} from './schemas/first-use-migration';
+
+/** `schemas.migrateOnFirstUse`'s state; unset when off. @internal */
+const FIRST_USE_MIGRATIONS = BindingKey.create<FirstUseMigrations | undefined>(
+  'tenant-registry.first-use-migrations',
+);
 
 /**
  * Wires the tenant registry into a LoopBack 4 application: the registry, the
@@ -173,14 +182,33 @@ export class TenantRegistryComponent implements Component {
         // Its stop() waits for the tenants in progress; groups stop in
         // reverse alphabetical order: before the pool's `tenant-registry`.
         .tag({[CoreTags.LIFE_CYCLE_OBSERVER_GROUP]: 'tenant-schemas'}),
+      built(
+        FIRST_USE_MIGRATIONS,
+        [keys.TENANT_SCHEMAS, keys.OPTIONS],
+        (schemas, {schemas: settings, clock}) => {
+          const timeout = firstUseTimeout(settings.migrateOnFirstUse);
+          if (timeout === undefined) return undefined;
+          return new FirstUseMigrations(schemas, timeout, clock);
+        },
+      ),
       fromClass(InProcessTenantEvents, keys.TENANT_EVENTS, SINGLETON),
       fromClass(TenantAdminService, keys.ADMIN),
       fromClass(RegistryManager, keys.REGISTRY_MANAGER, SINGLETON),
       built(
         keys.METRICS,
-        [keys.REGISTRY, keys.REGISTRY_MANAGER, keys.OPTIONS],
-        (registry, manager, {metrics}) => {
-          const created = new TenantRegistryMetrics(registry, manager, metrics);
+        [
+          keys.REGISTRY,
+          keys.REGISTRY_MANAGER,
+          keys.OPTIONS,
+          keys.TENANT_SCHEMAS,
+        ],
+        (registry, manager, {metrics}, schemas) => {
+          const created = new TenantRegistryMetrics(
+            registry,
+            manager,
+            metrics,
+            schemas,
+          );
           if (metrics.registerGlobally) created.registerGlobally();
           return created;
         },
@@ -189,7 +217,10 @@ export class TenantRegistryComponent implements Component {
         keys.HEALTH_CHECK,
         [keys.REGISTRY_MANAGER, keys.OPTIONS],
         (manager, o) => async () => {
-          const {status, warnings} = checkHealth(manager.getStats(), o.health);
+          // One tenant's failed migration does not take the instance out
+          // of rotation: schema warnings show in the health endpoint only.
+          const stats = {...manager.getStats(), schemas: undefined};
+          const {status, warnings} = checkHealth(stats, o.health);
           if (status !== 'healthy') {
             throw new Error(`tenant registry: ${warnings.join('; ')}`);
           }
@@ -306,7 +337,12 @@ async function tenantDataSource(context: Context): Promise<object> {
   }
   const response = await context.get(RestBindings.Http.RESPONSE, optional);
   const pool = await context.get(keys.DATASOURCE_POOL);
-  return pool.get(tenantId, response).catch((error: unknown) => {
+  try {
+    const dataSource = await pool.get(tenantId, response);
+    const firstUse = await context.get(FIRST_USE_MIGRATIONS, optional);
+    await firstUse?.ensureCurrent(tenantId, dataSource);
+    return dataSource;
+  } catch (error: unknown) {
     throw toHttpError(error, response); // 503, with Retry-After
-  });
+  }
 }

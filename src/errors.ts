@@ -39,6 +39,10 @@ export const TenantRegistryErrorCodes = {
   TENANT_DATASOURCE_KEY_TAKEN: 'TENANT_DATASOURCE_KEY_TAKEN',
   /** `dropTenantSchema` refused: `schemas.allowDrop` is off, the confirmation is wrong, the connector has no schemas or a migration holds the tenant (thrown in code, never HTTP). */
   TENANT_SCHEMA_DROP_REFUSED: 'TENANT_SCHEMA_DROP_REFUSED',
+  /** `schemas.migrateOnFirstUse`: the tenant's schema is being migrated (or another migrator holds it) beyond the wait; it goes on (HTTP 503, `Retry-After`). */
+  TENANT_SCHEMA_MIGRATING: 'TENANT_SCHEMA_MIGRATING',
+  /** `schemas.migrateOnFirstUse`: the tenant's schema migration failed; it is tried again after `Retry-After` (HTTP 503). */
+  TENANT_SCHEMA_MIGRATION_FAILED: 'TENANT_SCHEMA_MIGRATION_FAILED',
 } as const;
 
 /** One of the {@link TenantRegistryErrorCodes}. */
@@ -63,6 +67,8 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   TENANT_KEYS_UNAVAILABLE: 503,
   TENANT_DATASOURCE_KEY_TAKEN: 500,
   TENANT_SCHEMA_DROP_REFUSED: 500,
+  TENANT_SCHEMA_MIGRATING: 503,
+  TENANT_SCHEMA_MIGRATION_FAILED: 503,
 };
 
 /** The one error class of this package: branch on its stable `code`. */
@@ -271,4 +277,24 @@ export const tenantSchemaDropRefusedError = (
   make(
     'TENANT_SCHEMA_DROP_REFUSED',
     `The schema of tenant ${describeValue(tenantId)} was not dropped: ${reason}.`,
+  );
+
+/** Nothing of the tenant or the migration is shown: it answers HTTP. */
+export const tenantSchemaMigratingError = (retryAfter: number) =>
+  make(
+    'TENANT_SCHEMA_MIGRATING',
+    "This tenant's data is being upgraded; try again shortly.",
+    retryAfter,
+  );
+
+/** `cause` (the migration's error) is kept for logs, never shown. */
+export const tenantSchemaMigrationFailedError = (
+  retryAfter: number,
+  cause: unknown,
+) =>
+  make(
+    'TENANT_SCHEMA_MIGRATION_FAILED',
+    "This tenant's data could not be upgraded; try again later.",
+    retryAfter,
+    cause,
   );

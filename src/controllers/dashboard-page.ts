@@ -30,7 +30,9 @@ export function renderDashboardPage(basePath: string): string {
   <div class="card">reuse rate<b id="reuse">-</b></div>
   <div class="card">evictions<b id="evictions">-</b></div>
   <div class="card">last eviction pass<b id="last-pass">-</b></div>
+  <div class="card">schemas behind<b id="schemas-behind">-</b></div>
 </div>
+<section id="schemas" hidden><h2>Tenant schemas not current</h2><p id="schemas-text"></p></section>
 <section><button id="evict-all">Evict all tenants not in use</button> <span id="message"></span></section>
 <section>
   <svg id="chart" width="640" height="160" viewBox="0 0 640 160" role="img" aria-label="models and tenants over time">
@@ -82,7 +84,7 @@ export function renderDashboardPage(basePath: string): string {
   };
   const refresh = async () => {
     try {
-      const {health, topByModels, topByIdle} = await call('GET', '/stats');
+      const {health, topByModels, topByIdle, schemas} = await call('GET', '/stats');
       const m = health.metrics;
       const models = m.globalModels + m.totalTenantModels;
       Object.assign($('status'), {textContent: health.status, className: health.status, title: health.warnings.join('; ')});
@@ -92,6 +94,11 @@ export function renderDashboardPage(basePath: string): string {
       $('reuse').textContent = m.reuseRate === null ? '-' : (m.reuseRate * 100).toFixed(1) + '%';
       $('evictions').textContent = Object.values(m.evictions).reduce((a, b) => a + b, 0);
       $('last-pass').textContent = m.lastCleanup ? m.lastCleanup.evicted + ' in ' + m.lastCleanup.durationMs.toFixed(1) + ' ms' : '-';
+      const behind = schemas.failed + schemas.locked;
+      $('schemas-behind').textContent = behind + (schemas.migrating > 0 ? ' (' + schemas.migrating + ' migrating)' : '');
+      $('schemas').hidden = behind === 0;
+      $('schemas-text').textContent = 'failed: ' + schemas.failedTenants.join(', ') + (schemas.failed > schemas.failedTenants.length ? ', ...' : '') +
+        '; locked: ' + schemas.lockedTenants.join(', ') + (schemas.locked > schemas.lockedTenants.length ? ', ...' : '');
       if (history.push({models, tenants: m.tenantScopes}) > 60) history.shift();
       plot();
       table('top-models', topByModels, 'models', r => r.models);

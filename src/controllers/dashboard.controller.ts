@@ -19,6 +19,7 @@ import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-opt
 import type {ModelRegistry} from '../registry/model-registry';
 import type {TenantRegistryInfo} from '../registry/registry-stats';
 import {toHttpError} from '../request/http-errors';
+import type {TenantSchemas} from '../schemas/tenant-schemas.service';
 import type {TenantAdminService} from '../services/tenant-admin.service';
 import {authorizeDashboard} from './dashboard-auth';
 import {renderDashboardPage} from './dashboard-page';
@@ -31,6 +32,7 @@ export function dashboardStats(
   registry: ModelRegistry,
   manager: Pick<RegistryManager, 'getStats'>,
   options: Pick<ResolvedTenantRegistryOptions, 'health'>,
+  schemas?: Pick<TenantSchemas, 'status' | 'tenantsBehind'>,
 ) {
   const now = registry.clock.now();
   const row = (info: TenantRegistryInfo) => ({
@@ -45,6 +47,20 @@ export function dashboardStats(
       .getTenantRegistryInfo({orderBy: 'models', limit: TOP})
       .map(row),
     topByIdle: registry.getTenantRegistryInfo({limit: TOP}).map(row),
+    schemas: schemasBehind(schemas),
+  };
+}
+
+/** Schema migration counts and the first ids of the failed and locked tenants. */
+function schemasBehind(
+  schemas?: Pick<TenantSchemas, 'status' | 'tenantsBehind'>,
+) {
+  const none = {results: {}, migrating: 0, failed: 0, locked: 0};
+  const {failed, locked} = schemas?.tenantsBehind() ?? {failed: [], locked: []};
+  return {
+    ...(schemas?.status() ?? none),
+    failedTenants: failed,
+    lockedTenants: locked,
   };
 }
 
@@ -66,6 +82,8 @@ export function createDashboardController(
       private readonly manager: RegistryManager,
       @inject(TenantRegistryBindings.ADMIN)
       private readonly admin: TenantAdminService,
+      @inject(TenantRegistryBindings.TENANT_SCHEMAS, {optional: true})
+      private readonly schemas?: TenantSchemas,
     ) {}
 
     @get(basePath)
@@ -84,7 +102,7 @@ export function createDashboardController(
 
     @get(`${basePath}/api/stats`)
     stats(): object {
-      return dashboardStats(this.registry, this.manager, options);
+      return dashboardStats(this.registry, this.manager, options, this.schemas);
     }
 
     @post(`${basePath}/api/evict-all`)

@@ -50,6 +50,10 @@ export function checkHealth(
       `fleet events are out of sync: ${stats.events.reason ?? 'unknown'}`,
     stats.lastCleanup?.error !== undefined &&
       `the last cleanup pass failed: ${stats.lastCleanup.error}`,
+    (stats.schemas?.failed ?? 0) > 0 &&
+      `${stats.schemas?.failed} tenants failed their last schema migration`,
+    (stats.schemas?.locked ?? 0) > 0 &&
+      `${stats.schemas?.locked} tenants were held by another migrator on their last schema migration`,
   ].filter((warning): warning is string => typeof warning === 'string');
   return {
     status: warnings.length === 0 ? 'healthy' : 'warning',

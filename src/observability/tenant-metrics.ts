@@ -4,6 +4,7 @@ import {Counter, Gauge, Histogram, Registry, register} from 'prom-client';
 import type {RegistryManager} from '../observers/registry-manager.observer';
 import type {ModelRegistry} from '../registry/model-registry';
 import type {ModelRegistryStats} from '../registry/registry-stats';
+import type {TenantSchemas} from '../schemas/tenant-schemas.service';
 
 /** A metric's value, or its values by the one label's value. */
 type Read = (stats: ModelRegistryStats) => number | Record<string, number>;
@@ -66,6 +67,12 @@ const COUNTERS: Specs = {
     s => s.bridgeFallbacks,
   ],
   cleanupFailuresTotal: ['Cleanup passes that failed.', s => s.cleanupFailures],
+  schemaMigrationsTotal: [
+    'Tenant schema migrations (runs and first use), by result.',
+    ({schemas}) =>
+      schemas?.results ?? {migrated: 0, upToDate: 0, failed: 0, locked: 0},
+    'result',
+  ],
 };
 
 /**
@@ -82,6 +89,7 @@ export class TenantRegistryMetrics {
     modelRegistry: ModelRegistry,
     manager: Pick<RegistryManager, 'getStats'>,
     options: {prefix?: string} = {},
+    schemas?: Pick<TenantSchemas, 'listen'>,
   ) {
     const prefix = options.prefix ?? 'tenant_registry_';
     const registers = [this.registry];
@@ -123,6 +131,19 @@ export class TenantRegistryMetrics {
       cleanupDuration.observe(pass.durationMs / 1000),
     );
     this.metrics.push(cleanupDuration);
+    const migrationDuration = new Histogram({
+      name: `${prefix}schema_migration_duration_seconds`,
+      help: 'Duration of tenant schema migrations that ran (migrated or failed), lock wait included.',
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers,
+    });
+    // Up-to-date and locked results only read a stamp or waited: not counted.
+    schemas?.listen(({result, durationMs}) => {
+      if (result === 'migrated' || result === 'failed') {
+        migrationDuration.observe(durationMs / 1000);
+      }
+    });
+    this.metrics.push(migrationDuration);
   }
 
   /** The metrics in Prometheus text format. */

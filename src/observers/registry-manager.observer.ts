@@ -12,6 +12,7 @@ import {TenantRegistryBindings} from '../keys';
 import type {ResolvedTenantRegistryOptions} from '../options/tenant-registry-options';
 import type {ModelRegistry} from '../registry/model-registry';
 import type {ModelRegistryStats} from '../registry/registry-stats';
+import type {TenantSchemas} from '../schemas/tenant-schemas.service';
 
 /**
  * The cleanup lifecycle observer: runs the cleanup pass on an `unref()`ed
@@ -29,6 +30,8 @@ export class RegistryManager implements LifeCycleObserver {
     private readonly options: ResolvedTenantRegistryOptions,
     @inject(TenantRegistryBindings.TENANT_EVENTS, {optional: true})
     private readonly events?: TenantEvents,
+    @inject(TenantRegistryBindings.TENANT_SCHEMAS, {optional: true})
+    private readonly schemas?: Pick<TenantSchemas, 'status'>,
   ) {
     this.passes = new CleanupPasses(registry, options, options.heapUsage);
   }
@@ -83,12 +86,13 @@ export class RegistryManager implements LifeCycleObserver {
     return this.evictAllTenants();
   }
 
-  /** The registry's stats, with the memory-pressure state and the fleet transport's status. */
+  /** The registry's stats, with the memory-pressure state, the fleet transport's status and the schema migrations' counts. */
   getStats(): ModelRegistryStats {
     return {
       ...this.registry.getStats(),
       memoryPressure: this.passes.memoryPressure,
       events: this.events?.status?.(),
+      schemas: this.schemas?.status(),
     };
   }
 }

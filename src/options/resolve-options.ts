@@ -73,7 +73,12 @@ export const DEFAULT_TENANT_REGISTRY_OPTIONS = deepFreeze({
     prefix: 'tenant_registry_',
   },
   dashboard: {enabled: false, path: '/tenant-registry/dashboard'},
-  schemas: {version: '', lockTimeout: 30 * 1000, allowDrop: false},
+  schemas: {
+    version: '',
+    lockTimeout: 30 * 1000,
+    allowDrop: false,
+    migrateOnFirstUse: false,
+  },
 } as const);
 
 const NON_EMPTY = text(/\S/, 'a non-empty string');
@@ -148,6 +153,15 @@ const RULES: Record<string, Record<string, Check>> = {
     lockTimeout: ms(0),
     schemaName: is(v => typeof v === 'function', 'a function'),
     allowDrop: flag,
+    migrateOnFirstUse: is(
+      v =>
+        typeof v === 'boolean' ||
+        (typeof v === 'object' &&
+          v !== null &&
+          Object.keys(v).every(key => key === 'timeout') &&
+          isWaitBound((v as {timeout?: unknown}).timeout)),
+      'true, false or {timeout: ms}, a timeout of at least 1 ms',
+    ),
   },
   dashboard: {
     enabled: flag,
@@ -283,6 +297,14 @@ function resolveSchemas(value: unknown, maxOpen = Infinity) {
       schemas.schemaName ??
       ((tenantId: string) => tenantIdentifier('tenant', tenantId)),
   };
+}
+
+/** A first-use wait: unset (the default) or a whole number of ms from 1. */
+function isWaitBound(value: unknown): boolean {
+  return (
+    value === undefined ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 1)
+  );
 }
 
 function deepFreeze<T extends object>(value: T): T {

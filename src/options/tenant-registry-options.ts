@@ -208,6 +208,15 @@ export interface TenantSchemaOptions {
   schemaName?: (tenantId: string) => string;
   /** Let `dropTenantSchema` drop schemas. @defaultValue false */
   allowDrop?: boolean;
+  /**
+   * Migrate a tenant on its first request after its DataSource opens,
+   * instead of (or besides) a run before the deploy: the request waits up to
+   * `timeout` ms (default 10000), then answers 503
+   * `TENANT_SCHEMA_MIGRATING` with `Retry-After` while the migration goes
+   * on; a failed migration answers 503 `TENANT_SCHEMA_MIGRATION_FAILED`.
+   * Later requests on that DataSource pay nothing. @defaultValue false
+   */
+  migrateOnFirstUse?: boolean | {timeout?: Milliseconds};
 }
 
 /** Memory-pressure eviction, as fractions of the heap limit. */

@@ -3,6 +3,7 @@
 import {leasedTenantIds} from '../context/tenant-lease';
 import type {MemoryPressureState} from '../eviction/memory-pressure';
 import type {TenantEventsStatus} from '../fleet/tenant-event';
+import type {TenantSchemasStatus} from '../schemas/migration-results';
 import type {TenantScopes} from './tenant-scopes';
 
 /**
@@ -112,6 +113,8 @@ export interface ModelRegistryStats {
   memoryPressure?: MemoryPressureState;
   /** The fleet transport's status (`RegistryManager.getStats()`). */
   events?: TenantEventsStatus;
+  /** Tenant schema migrations (`RegistryManager.getStats()`): counts, no ids. */
+  schemas?: TenantSchemasStatus;
 }
 
 /** One line of `getTenantRegistryInfo()`: one live tenant scope. */

@@ -8,3 +8,4 @@ export type {
   TenantMigrationResult,
   TenantMigrationSummary,
 } from './tenant-migration';
+export type {TenantSchemasStatus, TenantsBehind} from './migration-results';

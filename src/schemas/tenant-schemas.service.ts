@@ -24,6 +24,11 @@ import {
   runTenantMigration,
   type MigrationSource,
 } from './migration-run';
+import {
+  MigrationResults,
+  type TenantsBehind,
+  type TenantSchemasStatus,
+} from './migration-results';
 import {withTenantDataSource} from './tenant-datasource-use';
 import type {
   TenantMigrateOptions,
@@ -39,9 +44,6 @@ import {
 } from './tenant-lock';
 
 const debug = debugFactory('loopback:tenant-registry:schemas');
-
-/** `lastResults()` keeps the last result of at most this many tenants. */
-const MAX_RESULTS = 10000;
 
 type Settings = Pick<
   ResolvedTenantRegistryOptions,
@@ -72,7 +74,7 @@ export class TenantSchemas implements LifeCycleObserver {
   /** The stamp of a current tenant: `schemas.version` and the models' checksum. */
   readonly stamp: {readonly version: string; readonly checksum: string};
   private readonly locks = new InProcessTenantLocks();
-  private readonly results = new Map<string, TenantMigrationResult>();
+  private readonly results = new MigrationResults();
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = new AbortController();
 
@@ -166,7 +168,7 @@ export class TenantSchemas implements LifeCycleObserver {
         },
       );
     const durationMs = Date.now() - started;
-    return this.record({tenantId: id, ...outcome, durationMs});
+    return this.results.record({tenantId: id, ...outcome, durationMs});
   }
 
   /** Whether the tenant's stamp is current (reads it from its schema). */
@@ -227,13 +229,28 @@ export class TenantSchemas implements LifeCycleObserver {
         }
       }),
     );
-    this.results.delete(id);
+    this.results.forget(id);
     await this.evictEverywhere(id);
   }
 
   /** The last result of each tenant (of the last 10,000), oldest first. */
   lastResults(): TenantMigrationResult[] {
-    return [...this.results.values()];
+    return this.results.lastResults();
+  }
+
+  /** Results since start, and how many tenants' last result failed or was locked. */
+  status(): TenantSchemasStatus {
+    return this.results.status(this.inFlight.size);
+  }
+
+  /** The first 10 ids of the tenants whose last result failed or was locked. */
+  tenantsBehind(): TenantsBehind {
+    return this.results.tenantsBehind();
+  }
+
+  /** Hear each result (metrics); returns the function that stops it. @internal */
+  listen(listener: (result: TenantMigrationResult) => void): () => void {
+    return this.results.listen(listener);
   }
 
   private async migrateNow(
@@ -284,14 +301,5 @@ export class TenantSchemas implements LifeCycleObserver {
   private normalize(tenantId: string): string {
     const id = validateTenantId(tenantId);
     return this.settings.tenantIdCase === 'lowercase' ? id.toLowerCase() : id;
-  }
-
-  private record(result: TenantMigrationResult): TenantMigrationResult {
-    this.results.delete(result.tenantId);
-    this.results.set(result.tenantId, result);
-    if (this.results.size > MAX_RESULTS) {
-      this.results.delete(this.results.keys().next().value as string);
-    }
-    return result;
   }
 }

@@ -4,6 +4,7 @@ import {Entity, model, property} from '@loopback/repository';
 import {expect} from '@loopback/testlab';
 import {tenantIdentifier} from '../../src';
 import {resolveOptions} from '../../src/options/resolve-options';
+import {firstUseTimeout} from '../../src/schemas/first-use-migration';
 import {modelsChecksum} from '../../src/schemas/schema-stamp';
 import {tenantLockKeys} from '../../src/schemas/tenant-lock';
 
@@ -16,6 +17,7 @@ describe('schemas options (unit)', () => {
       concurrency: 3,
       lockTimeout: 30000,
       allowDrop: false,
+      migrateOnFirstUse: false,
     });
     expect(schemas.schemaName('Acme')).to.equal(
       tenantIdentifier('tenant', 'Acme'),
@@ -28,7 +30,26 @@ describe('schemas options (unit)', () => {
     expect(resolveOptions().schemas.concurrency).to.equal(4);
   });
 
+  it('waits 10 s on first use by default, or the given timeout', () => {
+    expect(firstUseTimeout(false)).to.be.undefined();
+    expect(firstUseTimeout(true)).to.equal(10000);
+    expect(firstUseTimeout({})).to.equal(10000);
+    const given = {schemas: {migrateOnFirstUse: {timeout: 250}}};
+    const {migrateOnFirstUse} = resolveOptions(given).schemas;
+    expect(firstUseTimeout(migrateOnFirstUse)).to.equal(250);
+  });
+
   const refused: [string, object, RegExp][] = [
+    [
+      'a first-use timeout of 0',
+      {schemas: {migrateOnFirstUse: {timeout: 0}}},
+      /`schemas.migrateOnFirstUse`: expected true, false or \{timeout: ms\}/,
+    ],
+    [
+      'a first-use option with an unknown key',
+      {schemas: {migrateOnFirstUse: {timout: 5}}},
+      /`schemas.migrateOnFirstUse`: expected true, false or \{timeout: ms\}/,
+    ],
     [
       'a concurrency above maxOpen',
       {dataSources: {maxOpen: 4}, schemas: {concurrency: 5}},
