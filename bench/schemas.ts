@@ -17,7 +17,6 @@
  */
 
 import {fork} from 'node:child_process';
-import os from 'node:os';
 import path from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {setTimeout as sleep} from 'node:timers/promises';
@@ -32,11 +31,13 @@ import {
   postgresCpuSeconds,
   samplePeakSessions,
   sendTraffic,
+  type TrafficWindow,
 } from './lib/schemas-load';
-import {fixed, isQuick, printTable, recordSuite} from './lib/report';
+import {isQuick, recordSuite} from './lib/report';
+import {reportTenantSchemas} from './lib/schemas-report';
 import type {SchemasServerConfig} from './schemas-server';
 
-const SCALE = isQuick()
+export const SCALE = isQuick()
   ? {
       tenants: 24,
       live: 6,
@@ -53,7 +54,7 @@ const SCALE = isQuick()
       warmupSeconds: 2,
       windowSeconds: 10,
     };
-const DEFAULT_CONCURRENCY = Math.floor(SCALE.maxOpen / 2);
+export const DEFAULT_CONCURRENCY = Math.floor(SCALE.maxOpen / 2);
 const PREFIX = 'bench-schemas:';
 const LIVE = tenantIds('live', SCALE.live);
 
@@ -123,6 +124,7 @@ async function measured<T>(
   activity: () => Promise<T>,
 ) {
   const start = await server.ask('stats');
+  const sessionsStart = await sessionsStarted(cluster);
   const pgStart = postgresCpuSeconds(cluster);
   const clientStart = process.cpuUsage();
   const started = performance.now();
@@ -132,6 +134,7 @@ async function measured<T>(
   const seconds = (performance.now() - started) / 1000;
   const client = process.cpuUsage(clientStart);
   const end = await server.ask('stats');
+  const sessions = (await sessionsStarted(cluster)) - sessionsStart;
   const cores = (cpuSeconds: number) => cpuSeconds / seconds;
   return {
     result,
@@ -147,10 +150,20 @@ async function measured<T>(
       liveReopened: end.opened
         .slice(start.opened.length)
         .filter(id => LIVE.includes(id)).length,
+      sessionsStarted: sessions,
       closedForRoom: end.pool.closedForRoom - start.pool.closedForRoom,
       slotTimeouts: end.pool.timeouts - start.pool.timeouts,
     },
   };
+}
+
+/** Sessions started on the tenants' database so far (counted at their end, or at least each second). */
+async function sessionsStarted(cluster: PostgresCluster): Promise<number> {
+  await sleep(1100); // the statistics of ending sessions are flushed
+  const [row] = await cluster.query<{sessions: number}>(
+    "SELECT sessions::int FROM pg_stat_database WHERE datname = 'tenants'",
+  );
+  return row.sessions;
 }
 
 /** One migration run (schemas created). */
@@ -169,7 +182,26 @@ async function migrate(server: Server, ids: string[], concurrency?: number) {
   };
 }
 
+/** Traffic's figures while a migration ran, and the migration's. */
+function besideFigures(
+  measurement: Awaited<ReturnType<typeof measured<BesideResult>>>,
+) {
+  return {
+    ...latencyFigures(measurement.result.window),
+    ...measurement.resources,
+    migration: measurement.result.migration,
+  };
+}
+type BesideResult = {
+  window: TrafficWindow;
+  migration: Awaited<ReturnType<typeof migrate>>;
+};
+
 /** Every figure of the suite, on `cluster` (one with a `tenants` database). */
+export type TenantSchemaFigures = Awaited<
+  ReturnType<typeof measureTenantSchemas>
+>;
+
 export async function measureTenantSchemas(cluster: PostgresCluster) {
   await provisionTenants(cluster, 'schema', LIVE);
   const server = await startServer(cluster);
@@ -191,10 +223,14 @@ export async function measureTenantSchemas(cluster: PostgresCluster) {
       measured(cluster, server, () => traffic(sleep(seconds * 1000)));
     await traffic(sleep(SCALE.warmupSeconds * 1000));
     const before = await alone();
-    const during = await measured(cluster, server, async () => {
-      const migration = migrate(server, tenantIds('c', SCALE.tenants));
-      return {window: await traffic(migration), migration: await migration};
-    });
+    const beside = (prefix: string, concurrency?: number) =>
+      measured(cluster, server, async () => {
+        const others = tenantIds(prefix, SCALE.tenants);
+        const migration = migrate(server, others, concurrency);
+        return {window: await traffic(migration), migration: await migration};
+      });
+    const during = await beside('c');
+    const duringOne = await beside('d', 1);
     const after = await alone();
     const window = (w: typeof before) => ({
       ...latencyFigures(w.result),
@@ -205,11 +241,8 @@ export async function measureTenantSchemas(cluster: PostgresCluster) {
       runs: [one, byDefault, again].map(r => ({...r.result, ...r.resources})),
       traffic: {
         before: window(before),
-        migrating: {
-          ...latencyFigures(during.result.window),
-          ...during.resources,
-          migration: during.result.migration,
-        },
+        migrating: besideFigures(during),
+        migratingOne: besideFigures(duringOne),
         after: window(after),
       },
     };
@@ -230,92 +263,12 @@ export async function runSchemasSuite(
   try {
     if (given === undefined) await givenSharedDatabase(cluster);
     const figures = await measureTenantSchemas(cluster);
-    report(figures);
+    reportTenantSchemas(figures);
     recordSuite('schemas', figures);
     return figures;
   } finally {
     if (given === undefined) await cluster.destroy();
   }
-}
-
-function report(figures: Awaited<ReturnType<typeof measureTenantSchemas>>) {
-  const {runs, traffic} = figures;
-  const {tenants, live, clients, maxOpen} = SCALE;
-  const cores = (r: (typeof runs)[0]) =>
-    `${fixed(r.serverCores, 2)} / ${fixed(r.postgresCores, 2)}`;
-  printTable(
-    `schemas: ${tenants} tenant schemas created and migrated (2 entities with nested objects), maxOpen ${maxOpen}, pools of 2, no traffic`,
-    [
-      ...['run', 'concurrency', 'seconds', 'tenants/s', 'migrated'],
-      ...[
-        'up to date',
-        'failed',
-        'peak sessions',
-        'CPU cores app / PostgreSQL',
-      ],
-    ],
-    runs.map((r, i) => [
-      ['create + migrate', 'create + migrate', 'again, all current'][i],
-      r.concurrency === DEFAULT_CONCURRENCY
-        ? `${r.concurrency} (default)`
-        : r.concurrency,
-      fixed(r.seconds, 1),
-      fixed(r.tenantsPerSecond, 1),
-      r.migrated,
-      r.upToDate,
-      r.failed,
-      r.peakSessions,
-      cores(r),
-    ]),
-  );
-  const windows = [traffic.before, traffic.migrating, traffic.after];
-  const row = (
-    label: string,
-    cell: (w: (typeof windows)[0]) => string | number,
-  ) => [label, ...windows.map(cell)];
-  const {migration} = traffic.migrating;
-  printTable(
-    `schemas: ${live} live tenants, ${clients} clients (GET /pg-notes over HTTP on 127.0.0.1), alone vs while ${tenants} other tenants are migrated at the default concurrency (${DEFAULT_CONCURRENCY})`,
-    ['figure', 'alone (before)', 'migrating', 'alone (after)'],
-    [
-      row('seconds', w => fixed(w.seconds, 1)),
-      row('requests', w => w.requests),
-      row('200 per second', w => fixed(w.okPerSecond, 0)),
-      row('p50 ms', w => fixed(w.p50Ms, 1)),
-      row('p99 ms', w => fixed(w.p99Ms, 1)),
-      row('max ms', w => fixed(w.maxMs, 0)),
-      row('503 TENANT_DATASOURCE_UNAVAILABLE', w => w.unavailable),
-      row('other non-200', w => w.otherErrors),
-      row('peak sessions (all / live tenants)', w =>
-        [w.peakSessions, w.peakLiveSessions].join(' / '),
-      ),
-      row('live DataSources reopened', w => w.liveReopened),
-      row(
-        'samples with a live session waiting on a lock',
-        w => `${w.liveLockWaitSamples} of ${w.samples}`,
-      ),
-      row('app event loop delay p99 ms', w => fixed(w.loopDelay.p99Ms, 1)),
-      row('CPU cores app / PostgreSQL / clients', w =>
-        [w.serverCores, w.postgresCores, w.clientCores]
-          .map(c => fixed(c, 2))
-          .join(' / '),
-      ),
-      [
-        'tenants migrated / failed',
-        '',
-        `${migration.migrated} / ${migration.failed} in ${fixed(migration.seconds, 1)} s`,
-        '',
-      ],
-    ],
-  );
-  const cpus = os.cpus();
-  const load = os.loadavg().map(l => fixed(l, 1));
-  const command = ['node', ...process.argv.slice(1)]
-    .map(arg => (path.isAbsolute(arg) ? path.relative('.', arg) : arg))
-    .join(' ');
-  process.stdout.write(
-    `${command}: Node ${process.version}, ${cpus.length} cores (${cpus[0]?.model}), load average ${load.join(' ')}\n`,
-  );
 }
 
 if (require.main === module) {
