@@ -10,7 +10,8 @@
  *   tenants warm), latency and server CPU per request;
  * - throughput with `maxOpen: 20` over 60 tenants in round robin (every
  *   request reopens a DataSource) against no cap, in alternating rounds;
- * - 300 tenants on a server allowing 200 connections: no cap against the cap.
+ * - 300 tenants on a server allowing 200 connections: no cap against the cap;
+ * - then, on the same cluster, the tenant schemas suite (bench/schemas.ts).
  * `--quick` (the smoke run of `npm test`) scales everything down by 2.5.
  * Skipped with a message where PostgreSQL is not installed.
  */
@@ -27,6 +28,7 @@ import {
   type PgServer as Server,
 } from '../test/fixtures/postgres-server';
 import {fixed, isQuick, printTable, recordSuite, summarize} from './lib/report';
+import {runSchemasSuite} from './schemas';
 import {showFigure, type Figure} from './lib/timing';
 
 /** The figures above, or a smaller smoke run. */
@@ -222,6 +224,7 @@ export async function runDataSourcesSuite(): Promise<unknown> {
     const figures = {first, churn: churned, overload: overloaded};
     report(figures);
     recordSuite('datasources', figures);
+    await runSchemasSuite(cluster);
     return figures;
   } finally {
     await cluster.destroy();
