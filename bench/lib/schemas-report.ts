@@ -26,7 +26,7 @@ export function reportTenantSchemas(figures: TenantSchemaFigures): void {
     runs.map((r, i) => [
       ['create + migrate', 'create + migrate', 'again, all current'][i],
       r.concurrency === DEFAULT_CONCURRENCY
-        ? `${r.concurrency} (default)`
+        ? `${r.concurrency} (half of maxOpen)`
         : r.concurrency,
       fixed(r.seconds, 1),
       fixed(r.tenantsPerSecond, 1),

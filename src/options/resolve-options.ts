@@ -280,8 +280,7 @@ function resolveDashboard(value: unknown): Record<string, unknown> {
 /** Concurrency defaults to half the DataSource slots, leaving the rest to traffic. */
 function resolveSchemas(value: unknown, maxOpen = Infinity) {
   const schemas = resolveGroup('schemas', value);
-  const fallback =
-    maxOpen === Infinity ? 4 : Math.max(1, Math.floor(maxOpen / 2));
+  const fallback = Math.min(4, Math.max(1, Math.floor(maxOpen / 2)));
   const concurrency = (schemas.concurrency as number | undefined) ?? fallback;
   ensure(
     concurrency <= maxOpen,

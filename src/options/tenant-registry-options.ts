@@ -190,8 +190,9 @@ export interface TenantSchemaOptions {
   /**
    * Tenants migrated at once (a positive integer, at most
    * `dataSources.maxOpen`): each holds one DataSource slot.
-   * @defaultValue half of `dataSources.maxOpen` (at least 1), or 4 when it
-   * is `Infinity`, leaving the other slots to traffic
+   * @defaultValue half of `dataSources.maxOpen` (at least 1) and at most 4:
+   * the other slots stay with traffic, and beyond a few at once the
+   * database's CPU, not the slots, slows traffic (docs/datasources.md)
    */
   concurrency?: number;
   /**

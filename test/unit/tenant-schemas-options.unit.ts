@@ -24,9 +24,13 @@ describe('schemas options (unit)', () => {
     );
   });
 
-  it('migrates one tenant at a time with one slot, and 4 without a cap', () => {
+  it('migrates half of maxOpen at a time, at least 1 and at most 4', () => {
     const oneSlot = resolveOptions({dataSources: {maxOpen: 1}});
     expect(oneSlot.schemas.concurrency).to.equal(1);
+    const six = resolveOptions({dataSources: {maxOpen: 6}});
+    expect(six.schemas.concurrency).to.equal(3);
+    const forty = resolveOptions({dataSources: {maxOpen: 40}});
+    expect(forty.schemas.concurrency).to.equal(4);
     expect(resolveOptions().schemas.concurrency).to.equal(4);
   });
 
