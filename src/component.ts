@@ -82,9 +82,12 @@ const FIRST_USE_MIGRATIONS = BindingKey.create<FirstUseMigrations | undefined>(
  */
 @injectable({tags: {[ContextTags.KEY]: keys.COMPONENT}})
 export class TenantRegistryComponent implements Component {
+  /** The bindings the component adds (see `TenantRegistryBindings`). */
   bindings: Binding[];
+  /** The health, metrics and dashboard controllers enabled by the options. */
   controllers: ControllerClass[];
   // The key check first: fail before anything is set up.
+  /** The setup and fleet-events observers (others are tagged bindings). */
   lifeCycleObservers: Constructor<LifeCycleObserver>[] = [
     SetupObserver,
     TenantEventsObserver,

@@ -3,6 +3,14 @@
 /**
  * Stable error codes raised by this package, part of the public API: HTTP
  * clients see them as `error.code` in the JSON body.
+ *
+ * @example
+ * ```ts
+ * throw new TenantRegistryError(
+ *   TenantRegistryErrorCodes.TENANT_NOT_FOUND,
+ *   'No tenant acme in the catalog',
+ * );
+ * ```
  */
 export const TenantRegistryErrorCodes = {
   /** A tenant id failed validation (HTTP 400). */
@@ -71,7 +79,21 @@ const STATUS_BY_CODE: Readonly<Record<TenantRegistryErrorCode, number>> = {
   TENANT_SCHEMA_MIGRATION_FAILED: 503,
 };
 
-/** The one error class of this package: branch on its stable `code`. */
+/**
+ * The one error class of this package: branch on its stable `code`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await admission.runInTenant(tenantId, () => job.run());
+ * } catch (err) {
+ *   if (!(err instanceof TenantRegistryError)) throw err;
+ *   if (err.code === TenantRegistryErrorCodes.TENANT_CAPACITY) {
+ *     retryLater(err.retryAfter); // seconds, or undefined
+ *   }
+ * }
+ * ```
+ */
 export class TenantRegistryError extends Error {
   /** Stable machine-readable code. */
   readonly code: TenantRegistryErrorCode;

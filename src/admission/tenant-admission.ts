@@ -78,6 +78,13 @@ export interface TenantAdmissionSettings extends Required<AdmissionOptions> {
  * whether it exists, then the `maxTenants` cap makes room or refuses. A check
  * that throws, outlasts `checkTimeout` or would exceed `maxPendingChecks`
  * answers 503 `TENANT_ADMISSION_UNAVAILABLE` (a late answer is still cached).
+ *
+ * @example
+ * ```ts
+ * const admission = await app.get(TenantRegistryBindings.ADMISSION);
+ * await admission.runInTenant('acme', () => invoices.sendReminders());
+ * admission.clearCache('acme'); // the catalog changed: ask the check again
+ * ```
  */
 export class TenantAdmission {
   /** Cached answers by tenant id, oldest first; "no"s hold their expiry. */

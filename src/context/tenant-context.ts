@@ -8,7 +8,15 @@ import {acquireLease, endLease, type TenantLease} from './tenant-lease';
 
 const debug = debugFactory('loopback:tenant-registry:context');
 
-/** The scope when no tenant is current; `@` keeps it from any request. */
+/**
+ * The scope when no tenant is current; `@` keeps it from any request.
+ *
+ * @example
+ * ```ts
+ * // A lookup in the global scope, wherever it runs:
+ * const Address = registry.findModelByStructure({street: String}, undefined, GLOBAL_TENANT);
+ * ```
+ */
 export const GLOBAL_TENANT = '@global';
 
 /** Reads the tenant id from an application's own context. */

@@ -10,13 +10,17 @@ const debug = debugFactory('loopback:tenant-registry:fleet');
  * `sentinels`; retries and timeouts: `docs/fleet.md`).
  */
 export interface RedisConnectionOptions {
+  /** The host. @defaultValue `'localhost'` (ioredis) */
   host?: string;
+  /** The port. @defaultValue 6379 (ioredis) */
   port?: number;
   /** A Unix socket instead of host and port. */
   path?: string;
+  /** The ACL user (Redis 6 and later). */
   username?: string;
   /** Never logged. */
   password?: string;
+  /** The database index. @defaultValue 0 */
   db?: number;
   /** `tls.connect()` options; present means TLS. */
   tls?: object;
@@ -28,8 +32,11 @@ export interface RedisConnectionOptions {
   keepAlive?: number;
   /** Sentinel: the master group name. */
   name?: string;
+  /** Sentinel: the sentinels to ask where the primary is. */
   sentinels?: Array<{host?: string; port?: number}>;
+  /** Sentinel: the ACL user on the sentinels. */
   sentinelUsername?: string;
+  /** Sentinel: the sentinels' password (never logged). */
   sentinelPassword?: string;
   /** Sentinel: `tls.connect()` options for the sentinels. */
   sentinelTLS?: object;
@@ -77,7 +84,9 @@ export interface RedisClusterOptions {
  * template only (`duplicate()`), never connected, used or closed by us.
  */
 export interface RedisClusterClient {
+  /** `true` on an ioredis `Cluster`. */
   readonly isCluster: boolean;
+  /** A new `Cluster` with the same nodes and options (ioredis). */
   duplicate(startupNodes?: unknown[], options?: object): unknown;
 }
 

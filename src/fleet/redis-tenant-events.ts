@@ -38,7 +38,31 @@ const debug = debugFactory('loopback:tenant-registry:fleet');
 const BLOCK_TIME = 5000;
 const COMMAND_TIMEOUT = 5000;
 
-/** Options of `RedisTenantEvents`. */
+/**
+ * Options of `RedisTenantEvents`.
+ *
+ * @example
+ * ```ts
+ * // A Redis Cluster: startup nodes, and what every node connection uses.
+ * new RedisTenantEvents({
+ *   redis: {
+ *     cluster: [{host: 'redis-1', port: 6379}, 'redis-2:6379'],
+ *     nodeOptions: {username: 'shop', password: process.env.REDIS_PASSWORD},
+ *   },
+ *   prefix: 'shop:',
+ *   signingKey: process.env.TENANT_EVENTS_KEY,
+ * });
+ * // Sentinel: the group name and the sentinels.
+ * new RedisTenantEvents({
+ *   redis: {
+ *     name: 'mymaster',
+ *     sentinels: [{host: 'sentinel-1', port: 26379}],
+ *     password: process.env.REDIS_PASSWORD,
+ *     sentinelPassword: process.env.SENTINEL_PASSWORD,
+ *   },
+ * });
+ * ```
+ */
 export interface RedisTenantEventsOptions {
   /**
    * A Redis URL (`redis://127.0.0.1:6379`), connection options (one node, or
@@ -183,11 +207,13 @@ export class RedisTenantEvents implements TenantEvents {
     return () => this.listeners.delete(listener);
   }
 
+  /** Receive the fleet's state at each (re)connect and after a gap. */
   subscribeResync(listener: (resync: TenantEventsResync) => void): () => void {
     this.resyncListeners.add(listener);
     return () => this.resyncListeners.delete(listener);
   }
 
+  /** Tenants suspended fleet-wide, read from Redis (signed entries only). */
   async suspendedTenants(): Promise<string[]> {
     const {suspendedKey: key, signer} = this.options;
     const commands = this.connectedCommands();

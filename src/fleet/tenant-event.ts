@@ -20,7 +20,9 @@ export type TenantEventType = 'evict' | 'suspend' | 'resume';
 
 /** A tenant lifecycle event, as published to every instance of the fleet. */
 export interface TenantEvent {
+  /** What to do: `evict`, `suspend` or `resume`. */
   type: TenantEventType;
+  /** The tenant it concerns. */
   tenantId: string;
   /** The publishing instance. */
   instanceId: string;
@@ -77,6 +79,23 @@ export interface TenantEventsResync {
 /**
  * How tenant events travel between the instances of a fleet:
  * `InProcessTenantEvents` (the default) or `RedisTenantEvents`.
+ *
+ * @example
+ * ```ts
+ * // A transport of your own (only the three required methods here):
+ * class BusTenantEvents implements TenantEvents {
+ *   async publish(event: TenantEvent) {
+ *     await bus.send('tenant-events', JSON.stringify(event));
+ *   }
+ *   subscribe(listener: (event: TenantEvent) => void) {
+ *     return bus.on('tenant-events', text => listener(JSON.parse(text)));
+ *   }
+ *   async suspendedTenants() {
+ *     return bus.read('suspended-tenants');
+ *   }
+ * }
+ * app.bind(TenantRegistryBindings.TENANT_EVENTS).to(new BusTenantEvents());
+ * ```
  */
 export interface TenantEvents {
   /** Publish to every instance (this one too); rejects when it cannot. */
@@ -98,22 +117,35 @@ export interface TenantEvents {
   status?(): TenantEventsStatus;
 }
 
-/** Tenant events within one process: what a single instance needs. */
+/**
+ * Tenant events within one process: what a single instance needs (bound by
+ * default).
+ *
+ * @example
+ * ```ts
+ * const events = new InProcessTenantEvents();
+ * app.bind(TenantRegistryBindings.TENANT_EVENTS).to(events);
+ * const stop = events.subscribe(e => audit.log(e.type, e.tenantId));
+ * ```
+ */
 export class InProcessTenantEvents implements TenantEvents {
   private readonly emitter = new EventEmitter();
   private readonly suspended = new Set<string>();
 
+  /** Deliver to this process's listeners, and keep track of suspensions. */
   async publish(event: TenantEvent): Promise<void> {
     if (event.type === 'suspend') this.suspended.add(event.tenantId);
     if (event.type === 'resume') this.suspended.delete(event.tenantId);
     this.emitter.emit('event', event);
   }
 
+  /** Receive events; returns the function that stops receiving. */
   subscribe(listener: (event: TenantEvent) => void): () => void {
     this.emitter.on('event', listener);
     return () => this.emitter.off('event', listener);
   }
 
+  /** Tenants suspended (and not resumed) in this process. */
   async suspendedTenants(): Promise<string[]> {
     return [...this.suspended];
   }

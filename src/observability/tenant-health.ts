@@ -5,6 +5,7 @@ import type {ModelRegistryStats} from '../registry/registry-stats';
 
 /** The JSON of the health endpoint. */
 export interface TenantRegistryHealth {
+  /** `warning` when any threshold is crossed (see `warnings`). */
   status: 'healthy' | 'warning';
   /** Why the status is `warning` (empty when healthy). */
   warnings: string[];

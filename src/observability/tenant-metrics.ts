@@ -79,6 +79,15 @@ const COUNTERS: Specs = {
  * Prometheus metrics of a `ModelRegistry`, in a `prom-client` `Registry` of
  * their own (it survives `@loopback/metrics` clearing the global one), read
  * from `RegistryManager.getStats()` when scraped. Tenant ids are never labels.
+ *
+ * @example
+ * ```ts
+ * const metrics = await app.get(TenantRegistryBindings.METRICS);
+ * server.get('/internal/metrics', async (req, res) => {
+ *   res.type(metrics.contentType).send(await metrics.metricsText());
+ * });
+ * const values = await metrics.registry.getMetricsAsJSON(); // prom-client
+ * ```
  */
 export class TenantRegistryMetrics {
   /** The prom-client registry holding these metrics. */

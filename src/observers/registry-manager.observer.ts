@@ -17,6 +17,13 @@ import type {TenantSchemas} from '../schemas/tenant-schemas.service';
 /**
  * The cleanup lifecycle observer: runs the cleanup pass on an `unref()`ed
  * timer every `cleanupInterval` from start to stop, and evicts on demand.
+ *
+ * @example
+ * ```ts
+ * const manager = await app.get(TenantRegistryBindings.REGISTRY_MANAGER);
+ * const evicted = await manager.runCleanupPass(); // with `cleanupInterval: 0`
+ * const {tenantScopes, lastCleanup} = manager.getStats();
+ * ```
  */
 @lifeCycleObserver('tenant-registry', {scope: BindingScope.SINGLETON})
 export class RegistryManager implements LifeCycleObserver {

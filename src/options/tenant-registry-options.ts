@@ -232,6 +232,18 @@ export interface MemoryPressureOptions {
  * Options of `TenantRegistryComponent`, set with
  * `app.configure(TenantRegistryBindings.COMPONENT).to({...})`. Every field is
  * optional; a bad value fails `app.component()` with `INVALID_OPTION`.
+ *
+ * @example
+ * ```ts
+ * const options: TenantRegistryOptions = {
+ *   strategies: ['header', 'host'],
+ *   host: {domain: 'shop.example.com'},
+ *   maxTenants: 500,
+ *   maxIdleTime: 10 * 60 * 1000,
+ * };
+ * app.configure(TenantRegistryBindings.COMPONENT).to(options);
+ * app.component(TenantRegistryComponent);
+ * ```
  */
 export interface TenantRegistryOptions {
   /**

@@ -35,15 +35,25 @@ const debug = debugFactory('loopback:tenant-registry:registry');
  * lookup acts in one scope (the tenant given, else the current tenant, else
  * `GLOBAL_TENANT`): it never searches another tenant's models, nor creates a
  * scope. Named models stay global unless marked with `trackModel`.
+ *
+ * @example
+ * ```ts
+ * const registry = await app.get(TenantRegistryBindings.REGISTRY);
+ * const Order = runInTenant('acme', () =>
+ *   registry.defineTenantModel(ds, 'Order', {address: {street: String}}),
+ * );
+ * const Address = registry.findModelByStructure({street: String}, undefined, 'acme');
+ * const {tenantScopes, hits, misses} = registry.getStats();
+ * ```
  */
 export class ModelRegistry extends EventEmitter<Events> {
   /** The cap on live tenants. */
   readonly maxTenants: number;
   /** The identifier limit of `defineTenantModel` names, in bytes. */
   readonly maxIdentifierBytes: number;
-  /** @internal */
+  /** The clock of leases and idle times (a test seam). @internal */
   readonly clock: Clock;
-  /** @internal */
+  /** Takes tenants out of juggler. @internal */
   readonly evictor: TenantEvictor;
   private readonly scopes: TenantScopes;
   private readonly counters = new RegistryCounters();

@@ -36,7 +36,9 @@ export type AdmissionResult =
 
 /** What one eviction took from juggler. */
 export interface TenantEviction {
+  /** The tenant evicted. */
   tenantId: string;
+  /** Why: `idle`, `capacity`, `memory`, `manual` or `external` (fleet). */
   reason: EvictionReason;
   /** Anonymous models removed from their builders. */
   models: number;
@@ -119,16 +121,21 @@ export interface ModelRegistryStats {
 
 /** One line of `getTenantRegistryInfo()`: one live tenant scope. */
 export interface TenantRegistryInfo {
+  /** The tenant. */
   tenantId: string;
   /** Anonymous models. */
   models: number;
   /** Tracked named models. */
   namedModels: number;
+  /** Tracked DataSources. */
   dataSources: number;
+  /** Lookups that found a model in this scope. */
   hits: number;
+  /** Lookups that found none (a model was then built). */
   misses: number;
   /** Clock milliseconds. */
   lastAccessed: number;
+  /** Whether a request or `runInTenant` holds it (no eviction then). */
   isLeased: boolean;
 }
 

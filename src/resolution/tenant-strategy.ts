@@ -4,7 +4,19 @@ import {extensionFor, type Binding} from '@loopback/core';
 import type {IncomingMessage} from 'node:http';
 import {TenantRegistryBindings} from '../keys';
 
-/** The request as strategies see it (an Express request is one). */
+/**
+ * The request as strategies see it (an Express request is one).
+ *
+ * @example
+ * ```ts
+ * class PathTenantStrategy implements TenantResolutionStrategy {
+ *   name = 'path';
+ *   resolve(request: TenantRequest) {
+ *     return /^\/t\/([^/?]+)/.exec(request.url ?? '')?.[1]; // /t/acme/orders
+ *   }
+ * }
+ * ```
+ */
 export type TenantRequest = Pick<IncomingMessage, 'headers' | 'url'>;
 
 /** A tenant id; `undefined`: ask the next strategy; `null`: no tenant. */

@@ -27,7 +27,9 @@ export interface TenantSchemasStatus {
 
 /** The first 10 ids of the tenants whose last result failed or was locked. */
 export interface TenantsBehind {
+  /** Tenants whose last migration failed. */
   failed: string[];
+  /** Tenants whose last migration found the tenant locked by another. */
   locked: string[];
 }
 

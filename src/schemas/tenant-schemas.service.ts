@@ -66,8 +66,13 @@ type Settings = Pick<
  * @example
  * ```ts
  * const schemas = await app.get(TenantRegistryBindings.TENANT_SCHEMAS);
- * const summary = await schemas.migrate(await catalog.tenantIds());
- * if (summary.failed.length > 0) process.exitCode = 1;
+ * const summary = await schemas.migrate(await catalog.tenantIds(), {
+ *   concurrency: 2,
+ *   onResult: r => log.info('%s: %s in %d ms', r.tenantId, r.result, r.durationMs),
+ * });
+ * const {migrated, upToDate, failed, locked} = summary;
+ * for (const {tenantId, error} of failed) log.error(tenantId, error);
+ * if (failed.length + locked.length > 0) process.exitCode = 1;
  * ```
  */
 export class TenantSchemas implements LifeCycleObserver {

@@ -24,6 +24,13 @@ import type {ModelRegistry} from '../registry/model-registry';
  * `TENANT_EVENTS_UNAVAILABLE` and nothing changes anywhere. Actions are
  * idempotent and not queued: retry them. (If the connection drops after the
  * send, the action may have been applied although the call failed.)
+ *
+ * @example
+ * ```ts
+ * const admin = await app.get(TenantRegistryBindings.ADMIN);
+ * await admin.suspendTenantEverywhere('acme'); // 403 TENANT_SUSPENDED everywhere
+ * if (admin.isSuspended('acme')) await admin.resumeTenantEverywhere('acme');
+ * ```
  */
 @injectable({scope: BindingScope.SINGLETON})
 export class TenantAdminService {
