@@ -30,6 +30,10 @@ import {
   createHealthController,
   createMetricsController,
 } from './controllers/observability.controller';
+import {
+  checkTenantDataSourceKey,
+  TENANT_DATASOURCE_TAG,
+} from './datasources/tenant-datasource-key';
 import {TenantDataSourcePool} from './datasources/tenant-datasource-pool';
 import {configuredTooLateError, tenantRequiredError} from './errors';
 import {InProcessTenantEvents} from './fleet/tenant-event';
@@ -39,10 +43,6 @@ import {checkHealth} from './observability/tenant-health';
 import {TenantRegistryMetrics} from './observability/tenant-metrics';
 import {RegistryManager} from './observers/registry-manager.observer';
 import {SetupObserver} from './observers/setup.observer';
-import {
-  checkTenantDataSourceKey,
-  TENANT_DATASOURCE_TAG,
-} from './datasources/tenant-datasource-key';
 import {TenantEventsObserver} from './observers/tenant-events.observer';
 import {resolveOptions} from './options/resolve-options';
 import type {TenantRegistryOptions} from './options/tenant-registry-options';
@@ -56,12 +56,12 @@ import {HostTenantStrategy} from './resolution/host.strategy';
 import {JwtTenantStrategy} from './resolution/jwt.strategy';
 import {QueryTenantStrategy} from './resolution/query.strategy';
 import {asTenantStrategy} from './resolution/tenant-strategy';
-import {TenantAdminService} from './services/tenant-admin.service';
-import {TenantSchemas} from './schemas/tenant-schemas.service';
 import {
   FirstUseMigrations,
   firstUseTimeout,
 } from './schemas/first-use-migration';
+import {TenantSchemas} from './schemas/tenant-schemas.service';
+import {TenantAdminService} from './services/tenant-admin.service';
 
 /** `schemas.migrateOnFirstUse`'s state; unset when off. @internal */
 const FIRST_USE_MIGRATIONS = BindingKey.create<FirstUseMigrations | undefined>(
@@ -86,7 +86,6 @@ export class TenantRegistryComponent implements Component {
   bindings: Binding[];
   /** The health, metrics and dashboard controllers enabled by the options. */
   controllers: ControllerClass[];
-  // The key check first: fail before anything is set up.
   /** The setup and fleet-events observers (others are tagged bindings). */
   lifeCycleObservers: Constructor<LifeCycleObserver>[] = [
     SetupObserver,
